@@ -1,0 +1,27 @@
+"""The forward pass of a pooling layer (lesson 1.9).
+
+Pooling slides an f x f window over each channel separately and keeps the window's
+maximum ("max") or mean ("average"). It has no parameters to learn and no padding here;
+the number of channels is unchanged. Layout is NHWC, as in the course.
+"""
+import numpy as np
+
+
+def pool_forward(A_prev, hparameters, mode="max"):
+    """Forward pass of a max or average pooling layer.
+
+    Arguments:
+    A_prev -- (m, n_H_prev, n_W_prev, n_C) input
+    hparameters -- dict {"f": f, "stride": s} (keys in any order)
+    mode -- "max" or "average"; anything else raises ValueError
+
+    Returns:
+    A -- (m, n_H, n_W, n_C) output, with n_H = floor((n_H_prev - f) / s) + 1,
+         n_W = floor((n_W_prev - f) / s) + 1, and
+         A[i, h, w, c] = max (or mean) of A_prev[i, h*s:h*s+f, w*s:w*s+f, c]
+    cache -- (A_prev, hparameters), kept for pool_backward
+
+    Example: a 4x4 image, {"f": 2, "stride": 2} -> 2x2: the max (or mean) of each 2x2 block.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError

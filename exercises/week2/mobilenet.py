@@ -1,0 +1,182 @@
+"""Week 2, lessons 2.8-2.9: MobileNet, depthwise separable convolutions.
+
+A normal convolution mixes space and channels in one step. A depthwise separable convolution
+splits it in two cheap steps:
+  1. depthwise: one f x f filter per input channel, each applied to its own channel only
+     (n_C channels in, n_C channels out);
+  2. pointwise: a 1x1 convolution that mixes the channels (n_C in, n_C_out out).
+Its cost relative to a normal convolution is 1/n_C_out + 1/f**2.
+
+numpy first (the course's NHWC layout, cross-correlation, float64; hparameters = {"stride": s,
+"pad": p}), then the torch blocks of MobileNet v1 and v2 (NCHW layout). In torch every conv
+is followed by BatchNorm and so has bias=False; BatchNorm uses torch's defaults. Register
+layers in the order `forward` applies them: the grader copies the reference's weights into
+yours in `parameters()` order.
+"""
+
+import numpy as np
+import torch
+from torch import nn
+
+
+def depthwise_conv_forward(A_prev, W, b, hparameters):
+    """Forward pass of a depthwise convolution: channel c is filtered by W[:, :, c] only.
+
+        Z[i, h, w, c] = sum_{p, q} A_pad[i, h*s + p, w*s + q, c] * W[p, q, c] + b[0, 0, 0, c]
+    where A_pad is A_prev zero-padded by `pad` on H and W (cross-correlation: W is not flipped).
+    Output size: n_H = floor((n_H_prev + 2*pad - f) / stride) + 1, the same for n_W.
+
+    Vectorise it: np.lib.stride_tricks.sliding_window_view gives every f x f window of the
+    padded input without copying; keep every stride-th window and contract with np.einsum.
+
+    Args:
+        A_prev: (m, n_H_prev, n_W_prev, n_C) input activations.
+        W: (f, f, n_C) one f x f filter per channel.
+        b: (1, 1, 1, n_C) one bias per channel.
+        hparameters: dict with keys "stride" and "pad" (in any order).
+
+    Returns:
+        Z: (m, n_H, n_W, n_C) array, float64. No activation, no cache.
+
+    Example:
+        >>> A_prev = np.ones((1, 3, 3, 2))
+        >>> W = np.ones((2, 2, 2)); W[:, :, 1] = 2.0  # channel 1's filter is twice channel 0's
+        >>> Z = depthwise_conv_forward(A_prev, W, np.zeros((1, 1, 1, 2)), {"stride": 1, "pad": 0})
+        >>> Z.shape
+        (1, 2, 2, 2)
+        >>> Z[0, 0, 0]                               # 4 ones times 1, and 4 ones times 2
+        array([4., 8.])
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+def depthwise_separable_forward(A_prev, W_dw, b_dw, W_pw, b_pw, hparameters):
+    """Forward pass of a depthwise separable convolution: depthwise, then pointwise (1x1).
+
+        Z_dw = depthwise_conv_forward(A_prev, W_dw, b_dw, hparameters)   # (m, n_H, n_W, n_C)
+        Z    = Z_dw @ W_pw[0, 0] + b_pw                                   # (m, n_H, n_W, n_C_out)
+    No activation between or after the two steps. The stride and padding apply to the
+    depthwise step; the pointwise step is a 1x1 conv with stride 1 and no padding.
+
+    Args:
+        A_prev: (m, n_H_prev, n_W_prev, n_C) input activations.
+        W_dw: (f, f, n_C) depthwise filters;   b_dw: (1, 1, 1, n_C) their biases.
+        W_pw: (1, 1, n_C, n_C_out) pointwise filters;   b_pw: (1, 1, 1, n_C_out) their biases.
+        hparameters: dict with keys "stride" and "pad" for the depthwise step.
+
+    Returns:
+        Z: (m, n_H, n_W, n_C_out) array, float64.
+
+    Example:
+        >>> A_prev = np.ones((1, 3, 3, 2))
+        >>> W_dw, b_dw = np.ones((2, 2, 2)), np.zeros((1, 1, 1, 2))   # each channel -> 4.0
+        >>> W_pw, b_pw = np.ones((1, 1, 2, 3)), np.ones((1, 1, 1, 3))  # 4 + 4 + 1 = 9
+        >>> Z = depthwise_separable_forward(A_prev, W_dw, b_dw, W_pw, b_pw, {"stride": 1, "pad": 0})
+        >>> Z.shape, Z[0, 0, 0]
+        ((1, 2, 2, 3), array([9., 9., 9.]))
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+def separable_cost(n_out, f, n_c, n_c_out):
+    """Multiplications of a normal conv vs the two steps of a depthwise separable conv.
+
+    For an n_out x n_out output with n_c input channels and n_c_out output channels:
+        normal    = n_out**2 * f*f * n_c * n_c_out   (n_c_out filters of f x f x n_c)
+        depthwise = n_out**2 * f*f * n_c             (n_c filters of f x f, one per channel)
+        pointwise = n_out**2 * n_c * n_c_out         (n_c_out filters of 1 x 1 x n_c)
+    (depthwise + pointwise) / normal = 1/n_c_out + 1/f**2.
+
+    Args:
+        n_out: output height (= width).
+        f: filter size.
+        n_c: number of input channels.
+        n_c_out: number of output channels.
+
+    Returns:
+        (normal, depthwise, pointwise), three ints.
+
+    Example (the lecture's 6x6x3 input, 3x3 filters, 5 output channels -> 4x4x5):
+        >>> separable_cost(4, 3, 3, 5)  # 432 + 240 = 672, about 31 % of 2160
+        (2160, 432, 240)
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+class DepthwiseSeparableConv(nn.Module):
+    """MobileNet v1 block: a depthwise separable convolution with BatchNorm and ReLU.
+
+    Plan:
+        3x3 depthwise conv (groups=in_channels, padding 1, the stride, bias=False) -> BN -> ReLU
+        1x1 pointwise conv (in_channels -> out_channels, bias=False)           -> BN -> ReLU
+    The depthwise conv keeps the number of channels (one 3x3 filter per channel).
+    Output size: H_out = floor((H - 1) / stride) + 1.
+
+    Args:
+        in_channels: channels of the input.
+        out_channels: channels of the output.
+        stride: stride of the depthwise conv.
+
+    Shapes: (N, in_channels, H, W) -> (N, out_channels, H_out, W_out).
+
+    Example:
+        >>> block = DepthwiseSeparableConv(32, 64, stride=2)
+        >>> block(torch.zeros(1, 32, 7, 7)).shape
+        torch.Size([1, 64, 4, 4])
+        >>> sum(p.numel() for p in block.parameters())  # 3*3*32 + 2*32 + 32*64 + 2*64
+        2528
+    """
+
+    def __init__(self, in_channels, out_channels, stride=1):
+        super().__init__()
+        # YOUR CODE HERE
+        raise NotImplementedError
+
+    def forward(self, x):
+        """x: (N, in_channels, H, W) -> (N, out_channels, H_out, W_out)."""
+        # YOUR CODE HERE
+        raise NotImplementedError
+
+
+class InvertedResidual(nn.Module):
+    """MobileNet v2 block: expand -> depthwise -> project, with a residual when shapes allow.
+
+    With hidden = in_channels * expand_ratio:
+        expansion:  1x1 conv in_channels -> hidden (bias=False) -> BN -> ReLU6
+                    (left out entirely when expand_ratio == 1)
+        depthwise:  3x3 conv (groups=hidden, padding 1, the stride, bias=False) -> BN -> ReLU6
+        projection: 1x1 conv hidden -> out_channels (bias=False) -> BN   (no activation)
+    The input is added to the output only when stride == 1 and in_channels == out_channels.
+    Output size: H_out = floor((H - 1) / stride) + 1.
+
+    Args:
+        in_channels: channels of the input.
+        out_channels: channels of the output.
+        stride: stride of the depthwise conv, 1 or 2.
+        expand_ratio: expansion factor t, a positive int (MobileNet v2 uses 1 and 6).
+
+    Raises:
+        ValueError: if stride is not 1 or 2.
+
+    Shapes: (N, in_channels, H, W) -> (N, out_channels, H_out, W_out).
+
+    Example:
+        >>> block = InvertedResidual(24, 24, stride=1, expand_ratio=6)  # 24 -> 144 -> 24, residual
+        >>> block(torch.zeros(2, 24, 9, 9)).shape
+        torch.Size([2, 24, 9, 9])
+        >>> InvertedResidual(16, 24, stride=2, expand_ratio=6)(torch.zeros(1, 16, 9, 9)).shape
+        torch.Size([1, 24, 5, 5])
+    """
+
+    def __init__(self, in_channels, out_channels, stride, expand_ratio):
+        super().__init__()
+        # YOUR CODE HERE
+        raise NotImplementedError
+
+    def forward(self, x):
+        """x: (N, in_channels, H, W) -> (N, out_channels, H_out, W_out)."""
+        # YOUR CODE HERE
+        raise NotImplementedError

@@ -1,0 +1,77 @@
+"""Declaring checks: a grader module holds one ``Exercise`` per function, named like it.
+
+    conv_forward = Exercise("conv_forward", hint="Z[i, h, w, c] = sum(a_slice * W[..., c]) + b[..., c]")
+
+    @conv_forward.check("output shape", points=2, given=conv_cases())
+    def _(case, st, ref):
+        Z, _ = expect_tuple(st.conv_forward(case.A_prev, case.W, case.b, case.hparameters), ("Z", "cache"))
+        expect_shape(Z, case.out_shape, name="Z")
+
+``st`` calls the student's code in the sandbox, ``ref`` is the reference module; both are used the same way.
+A check body raises ``CheckFailed`` (through the ``expect_*`` helpers) or returns.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from hypothesis.strategies import SearchStrategy
+
+Body = Callable[..., None]
+
+
+class CheckFailed(Exception):
+    """One check failed; ``what`` is the headline, ``details`` the lines under it (got/expected...)."""
+
+    def __init__(self, what: str, details: list[str] | tuple[str, ...] = (), *, kind: str = "values",
+                 hint: str | None = None) -> None:
+        super().__init__(what)
+        self.what = what
+        self.details = list(details)
+        self.kind = kind  # unimplemented, raised, type, shape, dtype, values, mutated
+        self.hint = hint
+        self.case: Any = None  # the (shrunk) input the runner found
+        self.explicit = False  # True when the case is one of the course's worked examples
+        self.calls: list = []  # the student's calls during that example, for the diagnosis
+        self.raised = ""  # the exception type's name when the student's code raised
+        self.traceback = ""  # the student's own traceback when their code raised
+        self.output = ""  # what their code printed
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    points: float
+    body: Body
+    given: SearchStrategy | None = None  # None: the body takes (st, ref) and runs once
+    examples: tuple = ()  # explicit cases (the course's worked examples), tried after the generated ones
+    max_examples: int | None = None  # overrides course.toml for this check (e.g. slow large models)
+    hint: str | None = None
+    public: bool = True  # public checks are recorded as fixtures for the student bundle
+
+
+@dataclass
+class Exercise:
+    """The checks of one exercise; ``name`` is the function or class the student writes."""
+
+    name: str
+    hint: str | None = None
+    checks: list[Check] = field(default_factory=list)
+
+    def check(self, name: str, points: float = 1, *, given: SearchStrategy | None = None, examples: tuple = (),
+              max_examples: int | None = None, hint: str | None = None, public: bool = True) -> Callable[[Body], Body]:
+        if points <= 0:
+            raise ValueError(f"check {name!r} of {self.name}: points={points} must be positive")
+        if any(c.name == name for c in self.checks):
+            raise ValueError(f"check {name!r} of {self.name} is declared twice")
+
+        def add(body: Body) -> Body:
+            self.checks.append(Check(name, points, body, given, tuple(examples), max_examples,
+                                     hint if hint is not None else self.hint, public))
+            return body
+
+        return add
+
+    @property
+    def total(self) -> float:
+        return sum(c.points for c in self.checks)

@@ -1,0 +1,107 @@
+"""The ``course`` command: grade a submission, list the catalogue (more subcommands beside these)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import course as course_mod
+from .course import ConfigError, Course
+
+EXIT_OK, EXIT_UNDER, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # usage errors exit 2, as the contract says
+        self.print_usage(sys.stderr)
+        raise SystemExit(f"{self.prog}: error: {message}")
+
+
+def _course(args: argparse.Namespace) -> Course:
+    root = Path(args.course) if args.course else course_mod.find_root(Path.cwd())
+    return course_mod.load(root)
+
+
+def _submission(course: Course, given: str | None) -> Path:
+    if given is None:
+        local = Path("exercises")
+        path = local if local.is_dir() else course.root / "exercises"
+    else:
+        path = Path(given)
+    if not path.exists():
+        raise ConfigError(f"{path}: no such submission; give a folder laid out like exercises/, a .ipynb, "
+                          "or a folder of notebooks")
+    return path
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    from .report import table
+    from .runner import grade
+
+    course = _course(args)
+    submission = _submission(course, args.submission)
+    report = grade(course, submission, args.only)
+    data = report.to_json()
+    if args.json == "-":
+        print(json.dumps(data, indent=2))
+    else:
+        if args.json:
+            _write(args.json, json.dumps(data, indent=2) + "\n")
+        print(table.render(report), end="")
+    if args.fail_under is not None and report.score < args.fail_under:
+        print(f"score {report.score:g} is under --fail-under {args.fail_under:g}", file=sys.stderr)
+        return EXIT_UNDER
+    return EXIT_OK
+
+
+def _write(path: str, text: str) -> None:
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(target)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from .report.table import points
+
+    course = _course(args)
+    print(f"{course.name} ({course.id}, version {course.version}): {points(course.max_score)} points")
+    for aid, title in course.assignments.items():
+        chosen = [e for e in course.exercises if e.assignment == aid]
+        print(f"\n{title} — {points(sum(e.points for e in chosen))} points")
+        for e in chosen:
+            print(f"  {points(e.points):>4}  {e.id:<46} {e.title}")
+    return EXIT_OK
+
+
+def parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="course", description="Grade CNN course exercises against the reference, safely.")
+    p.add_argument("--course", metavar="DIR", help="the course folder (default: nearest folder with course.toml)")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    g = sub.add_parser("grade", help="grade a submission")
+    g.add_argument("submission", nargs="?", metavar="SUBMISSION",
+                   help="a folder laid out like exercises/ (default), a .ipynb or a folder of notebooks")
+    g.add_argument("--only", action="append", metavar="ID", help="an exercise id or lesson prefix (repeatable)")
+    g.add_argument("--json", metavar="PATH", help="write the JSON report to PATH (- for stdout)")
+    g.add_argument("--fail-under", type=float, metavar="N", help="exit 1 when the score is under N")
+    g.set_defaults(run=cmd_grade)
+    ls = sub.add_parser("list", help="the catalogue with points")
+    ls.set_defaults(run=cmd_list)
+    for s in (g, ls):
+        s.add_argument("--course", metavar="DIR", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except ConfigError as e:
+        print(f"course: {e}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

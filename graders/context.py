@@ -1,0 +1,116 @@
+"""What a check body sees: ``st`` (the student's code, in the sandbox) and the state of one exercise.
+
+``st.conv_forward(A_prev, W, b, hp)`` sends the arguments to the worker and returns the decoded value, or
+raises ``CheckFailed`` (the student's code raised) or ``Fatal`` (the exercise cannot go on: missing file,
+syntax error, crash, time limit). ``Fatal`` is a ``BaseException`` so hypothesis stops at once instead of
+shrinking a crash.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from .checks import CheckFailed
+from .course import Exercise as ExerciseConfig
+from .mistakes import Call
+from .sandbox import CallTimeout, Reply, Sandbox, SandboxError, describe_bytes
+
+
+class Fatal(BaseException):
+    """Ends grading of one exercise: it scores 0 with ``status`` and ``message``."""
+
+    def __init__(self, status: str, message: str, traceback: str = "", output: str = "") -> None:
+        super().__init__(message)
+        self.status, self.message, self.traceback, self.output = status, message, traceback, output
+
+
+class Context:
+    """Grading state of one exercise: the sandbox, the time budget, the calls of the current example."""
+
+    def __init__(self, sandbox: Sandbox, cfg: ExerciseConfig) -> None:
+        self.sandbox, self.cfg = sandbox, cfg
+        self.used = 0.0  # seconds spent waiting for the student's code
+        self.calls: list[Call] = []
+        self.fatal: Fatal | None = None
+        self.st = Student(self, return_args=False)
+
+    def begin_example(self) -> None:
+        self.calls = []
+
+    def stop(self, fatal: Fatal) -> Fatal:
+        self.fatal = fatal
+        return fatal
+
+    def call(self, name: str, args: tuple, kwargs: dict, return_args: bool = False) -> Any:
+        if self.fatal is not None:
+            raise self.fatal
+        left = self.cfg.time_limit - self.used
+        if left <= 0:
+            raise self.stop(Fatal("timeout", f"time limit of {self.cfg.time_limit:g} s for this exercise exceeded"))
+        timeout = min(self.cfg.call_timeout, left)
+        start = time.monotonic()
+        try:
+            reply = self.sandbox.call(self.cfg.lesson, name, list(args), kwargs, timeout=timeout,
+                                      return_args=return_args)
+        except CallTimeout:
+            if timeout < self.cfg.call_timeout:
+                raise self.stop(Fatal("timeout", f"time limit of {self.cfg.time_limit:g} s for this exercise "
+                                                 "exceeded")) from None
+            raise self.stop(Fatal("timeout", f"time limit of {timeout:g} s exceeded by one call of {name} "
+                                             "(an infinite loop?)")) from None
+        except SandboxError as e:
+            raise self.stop(Fatal("error", str(e))) from None
+        finally:
+            self.used += time.monotonic() - start
+        return self._interpret(name, args, kwargs, reply, return_args)
+
+    def _interpret(self, name: str, args: tuple, kwargs: dict, reply: Reply, return_args: bool) -> Any:
+        body, path = reply.body, self.cfg.path
+        if reply.status == "ok":
+            self.calls.append(Call(name, tuple(args), dict(kwargs), body["value"]))
+            return (body["value"], body.get("args")) if return_args else body["value"]
+        if reply.status == "missing":
+            if "name" in body:
+                raise self.stop(Fatal("missing", f"{body['name']} is missing from {path}; keep the function "
+                                                 "(or class) with its name and signature"))
+            raise self.stop(Fatal("missing", f"{path} is missing from the submission"))
+        if reply.status == "syntax":
+            raise self.stop(Fatal("error", f"{body['file']}, line {body['line']}: SyntaxError: {body['message']}; "
+                                           "fix it and grade again"))
+        kind, message, tb = str(body.get("type")), str(body.get("message")), str(body.get("traceback", ""))
+        if body.get("where") == "import":
+            raise self.stop(Fatal("error", f"importing {path} raised {kind}: {message}", tb, reply.output))
+        if body.get("where") != "call":
+            raise self.stop(Fatal("error", f"the worker failed while handling {name} ({kind}: {message})"))
+        if kind == "NotImplementedError":
+            failed = CheckFailed(f"not implemented yet ({name} raises NotImplementedError)", kind="unimplemented")
+        elif kind == "MemoryError":
+            failed = CheckFailed(f"memory limit of {describe_bytes(self.sandbox.limits.memory)} exceeded "
+                                 f"(MemoryError in {name})", kind="raised")
+            failed.traceback = tb
+        else:
+            failed = CheckFailed(f"{name} raised {kind}: {message}".rstrip(": "), kind="raised")
+            failed.traceback = tb
+        failed.raised, failed.output = kind, reply.output
+        raise failed
+
+
+class Student:
+    """``st.name(*args)`` calls the student's ``name`` in the sandbox; ``st.with_args.name(...)`` also
+    returns the arguments as the call left them (to check that inputs are not mutated)."""
+
+    def __init__(self, ctx: Context, return_args: bool) -> None:
+        self._ctx, self._return_args = ctx, return_args
+
+    @property
+    def with_args(self) -> Student:
+        return Student(self._ctx, return_args=True)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return self._ctx.call(name, args, kwargs, self._return_args)
+
+        return call

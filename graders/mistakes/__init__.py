@@ -1,0 +1,112 @@
+"""The catalogue of realistic wrong implementations, kept beside the graders.
+
+``graders/mistakes/week1/convolution.py`` mirrors the lesson file and holds functions (or classes) like
+
+    @mistake("conv_forward", "the bias b was not added")
+    def conv_forward_no_bias(A_prev, W, b, hparameters): ...
+
+They serve twice: the meta-tests paste each one into the reference to make a wrong submission and check
+the feedback, and the grader runs them (trusted code, in the grading process) on a failing input to name
+the student's mistake when their output equals the mistake's.
+"""
+from __future__ import annotations
+
+import ast
+import copy
+import inspect
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any, Callable
+
+import numpy as np
+
+from ..sandbox.codec import TensorData
+
+
+@dataclass(frozen=True)
+class Mistake:
+    target: str  # the exercise's function or class name
+    description: str  # completes "looks like ..."
+    impl: Callable
+    diagnose: bool = True  # False: too broad to name (e.g. an always-zero output); still a meta-test
+
+
+def mistake(target: str, description: str, *, diagnose: bool = True) -> Callable:
+    def mark(impl: Callable) -> Callable:
+        impl.__mistake__ = Mistake(target, description, impl, diagnose)
+        return impl
+
+    return mark
+
+
+def catalogue(module: ModuleType | None) -> list[Mistake]:
+    """The mistakes in a catalogue module, in the order they are written."""
+    return [v.__mistake__ for v in vars(module).values() if hasattr(v, "__mistake__")] if module else []
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call of the student's code during a check: its name, the inputs sent and the value returned."""
+
+    name: str
+    args: tuple
+    kwargs: dict
+    value: Any
+
+
+def diagnose(mistakes: list[Mistake], calls: list[Call]) -> str | None:
+    """The first catalogued mistake whose outputs equal the student's on every call it could explain."""
+    for m in mistakes:
+        relevant = [c for c in calls if c.name == m.target]
+        if m.diagnose and relevant and all(_explains(m, c) for c in relevant):
+            return m.description
+    return None
+
+
+def _explains(m: Mistake, call: Call) -> bool:
+    try:
+        out = m.impl(*copy.deepcopy(call.args), **copy.deepcopy(call.kwargs))
+    except Exception:  # noqa: BLE001 - a mistake that cannot run on this input does not explain it
+        return False
+    return same(out, call.value)
+
+
+def same(a: Any, b: Any) -> bool:
+    """Structural equality with a float tolerance: arrays, tuples, lists, dicts, numbers."""
+    if isinstance(b, TensorData):
+        b = b.array
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)) or a.shape != b.shape:
+            return False
+        if a.dtype.kind in "biuf" and b.dtype.kind in "biuf":
+            return bool(np.allclose(a, b, rtol=1e-6, atol=1e-8, equal_nan=True))
+        return bool(np.array_equal(a, b))
+    if isinstance(a, (tuple, list)):
+        return isinstance(b, (tuple, list)) and len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, (float, np.floating)) and isinstance(b, (int, float, np.integer, np.floating)):
+        return bool(np.isclose(float(a), float(b), rtol=1e-6, atol=1e-8))
+    return type(a) is type(b) and a == b
+
+
+def as_submission(reference_source: str, m: Mistake) -> str:
+    """The reference lesson with the exercise replaced by the mistake: a realistic wrong submission."""
+    module = inspect.getmodule(m.impl)
+    tree = ast.parse(inspect.getsource(module))
+    keep: list[ast.stmt] = []
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and not _imports_graders(node):
+            keep.append(node)
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name.startswith("_"):
+            keep.append(node)
+    node = next(n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == m.impl.__name__)
+    node.decorator_list = []
+    node.name = m.target
+    keep.append(node)
+    return reference_source.rstrip() + "\n\n\n# --- catalogued mistake ---\n" + ast.unparse(ast.Module(keep, []))
+
+
+def _imports_graders(node: ast.Import | ast.ImportFrom) -> bool:
+    names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+    return any(n.split(".")[0] in ("graders", "") for n in names) or getattr(node, "level", 0) > 0

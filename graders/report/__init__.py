@@ -1,0 +1,1 @@
+"""Reports of a grading run: a table for people, JSON for machines (more formats beside these)."""

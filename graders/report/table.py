@@ -1,0 +1,35 @@
+"""The terminal report: one line per exercise, then the details of each failure."""
+from __future__ import annotations
+
+from ..results import ExerciseResult, Report
+
+QUIET = ("unimplemented", "missing")  # one summary line says it all; no per-check details
+
+
+def points(x: float) -> str:
+    return f"{x:.2f}".rstrip("0").rstrip(".")
+
+
+def line(e: ExerciseResult) -> str:
+    return f"  {e.status:<14}{points(e.score) + '/' + points(e.max_score):>9}   {e.id} — {e.feedback.splitlines()[0]}"
+
+
+def render(report: Report) -> str:
+    out = [f"{report.course}: {points(report.score)} / {points(report.max_score)} points"
+           f"   (checks: {report.mode}, isolation: {report.isolation})", "",
+           f"  {'status':<14}{'points':>9}   exercise"]
+    out += [line(e) for e in report.exercises]
+    details = []
+    for e in report.exercises:
+        if e.status in QUIET:
+            continue
+        if e.status in ("error", "timeout"):
+            details += ["", f"{e.id} ({e.status})", *("  " + t for t in e.feedback.splitlines())]
+            continue
+        for c in e.checks:
+            if not c.passed:
+                details += ["", f"{e.id} · {c.name} ({points(c.points)}/{points(c.max_points)})",
+                            *("  " + t for t in c.feedback.splitlines())]
+    if details:
+        out += ["", "Details", "-------", *details[1:]]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,63 @@
+"""The records a grading run produces, and their JSON form (schema ``course-grade/1``)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SCHEMA = "course-grade/1"
+STATUSES = ("passed", "partial", "failed", "unimplemented", "error", "timeout", "missing")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    passed: bool
+    points: float
+    max_points: float
+    feedback: str = ""
+    public: bool = True
+
+
+@dataclass(frozen=True)
+class ExerciseResult:
+    id: str
+    title: str
+    score: float
+    max_score: float
+    status: str
+    feedback: str
+    checks: tuple[CheckResult, ...] = ()
+
+
+@dataclass(frozen=True)
+class Report:
+    course: str
+    mode: str  # "reference" or "fixtures"
+    isolation: str  # "namespaces" or "process"
+    exercises: tuple[ExerciseResult, ...]
+
+    @property
+    def score(self) -> float:
+        return round(sum(e.score for e in self.exercises), 4)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(e.max_score for e in self.exercises), 4)
+
+    def to_json(self) -> dict:
+        return {
+            "schema": SCHEMA,
+            "course": self.course,
+            "score": self.score,
+            "max_score": self.max_score,
+            "mode": self.mode,
+            "isolation": self.isolation,
+            "exercises": [
+                {
+                    "id": e.id, "title": e.title, "score": e.score, "max_score": e.max_score, "status": e.status,
+                    "feedback": e.feedback,
+                    "checks": [{"name": c.name, "passed": c.passed, "points": c.points, "max_points": c.max_points,
+                                "feedback": c.feedback, "public": c.public} for c in e.checks],
+                }
+                for e in self.exercises
+            ],
+        }

@@ -1,0 +1,175 @@
+"""Grade a submission: for each exercise, run its checks (hypothesis-driven) against the sandboxed code.
+
+Deterministic by construction: hypothesis is seeded per check from course.toml's seed and the check's
+id, uses no example database and no deadline; the report holds no times and no paths.
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import tempfile
+import zlib
+from pathlib import Path
+from types import ModuleType
+
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "convgrade-hypothesis"))
+
+from hypothesis import HealthCheck, Phase, Verbosity, example, given, seed, settings  # noqa: E402
+from hypothesis.errors import Flaky  # noqa: E402
+
+from .checks import Check, CheckFailed, Exercise  # noqa: E402
+from .context import Context, Fatal  # noqa: E402
+from .course import Course, Exercise as ExerciseConfig  # noqa: E402
+from .feedback import describe_case, failure_text  # noqa: E402
+from .mistakes import Mistake, catalogue, diagnose  # noqa: E402
+from .results import CheckResult, ExerciseResult, Report  # noqa: E402
+from .sandbox import Limits, Sandbox  # noqa: E402
+
+PROFILE = "grading"
+settings.register_profile(
+    PROFILE, derandomize=True, database=None, deadline=None, print_blob=False, report_multiple_bugs=False,
+    suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet,
+)
+GENERATED = (Phase.generate, Phase.shrink)
+
+
+def load_file(path: Path, name: str) -> ModuleType | None:
+    """Import a course file by path under a private module name; None when the file does not exist."""
+    if not path.is_file():
+        return None
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
+
+
+class Lesson:
+    """The trusted side of one lesson: its grader module, reference module and mistake catalogue."""
+
+    def __init__(self, course: Course, lesson: str) -> None:
+        rel = Path(*lesson.split("."))
+        key = f"{zlib.crc32(str(course.root).encode()):08x}_{lesson.replace('.', '_')}"
+        self.graders = load_file(course.root / "graders" / rel.with_suffix(".py"), f"_convgrade_graders_{key}")
+        self.reference = load_file(course.root / "reference" / rel.with_suffix(".py"), f"_convgrade_reference_{key}")
+        mistakes = load_file(course.root / "graders" / "mistakes" / rel.with_suffix(".py"), f"_convgrade_mistakes_{key}")
+        self.mistakes: list[Mistake] = catalogue(mistakes)
+
+    def exercise(self, name: str) -> Exercise:
+        spec = getattr(self.graders, name, None) if self.graders else None
+        if not isinstance(spec, Exercise):
+            raise LookupError(f"no grader for {name}: add `{name} = Exercise(...)` to its grader module")
+        return spec
+
+
+def check_seed(course_seed: int, exercise_id: str, check: str) -> int:
+    return (course_seed * 1_000_003 + zlib.crc32(f"{exercise_id}:{check}".encode())) % (2**32)
+
+
+def run_check(check: Check, cfg: ExerciseConfig, ctx: Context, ref: ModuleType, course_seed: int) -> CheckFailed | None:
+    """None when the check passes; the failure (for the smallest failing input) otherwise."""
+    if check.given is None:
+        ctx.begin_example()
+        try:
+            check.body(ctx.st, ref)
+        except CheckFailed as failed:
+            failed.calls = list(ctx.calls)
+            return failed
+        return None
+
+    def body(case: object) -> None:
+        ctx.begin_example()
+        try:
+            check.body(case, ctx.st, ref)
+        except CheckFailed as failed:
+            failed.case, failed.calls = case, list(ctx.calls)
+            raise
+
+    n = check.max_examples or cfg.max_examples
+    runs = [(GENERATED, ())]
+    if check.examples:
+        runs.append(((Phase.explicit,), check.examples))
+    for phases, examples in runs:
+        test = given(check.given)(body)
+        for case in examples:
+            test = example(case)(test)
+        test = settings(settings.get_profile(PROFILE), max_examples=n, phases=phases)(test)
+        test = seed(check_seed(course_seed, cfg.id, check.name))(test)
+        try:
+            test()
+        except CheckFailed as failed:
+            failed.explicit = phases == (Phase.explicit,)
+            return failed
+        except Flaky:
+            return CheckFailed("gave different results for the same input",
+                               ["the function must be deterministic: no randomness, no state kept between calls"])
+    return None
+
+
+def _feedback(fn: str, failed: CheckFailed, check: Check, mistakes: list[Mistake]) -> str:
+    label = "failing input (the course's worked example)" if failed.explicit else "smallest failing input"
+    diagnosis = diagnose(mistakes, failed.calls) if failed.kind in ("values", "shape", "type", "dtype") else None
+    hint = None if failed.kind == "unimplemented" else failed.hint or check.hint
+    return failure_text(fn, failed.what, case_lines=describe_case(failed.case, label), details=failed.details,
+                        diagnosis=diagnosis, traceback=failed.traceback, output=failed.output, hint=hint)
+
+
+def grade_exercise(cfg: ExerciseConfig, lesson: Lesson, sandbox: Sandbox, course_seed: int) -> ExerciseResult:
+    spec = lesson.exercise(cfg.name)
+    ctx = Context(sandbox, cfg)
+    results: list[CheckResult] = []
+    kinds: list[str] = []
+    for check in spec.checks:
+        max_points = round(cfg.points * check.points / spec.total, 4)
+        try:
+            failed = run_check(check, cfg, ctx, lesson.reference, course_seed)
+        except Fatal as fatal:
+            return _fatal(cfg, spec, results, fatal)
+        if failed is None:
+            results.append(CheckResult(check.name, True, max_points, max_points, "", check.public))
+            continue
+        kinds.append(failed.kind)
+        results.append(CheckResult(check.name, False, 0.0, max_points,
+                                   _feedback(cfg.name, failed, check, lesson.mistakes), check.public))
+    score = round(sum(r.points for r in results), 4)
+    passed = sum(r.passed for r in results)
+    if kinds and len(kinds) == len(results) and all(k == "unimplemented" for k in kinds):
+        status, summary = "unimplemented", (f"not implemented yet: replace `raise NotImplementedError` in "
+                                            f"{cfg.name} ({cfg.path}) with your code")
+    else:
+        status = "passed" if passed == len(results) else "partial" if score > 0 else "failed"
+        summary = f"{passed} of {len(results)} checks passed"
+    return ExerciseResult(cfg.id, cfg.title, score if status != "unimplemented" else 0.0, cfg.points, status,
+                          summary, tuple(results))
+
+
+def _fatal(cfg: ExerciseConfig, spec: Exercise, done: list[CheckResult], fatal: Fatal) -> ExerciseResult:
+    text = failure_text(cfg.name, fatal.message, case_lines=[], details=[], diagnosis=None,
+                        traceback=fatal.traceback, output=fatal.output, hint=None)
+    checks = [CheckResult(r.name, r.passed, 0.0, r.max_points, r.feedback, r.public) for r in done]
+    rest = spec.checks[len(done):]
+    for i, check in enumerate(rest):
+        max_points = round(cfg.points * check.points / spec.total, 4)
+        checks.append(CheckResult(check.name, False, 0.0, max_points, text if i == 0 else "not run", check.public))
+    return ExerciseResult(cfg.id, cfg.title, 0.0, cfg.points, fatal.status, text, tuple(checks))
+
+
+def grade(course: Course, submission: Path, only: list[str] | None = None) -> Report:
+    """Grade the submission folder (laid out like exercises/) on the selected exercises."""
+    exercises = course.select(only)
+    lessons: dict[str, Lesson] = {}
+    results = []
+    with Sandbox(submission, Limits()) as sandbox:
+        for cfg in exercises:
+            lesson = lessons.setdefault(cfg.lesson, Lesson(course, cfg.lesson))
+            sandbox.set_memory(cfg.memory)
+            results.append(grade_exercise(cfg, lesson, sandbox, course.seed))
+        isolation = sandbox.isolation
+    return Report(course.name, "reference", isolation, tuple(results))

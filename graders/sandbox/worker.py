@@ -1,0 +1,184 @@
+"""The worker: imports the student's lesson files and runs their code, nothing else.
+
+Started as ``python -I -S worker.py CONFIG_JSON`` so it sees neither this package nor the course folder:
+its ``sys.path`` is the standard library, the site-packages that hold numpy/torch, and the submission.
+It talks to the grader over an inherited socket with the codec (JSON + raw array bytes), one request,
+one reply. The student's stdout and stderr go to a file the grader reads; it is emptied before each call.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import importlib.util
+import json
+import os
+import resource
+import socket
+import sys
+import traceback
+from typing import Any
+
+BLOCKED = ("graders", "reference", "_convgrade")
+
+
+class _Blocker(importlib.abc.MetaPathFinder):
+    """Refuses the grading package and the reference solutions."""
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if name.split(".")[0] in BLOCKED:
+            raise ModuleNotFoundError(f"No module named {name!r} (not available to submissions)", name=name)
+        return None
+
+
+def _load_codec(path: str) -> Any:
+    spec = importlib.util.spec_from_file_location("_convgrade_codec", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _set_limits(limits: dict) -> None:
+    for name, value in limits.items():
+        which = getattr(resource, name)
+        resource.setrlimit(which, (value, value))
+
+
+class Worker:
+    def __init__(self, cfg: dict) -> None:
+        self.root = cfg["root"]
+        self.codec = _load_codec(cfg["codec"])
+        self.chan = socket.socket(fileno=cfg["fd"])
+        self.objects: dict[int, Any] = {}
+
+    # -- transport -------------------------------------------------------------------------
+    def recv(self) -> Any:
+        prefix = self._read(self.codec.PREFIX_SIZE)
+        if prefix is None:
+            return None
+        return self.codec.decode(self._read(self.codec.frame_size(prefix)))
+
+    def _read(self, n: int) -> bytes | None:
+        buf = bytearray(n)
+        view, got = memoryview(buf), 0
+        while got < n:
+            k = self.chan.recv_into(view[got:])
+            if k == 0:
+                return None
+            got += k
+        return bytes(buf)
+
+    def send(self, body: Any) -> None:
+        self.chan.sendall(self.codec.encode(body))
+
+    # -- student code ----------------------------------------------------------------------
+    def _trimmed(self, exc: BaseException) -> str:
+        """The traceback, keeping only frames from the submission's own files."""
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(self.root + os.sep)]
+        for f in frames:
+            f.filename = os.path.relpath(f.filename, self.root)
+        lines = traceback.format_list(frames)
+        lines += traceback.format_exception_only(type(exc), exc)
+        return "".join(lines)[-4000:]
+
+    def _raised(self, exc: BaseException, where: str) -> dict:
+        if isinstance(exc, SyntaxError) and exc.filename and exc.filename.startswith(self.root):
+            rel = os.path.relpath(exc.filename, self.root)
+            return {"status": "syntax", "file": rel, "line": exc.lineno, "message": exc.msg}
+        return {
+            "status": "raised",
+            "where": where,
+            "type": type(exc).__name__,
+            "message": str(exc)[:2000] if not isinstance(exc, RecursionError) else "maximum recursion depth exceeded",
+            "traceback": self._trimmed(exc),
+        }
+
+    def _module(self, name: str) -> Any:
+        path = os.path.join(self.root, *name.split(".")) + ".py"
+        if not os.path.isfile(path):
+            return {"status": "missing", "file": os.path.relpath(path, self.root)}
+        try:
+            return importlib.import_module(name)
+        except BaseException as exc:  # noqa: BLE001 - student code may raise anything, SystemExit included
+            sys.modules.pop(name, None)
+            return self._raised(exc, "import")
+
+    def _callable(self, req: dict) -> Any:
+        module = self._module(req["module"])
+        if isinstance(module, dict):
+            return module
+        fn = module.__dict__.get(req["name"])
+        if fn is None or not callable(fn):
+            return {"status": "missing", "name": req["name"], "file": req["module"].replace(".", "/") + ".py"}
+        return fn
+
+    def op_call(self, req: dict) -> dict:
+        fn = self._callable(req)
+        if isinstance(fn, dict):
+            return fn
+        args, kwargs = list(req["args"]), dict(req["kwargs"])
+        try:
+            value = fn(*args, **kwargs)
+        except BaseException as exc:  # noqa: BLE001
+            return self._raised(exc, "call")
+        reply = {"status": "ok", "value": value}
+        if req.get("return_args"):
+            reply["args"] = args
+            reply["kwargs"] = kwargs
+        return reply
+
+    def op_ping(self, req: dict) -> dict:
+        return {"status": "ok", "value": os.getpid()}
+
+    def serve(self) -> None:
+        while True:
+            req = self.recv()
+            if req is None:
+                return
+            _reset_output()
+            handler = getattr(self, "op_" + req["op"])
+            try:
+                reply = handler(req)
+            except BaseException as exc:  # noqa: BLE001 - e.g. MemoryError while preparing a reply
+                reply = self._raised(exc, "worker")
+            _flush()
+            try:
+                self.send(reply)
+            except BaseException as exc:  # noqa: BLE001 - a reply that cannot be encoded or is too large
+                self.send({"status": "raised", "where": "reply", "type": type(exc).__name__,
+                           "message": str(exc)[:500], "traceback": ""})
+
+
+def _flush() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:  # noqa: BLE001
+            pass
+
+
+def _reset_output() -> None:
+    _flush()
+    try:
+        os.ftruncate(1, 0)
+    except OSError:
+        pass
+
+
+def main() -> None:
+    cfg = json.loads(sys.argv[1])
+    sys.path[:] = cfg["sys_path"]
+    sys.dont_write_bytecode = True
+    os.chdir(cfg["cwd"])
+    for name in cfg.get("preload", []):
+        importlib.import_module(name)
+    _set_limits(cfg["limits"])
+    sys.meta_path.insert(0, _Blocker())
+    sys.path.insert(0, cfg["root"])
+    worker = Worker(cfg)
+    del cfg
+    worker.serve()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,149 @@
+"""Hypothesis strategies that build only valid inputs: sizes are derived from the hyperparameters.
+
+Each composite returns a frozen dataclass, so a failing case prints with named fields and the feedback
+can describe it (``A_prev.shape=(1, 3, 3, 1), W.shape=(2, 2, 1, 1), stride=2, pad=0``). Values are small
+integers stored as float64 by default: the smallest failing arrays stay readable, and sums are exact.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+
+def _bounds(**kw: int) -> None:
+    """Check keyword bounds the way hypothesis does: name the argument and its value."""
+    for name, value in kw.items():
+        if value < 0:
+            raise ValueError(f"{name}={value} must be at least 0")
+
+
+def values(*, kind: str = "ints", bound: int = 3) -> st.SearchStrategy[float]:
+    """Array elements: ``ints`` are integers in [-bound, bound] (as float64); ``floats`` are finite in that range."""
+    if kind == "ints":
+        return st.integers(-bound, bound).map(float)
+    if kind == "floats":
+        return st.floats(-bound, bound, allow_nan=False, allow_infinity=False, allow_subnormal=False)
+    raise ValueError(f"kind={kind!r} must be 'ints' or 'floats'")
+
+
+def arrays(shape: tuple[int, ...], *, kind: str = "ints", bound: int = 3, unique: bool = False) -> st.SearchStrategy:
+    """float64 arrays of ``shape`` with elements from ``values``."""
+    return hnp.arrays(np.float64, shape, elements=values(kind=kind, bound=bound), unique=unique)
+
+
+def side(f: int, pad: int, *, max_side: int) -> st.SearchStrategy[int]:
+    """An input side n such that the output side floor((n + 2*pad - f)/stride) + 1 is at least 1."""
+    low = max(1, f - 2 * pad)
+    if low > max_side:
+        raise ValueError(f"f={f} with pad={pad} needs a side of at least {low}, larger than max_side={max_side}")
+    return st.integers(low, max_side)
+
+
+def output_size(n: int, f: int, pad: int, stride: int) -> int:
+    return (n + 2 * pad - f) // stride + 1
+
+
+def ordered(items: dict, reverse: bool) -> dict:
+    """The same dict with its keys in reverse order when asked (students must not rely on key order)."""
+    return dict(reversed(items.items())) if reverse else dict(items)
+
+
+@dataclass(frozen=True)
+class ConvCase:
+    A_prev: np.ndarray  # (m, n_H_prev, n_W_prev, n_C_prev)
+    W: np.ndarray  # (f, f, n_C_prev, n_C)
+    b: np.ndarray  # (1, 1, 1, n_C)
+    stride: int
+    pad: int
+    reverse_keys: bool = field(default=False, repr=False)
+
+    @property
+    def hparameters(self) -> dict:
+        return ordered({"stride": self.stride, "pad": self.pad}, self.reverse_keys)
+
+    @property
+    def out_shape(self) -> tuple[int, int, int, int]:
+        m, n_H, n_W, _ = self.A_prev.shape
+        f, n_C = self.W.shape[0], self.W.shape[3]
+        return (m, output_size(n_H, f, self.pad, self.stride), output_size(n_W, f, self.pad, self.stride), n_C)
+
+
+@st.composite
+def conv_cases(draw, *, max_m: int = 2, max_side: int = 7, max_c: int = 3, max_f: int = 3, max_stride: int = 3,
+               max_pad: int = 2, kind: str = "ints", f: int | None = None, pad: int | None = None,
+               stride: int | None = None) -> ConvCase:
+    """A convolution's inputs and hyperparameters, always giving an output of at least 1x1."""
+    _bounds(max_m=max_m - 1, max_side=max_side - 1, max_c=max_c - 1, max_f=max_f - 1, max_stride=max_stride - 1,
+            max_pad=max_pad)
+    f = draw(st.integers(1, max_f)) if f is None else f
+    pad = draw(st.integers(0, max_pad)) if pad is None else pad
+    stride = draw(st.integers(1, max_stride)) if stride is None else stride
+    m, n_C_prev, n_C = draw(st.integers(1, max_m)), draw(st.integers(1, max_c)), draw(st.integers(1, max_c))
+    n_H, n_W = draw(side(f, pad, max_side=max(max_side, f))), draw(side(f, pad, max_side=max(max_side, f)))
+    return ConvCase(
+        A_prev=draw(arrays((m, n_H, n_W, n_C_prev), kind=kind)),
+        W=draw(arrays((f, f, n_C_prev, n_C), kind=kind)),
+        b=draw(arrays((1, 1, 1, n_C), kind=kind)),
+        stride=stride, pad=pad, reverse_keys=draw(st.booleans()),
+    )
+
+
+@dataclass(frozen=True)
+class PoolCase:
+    A_prev: np.ndarray  # (m, n_H_prev, n_W_prev, n_C)
+    f: int
+    stride: int
+    reverse_keys: bool = field(default=False, repr=False)
+
+    @property
+    def hparameters(self) -> dict:
+        return ordered({"f": self.f, "stride": self.stride}, self.reverse_keys)
+
+    @property
+    def out_shape(self) -> tuple[int, int, int, int]:
+        m, n_H, n_W, n_C = self.A_prev.shape
+        return (m, output_size(n_H, self.f, 0, self.stride), output_size(n_W, self.f, 0, self.stride), n_C)
+
+
+@st.composite
+def pool_cases(draw, *, max_m: int = 2, max_side: int = 7, max_c: int = 3, max_f: int = 3, max_stride: int = 3,
+               kind: str = "ints", unique: bool = False) -> PoolCase:
+    """A pooling layer's input and hyperparameters (no padding), always giving an output of at least 1x1."""
+    f, stride = draw(st.integers(1, max_f)), draw(st.integers(1, max_stride))
+    m, n_C = draw(st.integers(1, max_m)), draw(st.integers(1, max_c))
+    n_H, n_W = draw(side(f, 0, max_side=max(max_side, f))), draw(side(f, 0, max_side=max(max_side, f)))
+    A = draw(arrays((m, n_H, n_W, n_C), kind=kind, bound=max(3, m * n_H * n_W * n_C) if unique else 3, unique=unique))
+    return PoolCase(A, f, stride, draw(st.booleans()))
+
+
+@dataclass(frozen=True)
+class PadCase:
+    X: np.ndarray  # (m, n_H, n_W, n_C)
+    pad: int
+
+
+@st.composite
+def pad_cases(draw, *, max_m: int = 2, max_side: int = 5, max_c: int = 3, max_pad: int = 3) -> PadCase:
+    m, n_H, n_W, n_C = (draw(st.integers(1, k)) for k in (max_m, max_side, max_side, max_c))
+    return PadCase(draw(arrays((m, n_H, n_W, n_C))), draw(st.integers(0, max_pad)))
+
+
+@dataclass(frozen=True)
+class ImageCase:
+    image: np.ndarray  # (H, W)
+    kernel: np.ndarray  # (kh, kw)
+
+
+@st.composite
+def image_cases(draw, *, max_side: int = 8, max_k: int = 4, dtype: str = "float64") -> ImageCase:
+    """A grey image and a kernel no larger than it; uint8 images hold values 0..255 like photographs."""
+    kh, kw = draw(st.integers(1, max_k)), draw(st.integers(1, max_k))
+    H, W = draw(st.integers(kh, max(kh, max_side))), draw(st.integers(kw, max(kw, max_side)))
+    if dtype == "uint8":
+        image = draw(hnp.arrays(np.uint8, (H, W), elements=st.integers(0, 255)))
+    else:
+        image = draw(arrays((H, W)))
+    return ImageCase(image, draw(arrays((kh, kw))))

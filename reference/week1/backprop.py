@@ -1,0 +1,156 @@
+"""Backpropagation through a convolution and a pooling layer (optional part of assignment 1).
+
+The forward passes live in convolution.py and pooling.py; here you compute their gradients.
+Layout is the course's NHWC: A_prev (m, n_H_prev, n_W_prev, n_C_prev), W (f, f, n_C_prev, n_C),
+b (1, 1, 1, n_C), all float64. The forward convolution is a cross-correlation (no kernel flip):
+
+    Z[i, h, w, c] = sum over (kh, kw, c') of A_pad[i, h*stride + kh, w*stride + kw, c'] * W[kh, kw, c', c] + b[0, 0, 0, c]
+
+Every output position read one window of the (padded) input, so the backward pass sends each
+dZ[i, h, w, c] back to that window, and windows that overlap add their contributions (+=).
+"""
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+
+def conv_backward(dZ, cache):
+    """Backward pass of a convolution layer: the gradients of the cost w.r.t. its input, W and b.
+
+    Args:
+        dZ: gradient of the cost w.r.t. the conv output Z, shape (m, n_H, n_W, n_C).
+        cache: (A_prev, W, b, hparameters) exactly as conv_forward returns it:
+            A_prev (m, n_H_prev, n_W_prev, n_C_prev), W (f, f, n_C_prev, n_C), b (1, 1, 1, n_C),
+            hparameters {"stride": stride, "pad": pad} (keys in any order).
+
+    Returns:
+        (dA_prev, dW, db):
+            dA_prev (m, n_H_prev, n_W_prev, n_C_prev), the shape of A_prev (padding removed),
+            dW (f, f, n_C_prev, n_C), the shape of W,
+            db (1, 1, 1, n_C), the shape of b.
+
+    Formulas, summed over every example i and output position (h, w), with
+    a_slice = A_pad[i, h*stride : h*stride + f, w*stride : w*stride + f, :]:
+        dA_pad[i, h*stride : h*stride + f, w*stride : w*stride + f, :] += W[:, :, :, c] * dZ[i, h, w, c]
+        dW[:, :, :, c] += a_slice * dZ[i, h, w, c]
+        db[:, :, :, c] += dZ[i, h, w, c]
+    then dA_prev is dA_pad with the pad rows and columns cut off.
+
+    Example:
+        A_prev = [[1, 2], [3, 4]] as shape (1, 2, 2, 1), W = [[[[2.]]]] (1x1 kernel), b = [[[[0.]]]],
+        stride 1, pad 0, dZ = ones (1, 2, 2, 1):
+        dA_prev = 2 everywhere (each pixel met W once), dW = [[[[10.]]]] (1+2+3+4), db = [[[[4.]]]].
+    """
+    A_prev, W, b, hparameters = cache
+    stride, pad = hparameters["stride"], hparameters["pad"]
+    f = W.shape[0]
+    m, n_H, n_W, n_C = dZ.shape
+
+    A_pad = np.pad(A_prev, ((0, 0), (pad, pad), (pad, pad), (0, 0)))  # (m, n_H_prev + 2pad, n_W_prev + 2pad, n_C_prev)
+
+    # db: every output position added b once.
+    db = dZ.sum(axis=(0, 1, 2)).reshape(1, 1, 1, n_C)
+
+    # dW: every f x f window a_slice that produced an output, weighted by that output's dZ, summed over (i, h, w).
+    windows = sliding_window_view(A_pad, (f, f), axis=(1, 2))[:, ::stride, ::stride]  # (m, n_H, n_W, n_C_prev, f, f)
+    dW = np.tensordot(windows, dZ, axes=([0, 1, 2], [0, 1, 2]))  # (n_C_prev, f, f, n_C)
+    dW = dW.transpose(1, 2, 0, 3)  # (f, f, n_C_prev, n_C)
+
+    # dA_pad: for each kernel offset (kh, kw), all output positions send dZ @ W[kh, kw].T to the input pixel they read there.
+    dA_pad = np.zeros_like(A_pad, dtype=np.float64)
+    for kh in range(f):
+        for kw in range(f):
+            rows = slice(kh, kh + stride * (n_H - 1) + 1, stride)
+            cols = slice(kw, kw + stride * (n_W - 1) + 1, stride)
+            dA_pad[:, rows, cols, :] += dZ @ W[kh, kw].T  # (m, n_H, n_W, n_C) @ (n_C, n_C_prev)
+
+    n_H_prev, n_W_prev = A_prev.shape[1:3]
+    dA_prev = dA_pad[:, pad:pad + n_H_prev, pad:pad + n_W_prev, :]  # (m, n_H_prev, n_W_prev, n_C_prev)
+    return dA_prev, dW, db
+
+
+def create_mask_from_window(x):
+    """The max-pooling mask of one window: True where x holds its maximum.
+
+    Max-pooling passes the gradient only to the input that was the max. If several entries tie
+    for the max, every one of them is True (as in the course).
+
+    Args:
+        x: one pooling window, an array of shape (f, f).
+
+    Returns:
+        mask: a bool array of shape (f, f), mask = (x == max(x)).
+
+    Example:
+        create_mask_from_window(np.array([[1, 3], [3, 2]])) -> [[False, True], [True, False]]
+    """
+    return x == np.max(x)
+
+
+def distribute_value(dz, shape):
+    """Spread a gradient evenly over an average-pooling window.
+
+    Average-pooling gave every input of the window the same weight 1/(n_H*n_W), so each
+    input receives that share of the gradient.
+
+    Args:
+        dz: the gradient of one pooled output, a scalar.
+        shape: (n_H, n_W), the shape of the window.
+
+    Returns:
+        a: a float64 array of shape (n_H, n_W) with every entry dz / (n_H * n_W).
+
+    Example:
+        distribute_value(2, (2, 2)) -> [[0.5, 0.5], [0.5, 0.5]]
+    """
+    n_H, n_W = shape
+    average = dz / (n_H * n_W)
+    return np.ones(shape) * average
+
+
+def pool_backward(dA, cache, mode="max"):
+    """Backward pass of a pooling layer: the gradient of the cost w.r.t. the pooling input.
+
+    Args:
+        dA: gradient of the cost w.r.t. the pooling output, shape (m, n_H, n_W, n_C).
+        cache: (A_prev, hparameters) exactly as pool_forward returns it:
+            A_prev (m, n_H_prev, n_W_prev, n_C), hparameters {"f": f, "stride": stride} (keys in any order).
+        mode: "max" or "average" (anything else raises ValueError).
+
+    Returns:
+        dA_prev: shape (m, n_H_prev, n_W_prev, n_C), the shape of A_prev.
+
+    Formula, for every example i, output position (h, w) and channel c, with the window
+    a_slice = A_prev[i, h*stride : h*stride + f, w*stride : w*stride + f, c]:
+        max:     dA_prev[i, window, c] += create_mask_from_window(a_slice) * dA[i, h, w, c]
+        average: dA_prev[i, window, c] += distribute_value(dA[i, h, w, c], (f, f))
+    Windows overlap when stride < f; their contributions add up.
+
+    Example:
+        A_prev = [[1, 3], [3, 2]] as shape (1, 2, 2, 1), f = 2, stride = 2, dA = [[[[1.]]]]:
+        mode "max"     -> dA_prev = [[0, 1], [1, 0]] (both tied maxima get the gradient),
+        mode "average" -> dA_prev = [[0.25, 0.25], [0.25, 0.25]].
+    """
+    if mode not in ("max", "average"):
+        raise ValueError(f"mode={mode!r} is not 'max' or 'average'")
+    A_prev, hparameters = cache
+    f, stride = hparameters["f"], hparameters["stride"]
+    m, n_H, n_W, n_C = dA.shape
+
+    if mode == "max":
+        # The max of every window at once.
+        windows = sliding_window_view(A_prev, (f, f), axis=(1, 2))[:, ::stride, ::stride]  # (m, n_H, n_W, n_C, f, f)
+        window_max = windows[:, :n_H, :n_W].max(axis=(4, 5))  # (m, n_H, n_W, n_C)
+
+    dA_prev = np.zeros(A_prev.shape)  # (m, n_H_prev, n_W_prev, n_C)
+    # For each window offset (kh, kw): the input pixel at that offset of every window, all windows at once.
+    for kh in range(f):
+        for kw in range(f):
+            rows = slice(kh, kh + stride * (n_H - 1) + 1, stride)
+            cols = slice(kw, kw + stride * (n_W - 1) + 1, stride)
+            if mode == "max":
+                mask = A_prev[:, rows, cols, :] == window_max  # create_mask_from_window, entry (kh, kw) of every window
+                dA_prev[:, rows, cols, :] += mask * dA
+            else:
+                dA_prev[:, rows, cols, :] += dA / (f * f)  # distribute_value, entry (kh, kw) of every window
+    return dA_prev

@@ -1,0 +1,216 @@
+"""ConvNets: sizes and parameters layer by layer, conv vs fully connected, and LeNet-5 in PyTorch.
+
+The numpy part uses the course's NHWC layout (m, n_H, n_W, n_C); the torch part uses torch's
+NCHW layout (N, C, H, W). One conv layer with f x f filters, stride s and padding p maps
+n_H x n_W x n_C_prev to
+
+    floor((n_H + 2p - f) / s) + 1  x  floor((n_W + 2p - f) / s) + 1  x  filters
+
+and has (f * f * n_C_prev + 1) * filters parameters: few, because the weights are shared
+across positions. A fully connected layer has (n_in + 1) * units.
+"""
+
+import numpy as np
+import torch
+from torch import nn
+
+
+def activation_shapes(input_shape, layers):
+    """The output shape and the parameter count of every layer of a ConvNet.
+
+    Args:
+        input_shape: (n_H, n_W, n_C) of one input image.
+        layers: a list of dicts, applied in order, each one of
+            {"type": "conv", "f": f, "stride": s, "pad": p, "filters": n_C}
+            {"type": "pool", "f": f, "stride": s}   (no padding, keeps the channels)
+            {"type": "fc", "units": n}              (flattens its input first)
+
+    Returns:
+        a list with one (output_shape, n_params) tuple per layer: output_shape is a tuple of ints,
+        (n_H, n_W, n_C) for conv and pool, (units,) for fc; n_params is an int.
+
+    Formulas (n_C_prev = channels in, n_in = the number of inputs of an fc layer):
+        conv: n_H = floor((n_H_prev + 2p - f) / s) + 1 (same for n_W), n_params = (f*f*n_C_prev + 1) * filters
+        pool: n_H = floor((n_H_prev - f) / s) + 1 (same for n_W), n_params = 0
+        fc:   (units,), n_params = (n_in + 1) * units
+
+    Example (the course's 39x39x3 ConvNet):
+        activation_shapes((39, 39, 3), [
+            {"type": "conv", "f": 3, "stride": 1, "pad": 0, "filters": 10},
+            {"type": "conv", "f": 5, "stride": 2, "pad": 0, "filters": 20},
+            {"type": "conv", "f": 5, "stride": 2, "pad": 0, "filters": 40},
+            {"type": "fc", "units": 10}])
+        -> [((37, 37, 10), 280), ((17, 17, 20), 5020), ((7, 7, 40), 20040), ((10,), 19610)]
+        (the fc layer sees 7*7*40 = 1960 inputs: (1960 + 1) * 10 = 19610)
+    """
+    shape = tuple(int(n) for n in input_shape)
+    out = []
+    for layer in layers:
+        kind = layer["type"]
+        if kind == "fc":
+            n_in = int(np.prod(shape))
+            shape, n_params = (int(layer["units"]),), (n_in + 1) * int(layer["units"])
+        elif kind in ("conv", "pool"):
+            if len(shape) != 3:
+                raise ValueError(f"a {kind} layer needs an (n_H, n_W, n_C) input, got {shape} after an fc layer")
+            n_H_prev, n_W_prev, n_C_prev = shape
+            f, s = layer["f"], layer["stride"]
+            p = layer["pad"] if kind == "conv" else 0
+            n_H = (n_H_prev + 2 * p - f) // s + 1
+            n_W = (n_W_prev + 2 * p - f) // s + 1
+            if kind == "conv":
+                n_C = layer["filters"]
+                n_params = (f * f * n_C_prev + 1) * n_C
+            else:
+                n_C, n_params = n_C_prev, 0
+            shape = (int(n_H), int(n_W), int(n_C))
+        else:
+            raise ValueError(f"layer type={kind!r} is not 'conv', 'pool' or 'fc'")
+        out.append((shape, int(n_params)))
+    return out
+
+
+def fc_vs_conv_params(input_shape, output_shape, f):
+    """Parameters needed to map input_shape to output_shape with an fc layer vs a conv layer.
+
+    Args:
+        input_shape: (n_H_prev, n_W_prev, n_C_prev).
+        output_shape: (n_H, n_W, n_C).
+        f: the filter size of the conv layer.
+
+    Returns:
+        (fc_params, conv_params), both ints and both counting biases:
+        fc_params   = (n_H_prev * n_W_prev * n_C_prev + 1) * (n_H * n_W * n_C)
+        conv_params = (f * f * n_C_prev + 1) * n_C
+
+    Example:
+        fc_vs_conv_params((32, 32, 3), (28, 28, 6), 5) == (14455392, 456)
+        (3072 + 1) * 4704 weights and biases, against six 5x5x3 filters with one bias each.
+    """
+    n_in = int(np.prod(input_shape))
+    n_out = int(np.prod(output_shape))
+    n_C_prev, n_C = int(input_shape[-1]), int(output_shape[-1])
+    fc_params = (n_in + 1) * n_out
+    conv_params = (f * f * n_C_prev + 1) * n_C
+    return int(fc_params), int(conv_params)
+
+
+def fc_as_conv(W_fc, b_fc, in_shape):
+    """Rewrite a fully connected layer as a convolution whose filter covers the whole input.
+
+    The fc layer computes y = x.reshape(m, -1) @ W_fc + b_fc on x (m, h, w, c), flattened in C order.
+    A conv with n_out filters of size h x w x c, stride 1 and pad 0 computes the same numbers,
+    as an (m, 1, 1, n_out) output: this is how a ConvNet is slid over a bigger image.
+
+    Args:
+        W_fc: fc weights, shape (h*w*c, n_out).
+        b_fc: fc biases, shape (n_out,).
+        in_shape: (h, w, c), the shape of one input x[i].
+
+    Returns:
+        (W, b): W of shape (h, w, c, n_out) with W[i, j, k, o] = W_fc[(i*w + j)*c + k, o],
+        b of shape (1, 1, 1, n_out).
+
+    Example:
+        W_fc = np.arange(8.).reshape(4, 2) (h, w, c = 2, 1, 2, n_out = 2), b_fc = np.array([1., 2.]):
+        W[:, :, :, 0] = [[[0, 2]], [[4, 6]]] (the column W_fc[:, 0] = [0, 2, 4, 6] in (2, 1, 2) order),
+        b = [[[[1., 2.]]]].
+    """
+    h, w, c = in_shape
+    n_out = W_fc.shape[1]
+    W = W_fc.reshape(h, w, c, n_out)  # (h*w*c, n_out) -> (h, w, c, n_out), rows in C order
+    b = b_fc.reshape(1, 1, 1, n_out)  # (n_out,) -> (1, 1, 1, n_out)
+    return W, b
+
+
+class LeNet5(nn.Module):
+    """LeNet-5 (as in the course, with ReLU and max-pooling) for 32x32 grayscale images.
+
+    Input (N, 1, 32, 32) -> conv 6@5x5 -> ReLU -> max-pool 2 -> (N, 6, 14, 14)
+    -> conv 16@5x5 -> ReLU -> max-pool 2 -> (N, 16, 5, 5) -> flatten (N, 400)
+    -> linear 120 -> ReLU -> linear 84 -> ReLU -> linear num_classes: logits (N, num_classes), no softmax.
+
+    Register the layers as attributes in the order forward applies them: conv1, pool1, conv2,
+    pool2, fc1, fc2, fc3 (graders copy weights in registration order).
+    Parameters: 156 + 2416 + 48120 + 10164 + 850 = 61,706 for num_classes = 10.
+
+    Example:
+        LeNet5()(torch.zeros(2, 1, 32, 32)).shape == (2, 10)
+    """
+
+    def __init__(self, num_classes=10):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 6, kernel_size=5)  # (N, 6, 28, 28)
+        self.pool1 = nn.MaxPool2d(2)  # (N, 6, 14, 14)
+        self.conv2 = nn.Conv2d(6, 16, kernel_size=5)  # (N, 16, 10, 10)
+        self.pool2 = nn.MaxPool2d(2)  # (N, 16, 5, 5)
+        self.fc1 = nn.Linear(16 * 5 * 5, 120)
+        self.fc2 = nn.Linear(120, 84)
+        self.fc3 = nn.Linear(84, num_classes)
+
+    def forward(self, x):
+        """Logits (N, num_classes) for images x (N, 1, 32, 32)."""
+        x = self.pool1(torch.relu(self.conv1(x)))  # (N, 6, 14, 14)
+        x = self.pool2(torch.relu(self.conv2(x)))  # (N, 16, 5, 5)
+        x = torch.flatten(x, 1)  # (N, 400)
+        x = torch.relu(self.fc1(x))  # (N, 120)
+        x = torch.relu(self.fc2(x))  # (N, 84)
+        return self.fc3(x)  # (N, num_classes)
+
+
+def train_digits(epochs=10, seed=0):
+    """Train a LeNet5 on scikit-learn's handwritten digits and report its test accuracy.
+
+    Data: sklearn.datasets.load_digits() (1797 8x8 images, bundled, no download), pixels divided
+    by 16 to lie in [0, 1], each image zero-padded by 12 on every side to (1, 32, 32).
+    Split: train_test_split(test_size=0.25, random_state=seed, stratify=y): 1347 train, 450 test.
+    Training: torch.manual_seed(seed) first; Adam (lr 3e-3) with a one-cycle schedule, mini-batches
+    of 32 reshuffled every epoch, cross-entropy on the logits.
+
+    Args:
+        epochs: passes over the training set.
+        seed: seeds torch and the split; the same seed gives the same model.
+
+    Returns:
+        (model, test_accuracy): the trained LeNet5 (10 classes) in eval mode, and the fraction of
+        the 450 test images it classifies correctly, a Python float in [0, 1].
+
+    Example:
+        model, acc = train_digits()  # a few seconds on a CPU; acc is about 0.98
+    """
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    torch.manual_seed(seed)
+    digits = load_digits()
+    X = digits.images.reshape(-1, 1, 8, 8) / 16.0  # (1797, 1, 8, 8)
+    X = np.pad(X, ((0, 0), (0, 0), (12, 12), (12, 12)))  # (1797, 1, 32, 32)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, digits.target, test_size=0.25, random_state=seed, stratify=digits.target)
+    X_train, X_test = torch.tensor(X_train, dtype=torch.float32), torch.tensor(X_test, dtype=torch.float32)
+    y_train, y_test = torch.tensor(y_train), torch.tensor(y_test)
+
+    model = LeNet5(num_classes=10)
+    batch_size = 32
+    steps_per_epoch = -(-len(X_train) // batch_size)
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=3e-3, epochs=epochs, steps_per_epoch=steps_per_epoch)
+    loss_fn = nn.CrossEntropyLoss()
+
+    model.train()
+    for _ in range(epochs):
+        order = torch.randperm(len(X_train))
+        for start in range(0, len(X_train), batch_size):
+            idx = order[start:start + batch_size]
+            loss = loss_fn(model(X_train[idx]), y_train[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+
+    model.eval()
+    with torch.no_grad():
+        predictions = model(X_test).argmax(dim=1)
+    test_accuracy = (predictions == y_test).double().mean().item()
+    return model, float(test_accuracy)
