@@ -20,7 +20,7 @@ from hypothesis.errors import Flaky  # noqa: E402
 
 from .checks import Check, CheckFailed, Exercise  # noqa: E402
 from .context import Context, Fatal  # noqa: E402
-from .course import Course, Exercise as ExerciseConfig  # noqa: E402
+from .course import ConfigError, Course, Exercise as ExerciseConfig  # noqa: E402
 from .feedback import describe_case, failure_text  # noqa: E402
 from .mistakes import Mistake, catalogue, diagnose  # noqa: E402
 from .results import CheckResult, ExerciseResult, Report  # noqa: E402
@@ -62,10 +62,14 @@ class Lesson:
         mistakes = load_file(course.root / "graders" / "mistakes" / rel.with_suffix(".py"), f"_convgrade_mistakes_{key}")
         self.mistakes: list[Mistake] = catalogue(mistakes)
 
-    def exercise(self, name: str) -> Exercise:
-        spec = getattr(self.graders, name, None) if self.graders else None
-        if not isinstance(spec, Exercise):
-            raise LookupError(f"no grader for {name}: add `{name} = Exercise(...)` to its grader module")
+    def exercise(self, cfg: ExerciseConfig) -> Exercise:
+        spec = getattr(self.graders, cfg.name, None) if self.graders else None
+        if not isinstance(spec, Exercise) or not spec.checks:
+            raise ConfigError(f"graders/{cfg.path}: no checks for exercise {cfg.id!r}; add "
+                              f"`{cfg.name} = Exercise({cfg.name!r})` and its checks, or remove the entry from "
+                              "course.toml")
+        if self.reference is None:
+            raise ConfigError(f"reference/{cfg.path}: missing; exercise {cfg.id!r} needs a reference solution")
         return spec
 
 
@@ -122,7 +126,7 @@ def _feedback(fn: str, failed: CheckFailed, check: Check, mistakes: list[Mistake
 
 
 def grade_exercise(cfg: ExerciseConfig, lesson: Lesson, sandbox: Sandbox, course_seed: int) -> ExerciseResult:
-    spec = lesson.exercise(cfg.name)
+    spec = lesson.exercise(cfg)
     ctx = Context(sandbox, cfg)
     results: list[CheckResult] = []
     kinds: list[str] = []
@@ -166,9 +170,11 @@ def grade(course: Course, submission: Path, only: list[str] | None = None) -> Re
     exercises = course.select(only)
     lessons: dict[str, Lesson] = {}
     results = []
+    for cfg in exercises:  # every grader and reference is there before any student code runs
+        lessons.setdefault(cfg.lesson, Lesson(course, cfg.lesson)).exercise(cfg)
     with Sandbox(submission, Limits()) as sandbox:
         for cfg in exercises:
-            lesson = lessons.setdefault(cfg.lesson, Lesson(course, cfg.lesson))
+            lesson = lessons[cfg.lesson]
             sandbox.set_memory(cfg.memory)
             results.append(grade_exercise(cfg, lesson, sandbox, course.seed))
         isolation = sandbox.isolation

@@ -32,8 +32,8 @@ class AlexNet(nn.Module):
     Parameters: 62,378,344 at num_classes=1000 (about 60 million, as the lecture says;
     the first linear layer alone holds 9216*4096 + 4096 = 37,752,832 of them).
 
-    Args:
-        num_classes: number of output logits.
+    Arguments:
+    num_classes -- number of output logits
 
     Example:
         >>> param_count(AlexNet())
@@ -68,8 +68,8 @@ class VGG16(nn.Module):
     Parameters: 138,357,544 at num_classes=1000. Build it on the "meta" device to count them
     without allocating half a gigabyte.
 
-    Args:
-        num_classes: number of output logits.
+    Arguments:
+    num_classes -- number of output logits
 
     Example:
         >>> with torch.device("meta"):
@@ -96,11 +96,11 @@ def param_count(model):
     built on the "meta" device too (shapes without memory). BatchNorm's running mean and
     variance are buffers, not parameters, so they are not counted.
 
-    Args:
-        model: a torch.nn.Module.
+    Arguments:
+    model -- a torch.nn.Module
 
     Returns:
-        int, the number of trainable scalars (weights and biases).
+    n -- int, the number of trainable scalars (weights and biases)
 
     Example:
         >>> param_count(nn.Linear(3, 2))  # 3*2 weights + 2 biases

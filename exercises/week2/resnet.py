@@ -24,14 +24,15 @@ def residual_forward(a, W1, b1, W2, b2):
         z1 = W1 @ a + b1,   a1 = relu(z1)
         z2 = W2 @ a1 + b2,  out = relu(z2 + a)       (the skip adds a before the last ReLU)
 
-    Args:
-        a:  (n, m) input, one column per example.
-        W1: (n1, n) weights of the first layer;  b1: (n1, 1) its bias.
-        W2: (n, n1) weights of the second layer; b2: (n, 1) its bias.
-            W2 must map back to n units so that z2 + a is defined.
+    Arguments:
+    a -- (n, m) input, one column per example
+    W1 -- (n1, n) weights of the first layer
+    b1 -- (n1, 1) bias of the first layer
+    W2 -- (n, n1) weights of the second layer (back to n units, so that z2 + a is defined)
+    b2 -- (n, 1) bias of the second layer
 
     Returns:
-        (n, m) array, the block's output activation.
+    out -- (n, m) array, the block's output activation
 
     Example:
         >>> a = np.array([[2.0, -1.0]])           # n=1 unit, m=2 examples
@@ -55,13 +56,13 @@ class IdentityBlock(nn.Module):
     "same" padding follows torch's padding="same": an even f puts the extra row and column
     at the bottom and right.
 
-    Args:
-        channels: C, the number of input (and output) channels.
-        filters: (F1, F2, F3); F3 must equal channels, since x is added to the output.
-        f: kernel size of the middle conv.
+    Arguments:
+    channels -- C, the number of input (and output) channels
+    filters -- (F1, F2, F3); F3 must equal channels, since x is added to the output
+    f -- kernel size of the middle conv
 
     Raises:
-        ValueError: if filters[2] != channels.
+    ValueError -- if filters[2] != channels
 
     Shapes: (N, C, H, W) -> (N, C, H, W).
 
@@ -95,11 +96,11 @@ class ConvolutionalBlock(nn.Module):
     Output: relu(main(x) + shortcut(x)). All convs have bias=False; "same" as in IdentityBlock.
     Output size: H_out = floor((H - 1) / s) + 1, the same on both paths.
 
-    Args:
-        in_channels: C_in, the number of input channels.
-        filters: (F1, F2, F3); the block outputs F3 channels.
-        f: kernel size of the middle conv.
-        stride: s, the stride of the first 1x1 conv and of the shortcut conv.
+    Arguments:
+    in_channels -- C_in, the number of input channels
+    filters -- (F1, F2, F3); the block outputs F3 channels
+    f -- kernel size of the middle conv
+    stride -- s, the stride of the first 1x1 conv and of the shortcut conv
 
     Shapes: (N, C_in, H, W) -> (N, F3, H_out, W_out).
 
@@ -136,8 +137,8 @@ class ResNet50(nn.Module):
     Parameters: 25,557,032 at num_classes=1000, like the published model. Thanks to the global
     average pool any input size works (the course's 64x64 images give a 2x2 map before it).
 
-    Args:
-        num_classes: number of output logits.
+    Arguments:
+    num_classes -- number of output logits
 
     Example:
         >>> with torch.device("meta"):

@@ -28,12 +28,15 @@ class Mistake:
     target: str  # the exercise's function or class name
     description: str  # completes "looks like ..."
     impl: Callable
-    diagnose: bool = True  # False: too broad to name (e.g. an always-zero output); still a meta-test
+    feedback: tuple[str, ...] = ()  # lines the feedback must contain, word for word (checked by the meta-tests)
+    diagnose: bool = True  # False: too broad to name (e.g. an always-zero output); the meta-tests still run it
 
 
-def mistake(target: str, description: str, *, diagnose: bool = True) -> Callable:
+def mistake(target: str, description: str, *, feedback: list[str] | tuple[str, ...] = (),
+            diagnose: bool = True) -> Callable:
+    """Mark a wrong implementation of ``target``; ``description`` completes "looks like ..."."""
     def mark(impl: Callable) -> Callable:
-        impl.__mistake__ = Mistake(target, description, impl, diagnose)
+        impl.__mistake__ = Mistake(target, description, impl, tuple(feedback), diagnose)
         return impl
 
     return mark

@@ -26,10 +26,16 @@ def render(report: Report) -> str:
         if e.status in ("error", "timeout"):
             details += ["", f"{e.id} ({e.status})", *("  " + t for t in e.feedback.splitlines())]
             continue
+        seen: dict[str, str] = {}
         for c in e.checks:
-            if not c.passed:
-                details += ["", f"{e.id} · {c.name} ({points(c.points)}/{points(c.max_points)})",
-                            *("  " + t for t in c.feedback.splitlines())]
+            if c.passed:
+                continue
+            details += ["", f"{e.id} · {c.name} ({points(c.points)}/{points(c.max_points)})"]
+            if c.feedback in seen:
+                details.append(f"  the same failure as '{seen[c.feedback]}'")
+            else:
+                seen[c.feedback] = c.name
+                details += ["  " + t for t in c.feedback.splitlines()]
     if details:
         out += ["", "Details", "-------", *details[1:]]
     return "\n".join(out) + "\n"

@@ -33,7 +33,7 @@ class AlexNet(nn.Module):
     the first linear layer alone holds 9216*4096 + 4096 = 37,752,832 of them).
 
     Arguments:
-    num_classes -- number of output logits.
+    num_classes -- number of output logits
 
     Example:
         >>> param_count(AlexNet())
@@ -83,7 +83,7 @@ class VGG16(nn.Module):
     without allocating half a gigabyte.
 
     Arguments:
-    num_classes -- number of output logits.
+    num_classes -- number of output logits
 
     Example:
         >>> with torch.device("meta"):
@@ -123,10 +123,10 @@ def param_count(model):
     variance are buffers, not parameters, so they are not counted.
 
     Arguments:
-    model -- a torch.nn.Module.
+    model -- a torch.nn.Module
 
     Returns:
-    int, the number of trainable scalars (weights and biases).
+    n -- int, the number of trainable scalars (weights and biases)
 
     Example:
         >>> param_count(nn.Linear(3, 2))  # 3*2 weights + 2 biases

@@ -17,11 +17,11 @@ def compound_scaling(phi, alpha=1.2, beta=1.1, gamma=1.15):
         (depth, width, resolution) = (alpha**phi, beta**phi, gamma**phi)
 
     Arguments:
-    phi -- compound coefficient (0 gives the baseline; may be fractional).
-    alpha, beta, gamma -- per-dimension bases found by grid search on B0.
+    phi -- compound coefficient (0 gives the baseline; may be fractional)
+    alpha, beta, gamma -- per-dimension bases found by grid search on B0
 
     Returns:
-    (depth, width, resolution), three floats.
+    (depth, width, resolution) -- a tuple of three floats
 
     Example:
         >>> compound_scaling(0)
@@ -41,12 +41,12 @@ def round_filters(channels, width_mult, divisor=8):
         if new < 0.9 * c: new += divisor                                 # never lose > 10 %
 
     Arguments:
-    channels -- channels of the baseline layer.
-    width_mult -- width multiplier.
-    divisor -- the result is a multiple of it (and at least divisor).
+    channels -- channels of the baseline layer
+    width_mult -- width multiplier
+    divisor -- the result is a multiple of it (and at least divisor)
 
     Returns:
-    int, the scaled number of channels.
+    new -- int, the scaled number of channels
 
     Example:
         >>> round_filters(32, 2.0)   # EfficientNet-B7's stem
@@ -69,11 +69,11 @@ def round_repeats(repeats, depth_mult):
         math.ceil(depth_mult * repeats), computed in floating point as published.
 
     Arguments:
-    repeats -- repeats of the block in the baseline.
-    depth_mult -- depth multiplier.
+    repeats -- repeats of the block in the baseline
+    depth_mult -- depth multiplier
 
     Returns:
-    int, the scaled number of repeats.
+    n -- int, the scaled number of repeats
 
     Example:
         >>> round_repeats(3, 1.4)    # 4.2 -> 5

@@ -24,13 +24,13 @@ def bottleneck_cost(in_shape, out_channels, f, bottleneck_channels):
                         + n_H*n_W*out_channels * f*f*bottleneck_channels   (f x f conv)
 
     Arguments:
-    in_shape -- (n_H, n_W, n_C), the input shape of one example.
-    out_channels -- number of output channels of the f x f conv.
-    f -- filter size of the conv.
-    bottleneck_channels -- channels after the 1x1 bottleneck conv.
+    in_shape -- (n_H, n_W, n_C), the input shape of one example
+    out_channels -- number of output channels of the f x f conv
+    f -- filter size of the conv
+    bottleneck_channels -- channels after the 1x1 bottleneck conv
 
     Returns:
-    (direct, with_bottleneck), two ints.
+    (direct, with_bottleneck) -- a tuple of two ints
 
     Example (the lecture's numbers):
         >>> bottleneck_cost((28, 28, 192), 32, 5, 16)  # about 120 million vs 12.4 million
@@ -55,11 +55,11 @@ class InceptionModule(nn.Module):
     H and W, so the output has c1 + c3 + c5 + pool_proj channels and the input's size.
 
     Arguments:
-    in_channels -- channels of the input.
-    c1 -- filters of the 1x1 branch.
-    c3_reduce, c3 -- filters of the 1x1 bottleneck and of the 3x3 conv.
-    c5_reduce, c5 -- filters of the 1x1 bottleneck and of the 5x5 conv.
-    pool_proj -- filters of the 1x1 conv after the max-pool.
+    in_channels -- channels of the input
+    c1 -- filters of the 1x1 branch
+    c3_reduce, c3 -- filters of the 1x1 bottleneck and of the 3x3 conv
+    c5_reduce, c5 -- filters of the 1x1 bottleneck and of the 5x5 conv
+    pool_proj -- filters of the 1x1 conv after the max-pool
 
     Shapes: (N, in_channels, H, W) -> (N, c1 + c3 + c5 + pool_proj, H, W).
 

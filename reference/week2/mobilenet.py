@@ -30,13 +30,13 @@ def depthwise_conv_forward(A_prev, W, b, hparameters):
     padded input without copying; keep every stride-th window and contract with np.einsum.
 
     Arguments:
-    A_prev -- (m, n_H_prev, n_W_prev, n_C) input activations.
-    W -- (f, f, n_C) one f x f filter per channel.
-    b -- (1, 1, 1, n_C) one bias per channel.
-    hparameters -- dict with keys "stride" and "pad" (in any order).
+    A_prev -- (m, n_H_prev, n_W_prev, n_C) input activations
+    W -- (f, f, n_C) one f x f filter per channel
+    b -- (1, 1, 1, n_C) one bias per channel
+    hparameters -- dict with keys "stride" and "pad" (in any order)
 
     Returns:
-    Z -- (m, n_H, n_W, n_C) array, float64. No activation, no cache.
+    Z -- (m, n_H, n_W, n_C) array, float64. No activation, no cache
 
     Example:
         >>> A_prev = np.ones((1, 3, 3, 2))
@@ -64,13 +64,15 @@ def depthwise_separable_forward(A_prev, W_dw, b_dw, W_pw, b_pw, hparameters):
     depthwise step; the pointwise step is a 1x1 conv with stride 1 and no padding.
 
     Arguments:
-    A_prev -- (m, n_H_prev, n_W_prev, n_C) input activations.
-    W_dw -- (f, f, n_C) depthwise filters;   b_dw: (1, 1, 1, n_C) their biases.
-    W_pw -- (1, 1, n_C, n_C_out) pointwise filters;   b_pw: (1, 1, 1, n_C_out) their biases.
-    hparameters -- dict with keys "stride" and "pad" for the depthwise step.
+    A_prev -- (m, n_H_prev, n_W_prev, n_C) input activations
+    W_dw -- (f, f, n_C) depthwise filters, one per channel
+    b_dw -- (1, 1, 1, n_C) depthwise biases
+    W_pw -- (1, 1, n_C, n_C_out) pointwise (1x1) filters
+    b_pw -- (1, 1, 1, n_C_out) pointwise biases
+    hparameters -- dict with keys "stride" and "pad" for the depthwise step
 
     Returns:
-    Z -- (m, n_H, n_W, n_C_out) array, float64.
+    Z -- (m, n_H, n_W, n_C_out) array, float64
 
     Example:
         >>> A_prev = np.ones((1, 3, 3, 2))
@@ -94,13 +96,13 @@ def separable_cost(n_out, f, n_c, n_c_out):
     (depthwise + pointwise) / normal = 1/n_c_out + 1/f**2.
 
     Arguments:
-    n_out -- output height (= width).
-    f -- filter size.
-    n_c -- number of input channels.
-    n_c_out -- number of output channels.
+    n_out -- output height (= width)
+    f -- filter size
+    n_c -- number of input channels
+    n_c_out -- number of output channels
 
     Returns:
-    (normal, depthwise, pointwise), three ints.
+    (normal, depthwise, pointwise) -- a tuple of three ints
 
     Example (the lecture's 6x6x3 input, 3x3 filters, 5 output channels -> 4x4x5):
         >>> separable_cost(4, 3, 3, 5)  # 432 + 240 = 672, about 31 % of 2160
@@ -122,9 +124,9 @@ class DepthwiseSeparableConv(nn.Module):
     Output size: H_out = floor((H - 1) / stride) + 1.
 
     Arguments:
-    in_channels -- channels of the input.
-    out_channels -- channels of the output.
-    stride -- stride of the depthwise conv.
+    in_channels -- channels of the input
+    out_channels -- channels of the output
+    stride -- stride of the depthwise conv
 
     Shapes: (N, in_channels, H, W) -> (N, out_channels, H_out, W_out).
 
@@ -165,13 +167,13 @@ class InvertedResidual(nn.Module):
     Output size: H_out = floor((H - 1) / stride) + 1.
 
     Arguments:
-    in_channels -- channels of the input.
-    out_channels -- channels of the output.
-    stride -- stride of the depthwise conv, 1 or 2.
-    expand_ratio -- expansion factor t, a positive int (MobileNet v2 uses 1 and 6).
+    in_channels -- channels of the input
+    out_channels -- channels of the output
+    stride -- stride of the depthwise conv, 1 or 2
+    expand_ratio -- expansion factor t, a positive int (MobileNet v2 uses 1 and 6)
 
     Raises:
-    ValueError -- if stride is not 1 or 2.
+    ValueError -- if stride is not 1 or 2
 
     Shapes: (N, in_channels, H, W) -> (N, out_channels, H_out, W_out).
 

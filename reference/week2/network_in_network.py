@@ -21,12 +21,12 @@ def conv1x1_forward(A_prev, W, b):
     No loop needed: matmul (@) works on the last axis and broadcasts over m, n_H and n_W.
 
     Arguments:
-    A_prev -- (m, n_H, n_W, n_C_prev) input activations.
-    W -- (1, 1, n_C_prev, n_C) weights.
-    b -- (1, 1, 1, n_C) biases.
+    A_prev -- (m, n_H, n_W, n_C_prev) input activations
+    W -- (1, 1, n_C_prev, n_C) weights
+    b -- (1, 1, 1, n_C) biases
 
     Returns:
-    Z -- (m, n_H, n_W, n_C) array, same dtype as the inputs (float64).
+    Z -- (m, n_H, n_W, n_C) array, same dtype as the inputs (float64)
 
     Example:
         >>> A_prev = np.arange(6.0).reshape(1, 1, 2, 3)  # two pixels: [0, 1, 2] and [3, 4, 5]
@@ -46,12 +46,12 @@ def conv_multiplications(out_shape, f, n_c_prev):
         multiplications = n_H * n_W * n_C * f * f * n_c_prev
 
     Arguments:
-    out_shape -- (n_H, n_W, n_C), the shape of the layer's output for one example.
-    f -- filter size.
-    n_c_prev -- number of input channels.
+    out_shape -- (n_H, n_W, n_C), the shape of the layer's output for one example
+    f -- filter size
+    n_c_prev -- number of input channels
 
     Returns:
-    int, the number of multiplications.
+    n -- int, the number of multiplications
 
     Example (the lecture's numbers, 28x28x192 input):
         >>> conv_multiplications((28, 28, 32), 5, 192)  # 32 filters 5x5

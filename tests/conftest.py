@@ -1,0 +1,41 @@
+"""Shared fixtures: the course, and grading a lesson file written from source."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "convgrade-hypothesis"))
+
+from graders import course as course_mod  # noqa: E402
+from graders.results import ExerciseResult, Report  # noqa: E402
+from graders.runner import grade  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def course() -> course_mod.Course:
+    return course_mod.load(ROOT)
+
+
+def write_submission(folder: Path, files: dict[str, str]) -> Path:
+    """A submission folder holding ``{relative path: source}``."""
+    for rel, source in files.items():
+        path = folder / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(source, encoding="utf-8")
+    return folder
+
+
+def grade_one(course: course_mod.Course, folder: Path, exercise_id: str) -> ExerciseResult:
+    report: Report = grade(course, folder, [exercise_id])
+    (result,) = report.exercises
+    return result
+
+
+def feedback_lines(result: ExerciseResult) -> list[str]:
+    text = "\n".join([result.feedback, *(c.feedback for c in result.checks)])
+    return [line.strip() for line in text.splitlines()]
