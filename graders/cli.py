@@ -101,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as e:
         print(f"course: {e}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # `course list | head`
+        sys.stderr.close()
+        return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -125,12 +125,16 @@ class ResNet50(nn.Module):
     """ResNet-50: a stem, four stages of bottleneck blocks, global average pool, linear.
 
     Plan (shapes for a 224x224 image):
-        stem: 7x7 conv, 64 filters, stride 2, padding 3 (bias=False) -> BN -> ReLU  -> 64x112x112
-              max-pool 3x3, stride 2, padding 1                                     -> 64x56x56
-        stage 1: ConvolutionalBlock(64,   (64, 64, 256),    3, stride=1) + 2 IdentityBlocks -> 256x56x56
-        stage 2: ConvolutionalBlock(256,  (128, 128, 512),  3, stride=2) + 3 IdentityBlocks -> 512x28x28
-        stage 3: ConvolutionalBlock(512,  (256, 256, 1024), 3, stride=2) + 5 IdentityBlocks -> 1024x14x14
-        stage 4: ConvolutionalBlock(1024, (512, 512, 2048), 3, stride=2) + 2 IdentityBlocks -> 2048x7x7
+        stem: 7x7 conv, 64 filters, stride 2, padding 3 (bias=False) -> BN -> ReLU -> 64x112x112
+              max-pool 3x3, stride 2, padding 1                                    -> 64x56x56
+        stage 1: ConvolutionalBlock(64, (64, 64, 256), 3, stride=1)
+                 + 2 x IdentityBlock(256, (64, 64, 256), 3)                        -> 256x56x56
+        stage 2: ConvolutionalBlock(256, (128, 128, 512), 3, stride=2)
+                 + 3 x IdentityBlock(512, (128, 128, 512), 3)                      -> 512x28x28
+        stage 3: ConvolutionalBlock(512, (256, 256, 1024), 3, stride=2)
+                 + 5 x IdentityBlock(1024, (256, 256, 1024), 3)                    -> 1024x14x14
+        stage 4: ConvolutionalBlock(1024, (512, 512, 2048), 3, stride=2)
+                 + 2 x IdentityBlock(2048, (512, 512, 2048), 3)                    -> 2048x7x7
         global average pool over H and W -> 2048 -> linear (with bias) -> num_classes logits
     That is 3, 4, 6, 3 blocks of 3 convs each, plus the stem conv and the linear layer: 50 layers.
 

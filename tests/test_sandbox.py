@@ -1,0 +1,167 @@
+"""The sandbox: student code runs in a worker that cannot import the graders, and a crash, hang or exit
+costs only that call; the worker is restarted for the next one. Data crosses only through the codec."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from graders.sandbox import CallTimeout, Limits, Sandbox, WorkerDied, codec
+
+SOURCE = '''
+import os, sys, time
+import numpy as np
+
+def echo(*args, **kwargs):
+    return args, kwargs
+
+def chatty(x):
+    print("hello from the student")
+    return x
+
+def exits():
+    sys.exit(3)
+
+def hard_exit():
+    os._exit(4)
+
+def hangs():
+    while True:
+        pass
+
+def sleeps():
+    time.sleep(60)
+
+def raises():
+    return {}["missing"]
+
+def steal():
+    import graders
+    return "imported"
+
+def steal_reference():
+    import reference
+    return "imported"
+
+def big():
+    return np.zeros(10_000_000)
+
+def segfault():
+    import ctypes
+    ctypes.string_at(0)
+
+def mutate(x):
+    x[...] = 0
+    return None
+
+def opaque():
+    return object()
+'''
+
+
+@pytest.fixture
+def sandbox(tmp_path):
+    (tmp_path / "week1").mkdir()
+    (tmp_path / "week1" / "t.py").write_text(SOURCE)
+    with Sandbox(tmp_path, Limits(reply=16 << 20)) as sb:
+        yield sb
+
+
+def call(sb, name, *args, timeout=5.0, **kwargs):
+    return sb.call("week1.t", name, list(args), kwargs, timeout=timeout)
+
+
+def test_values_round_trip_as_plain_data(sandbox):
+    a = np.arange(6.0).reshape(2, 3)
+    reply = call(sandbox, "echo", a, (1, 2.5), {"pad": 1, "stride": 2}, "s", None, True, k=np.int64(7))
+    (args, kwargs) = reply.value
+    assert np.array_equal(args[0], a) and args[0].dtype == np.float64
+    assert args[1:] == ((1, 2.5), {"pad": 1, "stride": 2}, "s", None, True)
+    assert list(args[2]) == ["pad", "stride"] and type(kwargs["k"]) is np.int64
+
+
+def test_output_is_captured_per_call(sandbox):
+    assert call(sandbox, "chatty", 1).output == "hello from the student\n"
+    assert call(sandbox, "echo").output == ""
+
+
+@pytest.mark.parametrize("name,message", [
+    ("exits", None), ("hard_exit", "your code ended the process (exit status 4)"),
+    ("segfault", "your code crashed the process (segmentation fault)"),
+])
+def test_exits_and_crashes_cost_one_call(sandbox, name, message):
+    first = sandbox.pid
+    call(sandbox, "echo")
+    if message is None:  # sys.exit is an exception like any other: the worker survives it
+        assert call(sandbox, name).body["type"] == "SystemExit"
+        return
+    with pytest.raises(WorkerDied, match=message.replace("(", r"\(").replace(")", r"\)")):
+        call(sandbox, name)
+    assert call(sandbox, "echo", 1).value == ((1,), {})  # a fresh worker
+    assert sandbox.pid != first
+
+
+@pytest.mark.parametrize("name", ["hangs", "sleeps"])
+def test_a_hang_times_out(sandbox, name):
+    with pytest.raises(CallTimeout):
+        call(sandbox, name, timeout=0.5)
+    assert call(sandbox, "echo", 2).value == ((2,), {})
+
+
+def test_exceptions_come_back_with_a_trimmed_traceback(sandbox):
+    reply = call(sandbox, "raises")
+    assert (reply.status, reply.body["type"], reply.body["message"]) == ("raised", "KeyError", "'missing'")
+    assert reply.body["traceback"].startswith('  File "week1/t.py", line 26, in raises')
+    assert "graders" not in reply.body["traceback"] and "worker.py" not in reply.body["traceback"]
+
+
+@pytest.mark.parametrize("name", ["steal", "steal_reference"])
+def test_the_worker_cannot_import_the_graders_or_the_reference(sandbox, name):
+    reply = call(sandbox, name)
+    assert (reply.status, reply.body["type"]) == ("raised", "ModuleNotFoundError")
+
+
+def test_an_oversized_reply_is_refused(sandbox):
+    with pytest.raises(WorkerDied, match="returned more than 16 MiB"):
+        call(sandbox, "big")
+
+
+def test_objects_never_cross(sandbox):
+    assert call(sandbox, "opaque").value == codec.Opaque("object")
+
+
+def test_missing_module_and_name(sandbox):
+    assert call(sandbox, "nope").body == {"status": "missing", "name": "nope", "file": "week1/t.py"}
+    assert sandbox.call("week1.none", "f", [], {}, timeout=5).body == {"status": "missing", "file": "week1/none.py"}
+
+
+def test_syntax_errors_name_the_file_and_line(tmp_path):
+    (tmp_path / "week1").mkdir()
+    (tmp_path / "week1" / "bad.py").write_text("def f(:\n    pass\n")
+    with Sandbox(tmp_path) as sb:
+        body = sb.call("week1.bad", "f", [], {}, timeout=5).body
+    assert (body["status"], body["file"], body["line"]) == ("syntax", "week1/bad.py", 1)
+
+
+def test_return_args_shows_mutation(sandbox):
+    x = np.ones(3)
+    reply = sandbox.call("week1.t", "mutate", [x], {}, timeout=5, return_args=True)
+    assert np.array_equal(reply.body["args"][0], np.zeros(3)) and np.array_equal(x, np.ones(3))
+
+
+@pytest.mark.parametrize("frame", [
+    b"", b"\x05\x00\x00\x00{}", b"\x02\x00\x00\x00{}", b"\x0b\x00\x00\x00{\"body\": 1}",
+    b'\x1f\x00\x00\x00{"body":1,"arrays":[{"dtype":"|O","shape":[1]}]}',
+    b'\x22\x00\x00\x00{"body":1,"arrays":[{"dtype":"<f8","shape":[100]}]}' + b"\0" * 8,
+    b'\x0f\x00\x00\x00{"body":{"$x":1},"arrays":[]}', b'\x1e\x00\x00\x00{"body":{"$array":3},"arrays":[]}',
+])
+def test_the_decoder_rejects_malformed_frames(frame):
+    with pytest.raises(codec.CodecError):
+        codec.decode(frame)
+
+
+def test_codec_round_trip():
+    value = {"a": (np.arange(4, dtype=np.int32), [1.5, None, "x"]), "b": np.float64(2.0), "c": np.zeros((0, 3))}
+    frame = codec.encode(value)
+    back = codec.decode(frame[codec.PREFIX_SIZE:])
+    assert back["a"][1] == [1.5, None, "x"] and type(back["b"]) is np.float64 and back["c"].shape == (0, 3)
+    assert np.array_equal(back["a"][0], value["a"][0]) and back["a"][0].dtype == np.int32
