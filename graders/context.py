@@ -42,16 +42,25 @@ class Context:
         return fatal
 
     def call(self, name: str, args: tuple, kwargs: dict, return_args: bool = False) -> Any:
+        """Call the student's function ``name``; record the call for the diagnosis."""
+        req = {"op": "call", "name": name, "args": list(args), "kwargs": kwargs, "return_args": return_args}
+        body = self.request(req)
+        self.calls.append(Call(name, tuple(args), dict(kwargs), body["value"]))
+        return (body["value"], body.get("args")) if return_args else body["value"]
+
+    def request(self, req: dict) -> dict:
+        """Send one operation on the student's ``req["name"]`` to the worker, within the time budget;
+        the reply's body when it succeeded, else ``CheckFailed`` (their code raised) or ``Fatal``."""
         if self.fatal is not None:
             raise self.fatal
+        name = req["name"]
         left = self.cfg.time_limit - self.used
         if left <= 0:
             raise self.stop(Fatal("timeout", f"time limit of {self.cfg.time_limit:g} s for this exercise exceeded"))
         timeout = min(self.cfg.call_timeout, left)
         start = time.monotonic()
         try:
-            reply = self.sandbox.call(self.cfg.lesson, name, list(args), kwargs, timeout=timeout,
-                                      return_args=return_args)
+            reply = self.sandbox.request({**req, "module": self.cfg.lesson}, timeout)
         except CallTimeout:
             if timeout < self.cfg.call_timeout:
                 raise self.stop(Fatal("timeout", f"time limit of {self.cfg.time_limit:g} s for this exercise "
@@ -62,13 +71,12 @@ class Context:
             raise self.stop(Fatal("error", str(e))) from None
         finally:
             self.used += time.monotonic() - start
-        return self._interpret(name, args, kwargs, reply, return_args)
+        return self._interpret(name, reply)
 
-    def _interpret(self, name: str, args: tuple, kwargs: dict, reply: Reply, return_args: bool) -> Any:
+    def _interpret(self, name: str, reply: Reply) -> dict:
         body, path = reply.body, self.cfg.path
         if reply.status == "ok":
-            self.calls.append(Call(name, tuple(args), dict(kwargs), body["value"]))
-            return (body["value"], body.get("args")) if return_args else body["value"]
+            return body
         if reply.status == "missing":
             if "name" in body:
                 raise self.stop(Fatal("missing", f"{body['name']} is missing from {path}; keep the function "
@@ -105,6 +113,10 @@ class Student:
     @property
     def with_args(self) -> Student:
         return Student(self._ctx, return_args=True)
+
+    def request(self, op: str, name: str, **payload: Any) -> dict:
+        """Another worker operation on the student's ``name`` (e.g. ``module_info``); the reply's body."""
+        return self._ctx.request({"op": op, "name": name, **payload})
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):

@@ -147,3 +147,48 @@ def image_cases(draw, *, max_side: int = 8, max_k: int = 4, dtype: str = "float6
     else:
         image = draw(arrays((H, W)))
     return ImageCase(image, draw(arrays((kh, kw))))
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConvPair(ConvCase):
+    """A convolution's inputs with b = 0, plus a second input and filter bank of the same shapes (linearity)."""
+
+    A_prev2: np.ndarray  # like A_prev
+    W2: np.ndarray  # like W
+
+
+@st.composite
+def conv_pairs(draw, *, kind: str = "ints", **bounds: int) -> ConvPair:
+    """``conv_cases`` with a zero bias and a second A_prev and W, for checks that conv(A1 + A2) = conv(A1) + conv(A2)."""
+    case = draw(conv_cases(kind=kind, **bounds))
+    return ConvPair(A_prev=case.A_prev, W=case.W, b=np.zeros_like(case.b), stride=case.stride, pad=case.pad,
+                    reverse_keys=case.reverse_keys, A_prev2=draw(arrays(case.A_prev.shape, kind=kind)),
+                    W2=draw(arrays(case.W.shape, kind=kind)))
+
+
+@st.composite
+def nonsquare_pool_cases(draw, *, max_m: int = 2, max_out: int = 4, max_c: int = 3, max_f: int = 3,
+                         max_stride: int = 3, kind: str = "ints") -> PoolCase:
+    """A pooling case whose output is never square (out n_H != out n_W), so mixing up H and W always shows."""
+    if max_out < 2:
+        raise ValueError(f"max_out={max_out} must be at least 2 (two different output sides)")
+    f, stride = draw(st.integers(1, max_f)), draw(st.integers(1, max_stride))
+    m, n_C = draw(st.integers(1, max_m)), draw(st.integers(1, max_c))
+    out_H = draw(st.integers(1, max_out))
+    out_W = (out_H - 1 + draw(st.integers(1, max_out - 1))) % max_out + 1  # any side but out_H
+    n_H, n_W = ((n - 1) * stride + f + draw(st.integers(0, stride - 1)) for n in (out_H, out_W))
+    return PoolCase(draw(arrays((m, n_H, n_W, n_C), kind=kind)), f, stride, draw(st.booleans()))
+
+
+@dataclass(frozen=True)
+class EdgeCase:
+    image: np.ndarray  # (H, W)
+    vertical: np.ndarray  # (kh, kw)
+    horizontal: np.ndarray  # (kh, kw), the same shape as vertical
+
+
+@st.composite
+def edge_cases(draw, *, max_side: int = 8, max_k: int = 4, dtype: str = "float64") -> EdgeCase:
+    """``image_cases`` with a second kernel of the same shape: the inputs of an edge-magnitude function."""
+    case = draw(image_cases(max_side=max_side, max_k=max_k, dtype=dtype))
+    return EdgeCase(case.image, case.kernel, draw(arrays(case.kernel.shape)))

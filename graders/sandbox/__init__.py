@@ -24,6 +24,7 @@ from typing import Any
 from . import codec
 
 WORKER = Path(__file__).with_name("worker.py")
+TORCH_OPS = Path(__file__).with_name("torch_ops.py")
 STATUSES = {"ok", "raised", "missing", "syntax"}
 
 
@@ -131,6 +132,7 @@ class Sandbox:
             "root": str(self.root),
             "cwd": str(self.scratch),
             "codec": str(Path(codec.__file__).resolve()),
+            "torch_ops": str(TORCH_OPS),
             "sys_path": _worker_sys_path(),
             "preload": list(self.preload),
             "limits": limits,

@@ -30,8 +30,8 @@ class _Blocker(importlib.abc.MetaPathFinder):
         return None
 
 
-def _load_codec(path: str) -> Any:
-    spec = importlib.util.spec_from_file_location("_convgrade_codec", path)
+def _load_module(name: str, path: str) -> Any:
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
@@ -47,9 +47,10 @@ def _set_limits(limits: dict) -> None:
 class Worker:
     def __init__(self, cfg: dict) -> None:
         self.root = cfg["root"]
-        self.codec = _load_codec(cfg["codec"])
+        self.codec = _load_module("_convgrade_codec", cfg["codec"])
         self.chan = socket.socket(fileno=cfg["fd"])
-        self.objects: dict[int, Any] = {}
+        self.torch_ops_path = cfg["torch_ops"]
+        self._torch_ops: Any = None
 
     # -- transport -------------------------------------------------------------------------
     def recv(self) -> Any:
@@ -126,6 +127,32 @@ class Worker:
             reply["args"] = args
             reply["kwargs"] = kwargs
         return reply
+
+    def torch_ops(self) -> Any:
+        if self._torch_ops is None:
+            self._torch_ops = _load_module("_convgrade_torch_ops", self.torch_ops_path)
+        return self._torch_ops
+
+    def _student(self, req: dict, action: Any) -> dict:
+        """Run ``action(student_callable)``: the student's code may raise anything."""
+        fn = self._callable(req)
+        if isinstance(fn, dict):
+            return fn
+        ops = self.torch_ops()
+        try:
+            return {"status": "ok", "value": action(ops, fn)}
+        except BaseException as exc:  # noqa: BLE001
+            return self._raised(exc, "call")
+
+    def op_module_info(self, req: dict) -> dict:
+        return self._student(req, lambda ops, cls: ops.info(ops.build(cls, req["args"], req["kwargs"], "meta",
+                                                                       req["seed"])))
+
+    def op_module_forward(self, req: dict) -> dict:
+        return self._student(req, lambda ops, cls: ops.forward(cls, req))
+
+    def op_call_model(self, req: dict) -> dict:
+        return self._student(req, lambda ops, fn: ops.call_model(fn, req))
 
     def op_ping(self, req: dict) -> dict:
         return {"status": "ok", "value": os.getpid()}

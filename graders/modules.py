@@ -1,0 +1,185 @@
+"""Grading torch modules, one protocol for every lesson.
+
+The student's module is built and run in the worker; only parameter names/shapes and arrays cross.
+The reference is built here (trusted), its batch-norm statistics and affine parameters made non-trivial,
+and its weights copied into the student's module in registration order, so both compute the same
+function exactly when the student's architecture is right. All in float64, one torch thread.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from .checks import CheckFailed, Exercise
+from .expect import expect_array, expect_shape
+from .feedback import kind_of
+from .sandbox.codec import TensorData
+from .sandbox.torch_ops import info as _info
+
+torch.set_num_threads(1)
+SEED = 0
+
+
+@dataclass(frozen=True)
+class ModuleCase:
+    """Constructor arguments and an input batch (made from ``input_seed``, so it need not be drawn value by value)."""
+
+    args: tuple
+    input_shape: tuple[int, ...]
+    kwargs: dict = field(default_factory=dict)
+    input_seed: int = field(default=0, repr=False)
+
+    @property
+    def x(self) -> np.ndarray:
+        return np.random.default_rng(self.input_seed).standard_normal(self.input_shape)  # (N, C, H, W)
+
+
+@dataclass(frozen=True)
+class Layout:
+    params: tuple[tuple[str, tuple[int, ...], bool], ...]
+    buffers: tuple[tuple[str, tuple[int, ...]], ...]
+    layers: tuple[tuple[str, str], ...]
+
+    @property
+    def count(self) -> int:
+        return sum(int(np.prod(s)) for _, s, trainable in self.params if trainable)
+
+
+def _layout(data: Any) -> Layout:
+    """Strictly read the worker's description of a module."""
+    try:
+        params = tuple((str(n), tuple(int(k) for k in s), g is True) for n, s, g in data["params"])
+        buffers = tuple((str(n), tuple(int(k) for k in s)) for n, s in data["buffers"])
+        layers = tuple((str(n), str(t)) for n, t in data["layers"])
+    except (TypeError, ValueError, KeyError):
+        raise CheckFailed("the worker sent a malformed module description", kind="type") from None
+    return Layout(params, buffers, layers)
+
+
+def reference_module(ref: Any, name: str, case: ModuleCase, device: str = "cpu") -> torch.nn.Module:
+    torch.manual_seed(SEED)
+    with torch.device(device):
+        module = getattr(ref, name)(*case.args, **case.kwargs)
+    if device == "cpu":
+        _perturb_batchnorm(module.double())
+    return module
+
+
+def _perturb_batchnorm(module: torch.nn.Module) -> None:
+    """Batch norm starts as the identity in eval mode; give it statistics and scales that show where it sits."""
+    g = torch.Generator().manual_seed(SEED)
+    with torch.no_grad():
+        for m in module.modules():
+            if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
+                n = m.num_features
+                m.running_mean.copy_(0.1 * torch.randn(n, generator=g))
+                m.running_var.copy_(1 + 0.5 * torch.rand(n, generator=g))
+                m.weight.copy_(1 + 0.2 * torch.randn(n, generator=g))
+                m.bias.copy_(0.1 * torch.randn(n, generator=g))
+
+
+def student_layout(st: Any, name: str, case: ModuleCase) -> Layout:
+    body = st.request("module_info", name, args=list(case.args), kwargs=case.kwargs, seed=SEED)
+    return _layout(body["value"])
+
+
+def expect_count(got: Layout, expected: int, name: str) -> None:
+    if got.count != expected:
+        raise CheckFailed(f"has {got.count:,} trainable parameters, expected {expected:,}", kind="values")
+
+
+def expect_layout(got: Layout, expected: Layout) -> None:
+    """Same parameter shapes in the same order; names may differ. Names the first mismatch."""
+    for i, ((gn, gs, _), (en, es, _)) in enumerate(zip(got.params, expected.params), start=1):
+        if gs != es:
+            raise CheckFailed("its parameters do not line up with the reference's",
+                              [f"parameter {i} ({gn}) has shape {gs}, expected {es} (the reference's {en})",
+                               "register layers in __init__ in the order forward applies them"], kind="shape")
+    if len(got.params) != len(expected.params):
+        extra = got.params[len(expected.params):] or expected.params[len(got.params):]
+        raise CheckFailed(f"has {len(got.params)} parameter tensors, expected {len(expected.params)}",
+                          [f"first {'extra' if len(got.params) > len(expected.params) else 'missing'} one: "
+                           f"{extra[0][0]} {extra[0][1]}",
+                           "a convolution followed by BatchNorm has bias=False; every other conv/linear has a bias"],
+                          kind="shape")
+
+
+def student_forward(st: Any, name: str, case: ModuleCase, reference: torch.nn.Module | None, *, mode: str = "eval",
+                    grads: bool = False, grad_output: np.ndarray | None = None) -> dict:
+    """Run the student's module on ``case.x`` with the reference's weights (with its own when ``reference`` is
+    None); the decoded reply."""
+    params = None if reference is None else [p.detach().numpy() for p in reference.parameters()]
+    buffers = None if reference is None else [b.detach().numpy() for b in reference.buffers()]
+    body = st.request("module_forward", name, args=list(case.args), kwargs=case.kwargs, seed=SEED, params=params,
+                      buffers=buffers, input=case.x, mode=mode, grads=grads, grad_output=grad_output)
+    value = body["value"]
+    out = value.get("output") if isinstance(value, dict) else None
+    if not isinstance(out, TensorData):
+        raise CheckFailed(f"forward returned {kind_of(out)}, expected a torch.Tensor", kind="type")
+    return {"output": out.array, "grads": value.get("grads"), "input_grad": value.get("input_grad")}
+
+
+def reference_forward(reference: torch.nn.Module, case: ModuleCase, mode: str = "eval") -> np.ndarray:
+    reference.train(mode == "train")
+    with torch.no_grad():
+        return reference(torch.from_numpy(case.x)).numpy()
+
+
+def add_module_checks(ex: Exercise, cases: Any, *, points: dict[str, float] | None = None,
+                      max_examples: int | None = None, examples: tuple = ()) -> None:
+    """The standard checks of a torch module exercise: count, layout, output shape, outputs in eval and
+    train mode with the reference's weights, and a gradient for every parameter."""
+    name = ex.name
+    pts = {"count": 1, "layout": 1, "shape": 1, "eval": 2, "train": 1, "grads": 1, **(points or {})}
+    kw = {"given": cases, "max_examples": max_examples, "examples": examples}
+
+    def layouts(case: ModuleCase, st: Any, ref: Any) -> tuple[Layout, Layout]:
+        return student_layout(st, name, case), _layout(_info(reference_module(ref, name, case, "meta")))
+
+    @ex.check("number of parameters", pts["count"], **kw)
+    def _(case, st, ref):
+        got, expected = layouts(case, st, ref)
+        expect_count(got, expected.count, name)
+
+    @ex.check("parameter shapes in registration order", pts["layout"], **kw)
+    def _(case, st, ref):
+        expect_layout(*layouts(case, st, ref))
+
+    def compare(case: ModuleCase, st: Any, ref: Any, mode: str) -> None:
+        expect_layout(*layouts(case, st, ref))
+        reference = reference_module(ref, name, case)
+        expected = reference_forward(reference, case, mode)
+        got = student_forward(st, name, case, reference, mode=mode)["output"]
+        expect_array(got, expected, name="output", rtol=1e-7, atol=1e-9)
+
+    @ex.check("output shape", pts["shape"], **kw)
+    def _(case, st, ref):
+        expected = reference_forward(reference_module(ref, name, case), case).shape
+        expect_shape(student_forward(st, name, case, None)["output"], expected, name="output")
+
+    @ex.check("outputs equal the reference's (eval mode, same weights)", pts["eval"], **kw)
+    def _(case, st, ref):
+        compare(case, st, ref, "eval")
+
+    @ex.check("outputs equal the reference's (train mode, same weights)", pts["train"], **kw)
+    def _(case, st, ref):
+        compare(case, st, ref, "train")
+
+    @ex.check("every parameter receives a gradient", pts["grads"], **kw)
+    def _(case, st, ref):
+        expect_layout(*layouts(case, st, ref))
+        reference = reference_module(ref, name, case)
+        out_shape = reference_forward(reference, case, "train").shape
+        grad_output = np.random.default_rng(1).standard_normal(out_shape)
+        got = student_forward(st, name, case, reference, mode="train", grads=True, grad_output=grad_output)
+        names = [n for n, _ in reference.named_parameters()]
+        grads = got["grads"] if isinstance(got["grads"], list) else []
+        missing = [names[i] for i, g in enumerate(grads) if g is None or g == 0]
+        if len(grads) != len(names) or missing:
+            raise CheckFailed("some parameters receive no gradient",
+                              [f"no gradient reaches: {', '.join(missing[:5])}",
+                               "is every layer used in forward, without .detach() or torch.no_grad()?"])
+

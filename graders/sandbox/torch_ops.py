@@ -1,0 +1,85 @@
+"""The worker's torch operations: build a student's module, describe it, run it with given weights.
+
+Loaded by the worker by path, like the codec; it imports nothing from ``graders``. Modules never cross
+the process boundary: only their parameter names and shapes, and arrays in and out.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+torch.set_num_threads(1)
+
+
+def build(cls: Any, args: list, kwargs: dict, device: str, seed: int) -> torch.nn.Module:
+    torch.manual_seed(seed)
+    try:
+        with torch.device(device):
+            module = cls(*args, **kwargs)
+    except (NotImplementedError, TypeError, ValueError):
+        raise
+    except Exception:  # noqa: BLE001 - some code cannot be built on meta (e.g. tensors made on "cpu" explicitly)
+        if device != "meta":
+            raise
+        module = cls(*args, **kwargs)
+    if not isinstance(module, torch.nn.Module):
+        raise TypeError(f"{getattr(cls, '__name__', cls)}(...) built a {type(module).__name__}, "
+                        "expected a torch.nn.Module")
+    return module
+
+
+def info(module: torch.nn.Module) -> dict:
+    return {
+        "params": [[n, list(p.shape), bool(p.requires_grad)] for n, p in module.named_parameters()],
+        "buffers": [[n, list(b.shape)] for n, b in module.named_buffers()],
+        "layers": [[n, type(m).__name__] for n, m in module.named_modules() if n and not list(m.children())],
+    }
+
+
+def load_state(module: torch.nn.Module, params: list[np.ndarray], buffers: list[np.ndarray]) -> None:
+    """Copy the given arrays into the parameters and buffers, in registration order."""
+    targets = [("parameter", n, t) for n, t in module.named_parameters()]
+    targets += [("buffer", n, t) for n, t in module.named_buffers()]
+    if len(targets) != len(params) + len(buffers):
+        raise ValueError(f"the module has {len(targets)} parameters and buffers, expected {len(params) + len(buffers)}")
+    with torch.no_grad():
+        for (kind, name, t), a in zip(targets, [*params, *buffers]):
+            if tuple(t.shape) != a.shape:
+                raise ValueError(f"{kind} {name} has shape {tuple(t.shape)}, expected {a.shape}")
+            t.copy_(torch.from_numpy(a))
+
+
+def forward(cls: Any, req: dict) -> dict:
+    """Build on meta, materialise without initialising, load the given weights, run one forward (and backward).
+    Without weights, build on the CPU with the module's own initialisation."""
+    if req["params"] is None:
+        module = build(cls, req["args"], req["kwargs"], "cpu", req["seed"]).to(torch.float64)
+    else:
+        module = build(cls, req["args"], req["kwargs"], "meta", req["seed"]).to_empty(device="cpu")
+        module = module.to(torch.float64)
+        load_state(module, req["params"], req["buffers"])
+    module.train(req["mode"] == "train")
+    x = torch.from_numpy(req["input"]).requires_grad_(req["grads"])
+    with torch.set_grad_enabled(req["grads"]):
+        out = module(x)
+    reply: dict = {"output": out}
+    if req["grads"] and isinstance(out, torch.Tensor) and out.requires_grad:
+        out.backward(torch.from_numpy(req["grad_output"]))
+        reply["grads"] = [None if p.grad is None else float(p.grad.norm()) for p in module.parameters()]
+        reply["input_grad"] = x.grad
+    return reply
+
+
+def call_model(fn: Any, req: dict) -> dict:
+    """Call ``fn`` (e.g. a training function) and run the model it returns on the grader's inputs."""
+    value = fn(*req["args"], **req["kwargs"])
+    model = value[req["index"]] if type(value) in (tuple, list) and len(value) > req["index"] else value
+    if not isinstance(model, torch.nn.Module):
+        return {"value": value, "output": None}
+    model.eval()
+    with torch.no_grad():
+        out = model(torch.from_numpy(req["input"]).to(next(model.parameters()).dtype))
+    rest = [v for i, v in enumerate(value) if i != req["index"]] if type(value) in (tuple, list) else []
+    return {"value": rest, "output": out}

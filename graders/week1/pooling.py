@@ -1,0 +1,147 @@
+"""Graders for lesson 1.9: pool_forward."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import replace
+
+import numpy as np
+from hypothesis import strategies as st
+
+from graders.checks import CheckFailed, Exercise
+from graders.expect import expect_array, expect_equal, expect_raises, expect_shape, expect_tuple, expect_unchanged
+from graders.feedback import fmt_index, kind_of
+from graders.strategies import PoolCase, nonsquare_pool_cases, pool_cases, values
+
+MODES = ("max", "average")
+BAD_MODES = ("min", "avg", "MAX", "mean", "")
+SLICE = "A_prev[i, h*stride:h*stride+f, w*stride:w*stride+f, c]"
+# the course's example: np.random.seed(1); A_prev = np.random.randn(2, 5, 5, 3); hparameters = {"stride": 1, "f": 3}
+COURSE = PoolCase(np.random.RandomState(1).randn(2, 5, 5, 3), f=3, stride=1, reverse_keys=True)
+
+
+def _keys(cases, reverse: bool = False):
+    """Cases with hparameters in one known key order (the feedback does not show the order)."""
+    return cases.map(lambda case: replace(case, reverse_keys=reverse))
+
+
+CASES = _keys(pool_cases())  # {"f": f, "stride": s}, as in the docstring
+
+
+@contextmanager
+def _mode(mode: str):
+    """Failures inside name the mode: 'A has wrong values (mode="average")'."""
+    try:
+        yield
+    except CheckFailed as failed:
+        failed.what += f' (mode="{mode}")'
+        raise
+
+
+def _pool(st, case: PoolCase, mode: str, expected: np.ndarray | None = None) -> np.ndarray:
+    """The student's A for ``case``: a tuple (A, cache), A of the right shape (and values, if given)."""
+    with _mode(mode):
+        A, _ = expect_tuple(st.pool_forward(case.A_prev, case.hparameters, mode=mode), ("A", "cache"))
+        expect_shape(A, case.out_shape, name="A")
+        if expected is not None:
+            expect_array(A, expected, name="A")
+    return A
+
+
+pool_forward = Exercise("pool_forward", hint=f"n_H = floor((n_H_prev - f) / stride) + 1, no padding; "
+                                             f"A[i, h, w, c] = max (or mean) of {SLICE}")
+
+
+@pool_forward.check("returns (A, cache) with cache = (A_prev, hparameters)", points=1, given=CASES,
+                    hint="return A, (A_prev, hparameters): pool_backward needs both (and (A_prev) without a comma "
+                         "is not a tuple)")
+def _(case, st, ref):
+    _, cache = expect_tuple(st.pool_forward(case.A_prev, case.hparameters), ("A", "cache"))
+    if type(cache) is not tuple or len(cache) != 2:
+        raise CheckFailed(f"cache is {kind_of(cache)}, expected a tuple (A_prev, hparameters)", kind="type")
+    expect_array(cache[0], case.A_prev, name="cache[0]", rtol=0, atol=0)
+    expect_equal(cache[1], case.hparameters, name="cache[1]")
+
+
+@pool_forward.check("output shape (H and W not confused)", points=1, given=_keys(nonsquare_pool_cases()),
+                    hint="n_H = floor((n_H_prev - f) / stride) + 1 and n_W = floor((n_W_prev - f) / stride) + 1; "
+                         "H is axis 1 of A_prev, W is axis 2")
+def _(case, st, ref):
+    for mode in MODES:
+        _pool(st, case, mode)
+
+
+@pool_forward.check("max-pool values", points=1.5, given=CASES, examples=[COURSE],
+                    hint=f"A[i, h, w, c] = np.max({SLICE}): one window of one channel")
+def _(case, st, ref):
+    _pool(st, case, "max", ref.pool_forward(case.A_prev, case.hparameters, mode="max")[0])
+
+
+@pool_forward.check("average-pool values", points=1.5, given=CASES, examples=[COURSE],
+                    hint=f"A[i, h, w, c] = np.mean({SLICE}): the sum divided by f*f")
+def _(case, st, ref):
+    _pool(st, case, "average", ref.pool_forward(case.A_prev, case.hparameters, mode="average")[0])
+
+
+@pool_forward.check("max-pool >= average-pool", points=0.5, given=CASES,
+                    hint="a window's mean is never above its maximum: average with np.mean, not np.sum")
+def _(case, st, ref):
+    A_max, A_avg = (_pool(st, case, mode) for mode in MODES)
+    below = A_max < A_avg - 1e-9
+    if below.any():
+        i = tuple(int(k) for k in np.argwhere(below)[0])
+        raise CheckFailed("max-pool gave less than average-pool",
+                          [f'at A{fmt_index(i)}: {A_max[i]!r} (mode="max") < {A_avg[i]!r} (mode="average")',
+                           f"{int(below.sum())} of {below.size} values"])
+
+
+_constant = st.tuples(CASES, values()).map(lambda t: replace(t[0], A_prev=np.full_like(t[0].A_prev, t[1])))
+
+
+@pool_forward.check("constant input gives the same constant", points=0.5, given=_constant,
+                    hint="every window of a constant input holds only that constant: its max and its mean are it")
+def _(case, st, ref):
+    for mode in MODES:
+        _pool(st, case, mode, np.full(case.out_shape, case.A_prev.flat[0]))
+
+
+@pool_forward.check("channels pooled independently", points=0.5, given=CASES,
+                    hint=f"pool one channel at a time: the window is {SLICE}, not A_prev[..., :]")
+def _(case, st, ref):
+    for mode in MODES:
+        A = _pool(st, case, mode)
+        for c in range(case.A_prev.shape[3]):
+            alone = _pool(st, replace(case, A_prev=case.A_prev[..., c:c + 1]), mode)[..., 0]  # (m, n_H, n_W)
+            bad = ~np.isclose(A[..., c], alone)
+            if bad.any():
+                i = tuple(int(k) for k in np.argwhere(bad)[0]) + (c,)
+                raise CheckFailed(f'channel {c} of A depends on the other channels (mode="{mode}")',
+                                  [f"A{fmt_index(i)} = {A[i]!r}, but pooling A_prev[..., {c}:{c + 1}] alone gives "
+                                   f"{alone[i[:3]]!r}"])
+
+
+@pool_forward.check("an unknown mode raises ValueError", points=0.5,
+                    hint='compare mode with "max" and "average" exactly; raise ValueError(...) for anything else')
+def _(st, ref):
+    case = PoolCase(np.arange(1.0, 17.0).reshape(1, 4, 4, 1), f=2, stride=2)
+    for mode in BAD_MODES:
+        expect_raises(lambda: st.pool_forward(case.A_prev, case.hparameters, mode=mode), "ValueError",
+                      what=f"pool_forward(A_prev, {case.hparameters}, mode={mode!r})")
+
+
+@pool_forward.check("hparameters keys in any order", points=0.5, given=_keys(pool_cases(), reverse=True),
+                    hint='read f = hparameters["f"] and stride = hparameters["stride"] by name: a dict may list '
+                         'its keys in any order')
+def _(case, st, ref):
+    try:
+        for mode in MODES:
+            _pool(st, case, mode, ref.pool_forward(case.A_prev, case.hparameters, mode=mode)[0])
+    except CheckFailed as failed:
+        failed.details.insert(0, f"hparameters = {case.hparameters} (keys in this order)")
+        raise
+
+
+@pool_forward.check("leaves A_prev and hparameters unchanged", points=0.5, given=CASES)
+def _(case, st, ref):
+    for mode in MODES:
+        _, after = st.with_args.pool_forward(case.A_prev, case.hparameters, mode=mode)
+        expect_unchanged([case.A_prev, case.hparameters], after, ("A_prev", "hparameters"))
