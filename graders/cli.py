@@ -15,7 +15,8 @@ EXIT_OK, EXIT_UNDER, EXIT_USAGE = 0, 1, 2
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # usage errors exit 2, as the contract says
         self.print_usage(sys.stderr)
-        raise SystemExit(f"{self.prog}: error: {message}")
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
 
 
 def _course(args: argparse.Namespace) -> Course:

@@ -33,7 +33,8 @@ def _mode(mode: str):
     try:
         yield
     except CheckFailed as failed:
-        failed.what += f' (mode="{mode}")'
+        if failed.kind not in ("raised", "unimplemented"):  # their traceback already points at the line
+            failed.what += f' (mode="{mode}")'
         raise
 
 
