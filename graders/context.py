@@ -115,8 +115,13 @@ class Student:
         return Student(self._ctx, return_args=True)
 
     def request(self, op: str, name: str, **payload: Any) -> dict:
-        """Another worker operation on the student's ``name`` (e.g. ``module_info``); the reply's body."""
-        return self._ctx.request({"op": op, "name": name, **payload})
+        """Another worker operation on the student's ``name`` (e.g. ``module_info``); the reply's body.
+        Module runs are recorded so that the diagnosis can rerun them with a catalogued mistake."""
+        req = {"op": op, "name": name, **payload}
+        body = self._ctx.request(req)
+        if op == "module_forward" and isinstance(body.get("value"), dict):
+            self._ctx.calls.append(Call(name, (), {}, body["value"], request=req))
+        return body
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):

@@ -55,7 +55,7 @@ def expect_close(got: np.ndarray, expected: np.ndarray, *, name: str, rtol: floa
     if not bad.any():
         return
     first = tuple(int(i) for i in np.argwhere(bad)[0])
-    details = [f"first difference at {name}{fmt_index(first)}: got {got[first]!r}, expected {expected[first]!r}",
+    details = [f"first difference at {name}{fmt_index(first)}: got {got[first].item()!r}, expected {expected[first].item()!r}",
                f"{int(bad.sum())} of {bad.size} values differ"
                + ("" if got.dtype.kind == "b" else f" (tolerance rtol={rtol:g}, atol={atol:g})")]
     if expected.size <= SMALL:

@@ -49,12 +49,14 @@ def catalogue(module: ModuleType | None) -> list[Mistake]:
 
 @dataclass(frozen=True)
 class Call:
-    """One call of the student's code during a check: its name, the inputs sent and the value returned."""
+    """One call of the student's code during a check: its name, the inputs sent and the value returned.
+    For a module run (``request`` set), the value is the worker's reply and the request says how to rerun it."""
 
     name: str
     args: tuple
     kwargs: dict
     value: Any
+    request: dict | None = None
 
 
 def diagnose(mistakes: list[Mistake], calls: list[Call]) -> str | None:
@@ -68,6 +70,11 @@ def diagnose(mistakes: list[Mistake], calls: list[Call]) -> str | None:
 
 def _explains(m: Mistake, call: Call) -> bool:
     try:
+        if call.request is not None:  # a torch module: rerun the same request with the mistaken class
+            from ..sandbox import torch_ops
+
+            return same(torch_ops.forward(m.impl, copy.deepcopy(call.request))["output"].detach().numpy(),
+                        call.value["output"])
         out = m.impl(*copy.deepcopy(call.args), **copy.deepcopy(call.kwargs))
     except Exception:  # noqa: BLE001 - a mistake that cannot run on this input does not explain it
         return False

@@ -13,8 +13,8 @@ def _conv(image, kernel):
 
 
 @mistake("conv2d_valid", "the kernel was flipped (true convolution, scipy.signal.convolve2d)",
-         feedback=["conv2d_valid: out has wrong values", "with kernel[0, 1] = 1 and 0 elsewhere, out[i, j] must be "
-                   "image[i + 0, j + 1]"])
+         feedback=["conv2d_valid: out has wrong values", "with kernel[0, 0] = 1 and 0 elsewhere, out[i, j] must be "
+                   "image[i + 0, j + 0]"])
 def conv2d_valid_flipped(image, kernel):
     return signal.convolve2d(np.asarray(image, dtype=np.float64), kernel, mode="valid")
 
