@@ -122,6 +122,11 @@ def student_forward(st: Any, name: str, case: ModuleCase, reference: torch.nn.Mo
     return {"output": out.array, "grads": value.get("grads"), "input_grad": value.get("input_grad")}
 
 
+def student_call_on_module(st: Any, fn_name: str, spec: list) -> Any:
+    """The student's ``fn_name(model)`` on a model the worker builds from ``spec`` (see torch_ops.from_spec)."""
+    return st.request("call_on_module", fn_name, spec=spec)["value"]
+
+
 def reference_forward(reference: torch.nn.Module, case: ModuleCase, mode: str = "eval") -> np.ndarray:
     reference.train(mode == "train")
     with torch.no_grad():

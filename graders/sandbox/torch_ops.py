@@ -83,3 +83,28 @@ def call_model(fn: Any, req: dict) -> dict:
         out = model(torch.from_numpy(req["input"]).to(next(model.parameters()).dtype))
     rest = [v for i, v in enumerate(value) if i != req["index"]] if type(value) in (tuple, list) else []
     return {"value": rest, "output": out}
+
+
+LAYERS = {
+    "conv2d": lambda i, o, k, bias=True: torch.nn.Conv2d(i, o, k, bias=bias),
+    "linear": lambda i, o, bias=True: torch.nn.Linear(i, o, bias=bias),
+    "batchnorm2d": lambda n: torch.nn.BatchNorm2d(n),
+    "relu": lambda: torch.nn.ReLU(),
+}
+
+
+def from_spec(spec: list) -> torch.nn.Module:
+    """A ``Sequential`` on the meta device from ``[[kind, *args], ...]``; ``["frozen"]`` freezes the layer before."""
+    layers: list[torch.nn.Module] = []
+    with torch.device("meta"):
+        for kind, *args in spec:
+            if kind == "frozen":
+                layers[-1].requires_grad_(False)
+            else:
+                layers.append(LAYERS[kind](*args))
+    return torch.nn.Sequential(*layers)
+
+
+def call_on_module(fn: Any, req: dict) -> Any:
+    """Call the student's ``fn(model)`` on a model built here from the grader's spec."""
+    return fn(from_spec(req["spec"]))

@@ -151,6 +151,9 @@ class Worker:
     def op_module_forward(self, req: dict) -> dict:
         return self._student(req, lambda ops, cls: ops.forward(cls, req))
 
+    def op_call_on_module(self, req: dict) -> dict:
+        return self._student(req, lambda ops, fn: ops.call_on_module(fn, req))
+
     def op_call_model(self, req: dict) -> dict:
         return self._student(req, lambda ops, fn: ops.call_model(fn, req))
 
