@@ -97,7 +97,7 @@ def parse_bytes(value: Any, where: str) -> int:
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmg]i?b|b)?\s*", str(value), re.IGNORECASE)
     if type(value) is str and m:
         return int(float(m[1]) * UNITS[(m[2] or "").lower()])
-    raise ConfigError(f"{where}: memory = {value!r}, expected a size such as \"4 GiB\" or a number of bytes")
+    raise ConfigError(f"{FILENAME}: {where}: memory = {value!r}, expected a size such as \"4 GiB\" or a number of bytes")
 
 
 def load(root: Path) -> Course:
@@ -181,6 +181,8 @@ def _exercise(eid: str, table: Any, defaults: dict, assignments: dict) -> Exerci
     if not isinstance(table.get("title"), str):
         raise ConfigError(f"{FILENAME}: {where}: title is missing; add title = \"...\"")
     points = table.get("points")
+    if points is None:
+        raise ConfigError(f"{FILENAME}: {where}: points is missing; add points = <a positive number>")
     if type(points) not in (int, float) or points <= 0:
         raise ConfigError(f"{FILENAME}: {where}: points = {points!r}, expected a positive number")
     limits = _limits(table, defaults, where)

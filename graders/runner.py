@@ -165,6 +165,13 @@ def _fatal(cfg: ExerciseConfig, spec: Exercise, done: list[CheckResult], fatal: 
     return ExerciseResult(cfg.id, cfg.title, 0.0, cfg.points, fatal.status, text, tuple(checks))
 
 
+def preload(course: Course, exercises: list[ExerciseConfig]) -> tuple[str, ...]:
+    """numpy always; torch too when a selected lesson uses it (imported once, in the zygote)."""
+    paths = {course.root / "reference" / e.path for e in exercises}
+    uses_torch = any("import torch" in p.read_text(encoding="utf-8") for p in paths if p.is_file())
+    return ("numpy", "torch") if uses_torch else ("numpy",)
+
+
 def grade(course: Course, submission: Path, only: list[str] | None = None) -> Report:
     """Grade the submission folder (laid out like exercises/) on the selected exercises."""
     exercises = course.select(only)
@@ -172,7 +179,7 @@ def grade(course: Course, submission: Path, only: list[str] | None = None) -> Re
     results = []
     for cfg in exercises:  # every grader and reference is there before any student code runs
         lessons.setdefault(cfg.lesson, Lesson(course, cfg.lesson)).exercise(cfg)
-    with Sandbox(submission, Limits()) as sandbox:
+    with Sandbox(submission, Limits(), preload=preload(course, exercises), hide=(course.root,)) as sandbox:
         for cfg in exercises:
             lesson = lessons[cfg.lesson]
             sandbox.set_memory(cfg.memory)

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, write_submission
+from conftest import ISOLATION, ROOT, write_submission
 
 COURSE_BIN = [sys.executable, "-m", "graders.cli"]
 
@@ -22,7 +22,7 @@ def test_json_report_has_the_contract_fields():
     run = course("grade", "reference", "--only", "week1.padding", "--json", "-")
     assert run.returncode == 0, run.stderr
     data = json.loads(run.stdout)
-    assert data["schema"] == "course-grade/1" and data["mode"] == "reference" and data["isolation"] == "process"
+    assert data["schema"] == "course-grade/1" and data["mode"] == "reference" and data["isolation"] == ISOLATION
     assert (data["score"], data["max_score"]) == (7.0, 7.0)
     ex = data["exercises"][0]
     assert set(ex) >= {"id", "score", "max_score", "status", "feedback", "checks"}
@@ -45,7 +45,7 @@ def test_fail_under_exits_1_and_the_table_names_each_exercise(tmp_path):
     assert run.returncode == 1
     assert "score 0 is under --fail-under 1" in run.stderr
     lines = run.stdout.splitlines()
-    assert lines[0] == "Convolutional Neural Networks: 0 / 7 points   (checks: reference, isolation: process)"
+    assert lines[0] == f"Convolutional Neural Networks: 0 / 7 points   (checks: reference, isolation: {ISOLATION})"
     assert lines[3].split()[:3] == ["unimplemented", "0/3", "week1.padding.zero_pad"]
 
 

@@ -1,18 +1,16 @@
 """The worker: imports the student's lesson files and runs their code, nothing else.
 
-Started as ``python -I -S worker.py CONFIG_JSON`` so it sees neither this package nor the course folder:
-its ``sys.path`` is the standard library, the site-packages that hold numpy/torch, and the submission.
-It talks to the grader over an inherited socket with the codec (JSON + raw array bytes), one request,
-one reply. The student's stdout and stderr go to a file the grader reads; it is emptied before each call.
+A worker is a child forked by the zygote (see ``zygote.py``), isolated (``isolation.py``) before it reads a
+byte of student code. Its ``sys.path`` is the standard library, the site-packages holding numpy/torch and
+the submission; ``graders`` and ``reference`` are refused. It talks to the grader over a socket with the
+codec (JSON + raw array bytes), one request, one reply. The student's stdout and stderr go to a file the
+grader reads; it is emptied before each request. This module imports nothing from ``graders``.
 """
 from __future__ import annotations
 
 import importlib
 import importlib.abc
-import importlib.util
-import json
 import os
-import resource
 import socket
 import sys
 import traceback
@@ -21,7 +19,7 @@ from typing import Any
 BLOCKED = ("graders", "reference", "_convgrade")
 
 
-class _Blocker(importlib.abc.MetaPathFinder):
+class Blocker(importlib.abc.MetaPathFinder):
     """Refuses the grading package and the reference solutions."""
 
     def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
@@ -30,27 +28,10 @@ class _Blocker(importlib.abc.MetaPathFinder):
         return None
 
 
-def _load_module(name: str, path: str) -> Any:
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-def _set_limits(limits: dict) -> None:
-    for name, value in limits.items():
-        which = getattr(resource, name)
-        resource.setrlimit(which, (value, value))
-
-
 class Worker:
-    def __init__(self, cfg: dict) -> None:
-        self.root = cfg["root"]
-        self.codec = _load_module("_convgrade_codec", cfg["codec"])
-        self.chan = socket.socket(fileno=cfg["fd"])
-        self.torch_ops_path = cfg["torch_ops"]
-        self._torch_ops: Any = None
+    def __init__(self, chan: socket.socket, root: str, codec: Any, torch_ops: Any) -> None:
+        self.chan, self.root, self.codec = chan, root, codec
+        self._torch_ops = torch_ops  # a module, or a function that imports it on first use
 
     # -- transport -------------------------------------------------------------------------
     def recv(self) -> Any:
@@ -129,12 +110,12 @@ class Worker:
         return reply
 
     def torch_ops(self) -> Any:
-        if self._torch_ops is None:
-            self._torch_ops = _load_module("_convgrade_torch_ops", self.torch_ops_path)
+        if callable(self._torch_ops):
+            self._torch_ops = self._torch_ops()
         return self._torch_ops
 
     def _student(self, req: dict, action: Any) -> dict:
-        """Run ``action(student_callable)``: the student's code may raise anything."""
+        """Run ``action(torch_ops, student_callable)``: the student's code may raise anything."""
         fn = self._callable(req)
         if isinstance(fn, dict):
             return fn
@@ -165,13 +146,14 @@ class Worker:
             req = self.recv()
             if req is None:
                 return
-            _reset_output()
-            handler = getattr(self, "op_" + req["op"])
+            reset_output()
+            handler = getattr(self, "op_" + str(req.get("op")), None)
             try:
-                reply = handler(req)
+                reply = handler(req) if handler else {"status": "raised", "where": "worker", "type": "ValueError",
+                                                      "message": f"unknown operation {req.get('op')!r}"}
             except BaseException as exc:  # noqa: BLE001 - e.g. MemoryError while preparing a reply
                 reply = self._raised(exc, "worker")
-            _flush()
+            flush()
             try:
                 self.send(reply)
             except BaseException as exc:  # noqa: BLE001 - a reply that cannot be encoded or is too large
@@ -179,7 +161,7 @@ class Worker:
                            "message": str(exc)[:500], "traceback": ""})
 
 
-def _flush() -> None:
+def flush() -> None:
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
@@ -187,28 +169,9 @@ def _flush() -> None:
             pass
 
 
-def _reset_output() -> None:
-    _flush()
+def reset_output() -> None:
+    flush()
     try:
         os.ftruncate(1, 0)
     except OSError:
         pass
-
-
-def main() -> None:
-    cfg = json.loads(sys.argv[1])
-    sys.path[:] = cfg["sys_path"]
-    sys.dont_write_bytecode = True
-    os.chdir(cfg["cwd"])
-    for name in cfg.get("preload", []):
-        importlib.import_module(name)
-    _set_limits(cfg["limits"])
-    sys.meta_path.insert(0, _Blocker())
-    sys.path.insert(0, cfg["root"])
-    worker = Worker(cfg)
-    del cfg
-    worker.serve()
-
-
-if __name__ == "__main__":
-    main()

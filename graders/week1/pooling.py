@@ -8,7 +8,8 @@ import numpy as np
 from hypothesis import strategies as st
 
 from graders.checks import CheckFailed, Exercise
-from graders.expect import expect_array, expect_equal, expect_raises, expect_shape, expect_tuple, expect_unchanged
+from graders.expect import expect_array, expect_equal, expect_raises, expect_shape, expect_tuple, expect_type
+from graders.expect import expect_unchanged
 from graders.feedback import fmt_index, kind_of
 from graders.strategies import PoolCase, nonsquare_pool_cases, pool_cases, values
 
@@ -24,7 +25,10 @@ def _keys(cases, reverse: bool = False):
     return cases.map(lambda case: replace(case, reverse_keys=reverse))
 
 
-CASES = _keys(pool_cases())  # {"f": f, "stride": s}, as in the docstring
+CASES = _keys(pool_cases(max_side=5))  # {"f": f, "stride": s}, as in the docstring
+# values >= 1: a window's sum or max then differs from its mean, so the diagnosis can tell them apart
+POSITIVE = CASES.map(lambda case: replace(case, A_prev=np.abs(case.A_prev) + 1))
+CONSTANT = st.tuples(CASES, values()).map(lambda t: replace(t[0], A_prev=np.full_like(t[0].A_prev, t[1])))
 
 
 @contextmanager
@@ -38,14 +42,25 @@ def _mode(mode: str):
         raise
 
 
-def _pool(st, case: PoolCase, mode: str, expected: np.ndarray | None = None) -> np.ndarray:
-    """The student's A for ``case``: a tuple (A, cache), A of the right shape (and values, if given)."""
+def _call(st, case: PoolCase, mode: str) -> np.ndarray:
+    """The student's A for ``case``, checked to come as (A, cache) with A an ndarray."""
     with _mode(mode):
         A, _ = expect_tuple(st.pool_forward(case.A_prev, case.hparameters, mode=mode), ("A", "cache"))
+        return expect_type(A, np.ndarray, "a numpy ndarray", name="A")
+
+
+def _pool(st, case: PoolCase, mode: str, expected: np.ndarray | None = None) -> np.ndarray:
+    """The student's A for ``case``, of the right shape (and with the ``expected`` values, if given)."""
+    A = _call(st, case, mode)
+    with _mode(mode):
         expect_shape(A, case.out_shape, name="A")
         if expected is not None:
             expect_array(A, expected, name="A")
     return A
+
+
+def _first(bad: np.ndarray) -> tuple[int, ...]:
+    return tuple(int(k) for k in np.argwhere(bad)[0])
 
 
 pool_forward = Exercise("pool_forward", hint=f"n_H = floor((n_H_prev - f) / stride) + 1, no padding; "
@@ -77,7 +92,7 @@ def _(case, st, ref):
     _pool(st, case, "max", ref.pool_forward(case.A_prev, case.hparameters, mode="max")[0])
 
 
-@pool_forward.check("average-pool values", points=1.5, given=CASES, examples=[COURSE],
+@pool_forward.check("average-pool values", points=1.5, given=POSITIVE, examples=[COURSE],
                     hint=f"A[i, h, w, c] = np.mean({SLICE}): the sum divided by f*f")
 def _(case, st, ref):
     _pool(st, case, "average", ref.pool_forward(case.A_prev, case.hparameters, mode="average")[0])
@@ -89,16 +104,13 @@ def _(case, st, ref):
     A_max, A_avg = (_pool(st, case, mode) for mode in MODES)
     below = A_max < A_avg - 1e-9
     if below.any():
-        i = tuple(int(k) for k in np.argwhere(below)[0])
+        i = _first(below)
         raise CheckFailed("max-pool gave less than average-pool",
-                          [f'at A{fmt_index(i)}: {A_max[i]!r} (mode="max") < {A_avg[i]!r} (mode="average")',
+                          [f'at A{fmt_index(i)}: {float(A_max[i])} (mode="max") < {float(A_avg[i])} (mode="average")',
                            f"{int(below.sum())} of {below.size} values"])
 
 
-_constant = st.tuples(CASES, values()).map(lambda t: replace(t[0], A_prev=np.full_like(t[0].A_prev, t[1])))
-
-
-@pool_forward.check("constant input gives the same constant", points=0.5, given=_constant,
+@pool_forward.check("constant input gives the same constant", points=0.5, given=CONSTANT,
                     hint="every window of a constant input holds only that constant: its max and its mean are it")
 def _(case, st, ref):
     for mode in MODES:
@@ -114,10 +126,10 @@ def _(case, st, ref):
             alone = _pool(st, replace(case, A_prev=case.A_prev[..., c:c + 1]), mode)[..., 0]  # (m, n_H, n_W)
             bad = ~np.isclose(A[..., c], alone)
             if bad.any():
-                i = tuple(int(k) for k in np.argwhere(bad)[0]) + (c,)
+                i = _first(bad)
                 raise CheckFailed(f'channel {c} of A depends on the other channels (mode="{mode}")',
-                                  [f"A{fmt_index(i)} = {A[i]!r}, but pooling A_prev[..., {c}:{c + 1}] alone gives "
-                                   f"{alone[i[:3]]!r}"])
+                                  [f"A{fmt_index(i + (c,))} = {float(A[i + (c,)])}, but pooling A_prev[..., {c}:{c + 1}] "
+                                   f"alone gives {float(alone[i])}"])
 
 
 @pool_forward.check("an unknown mode raises ValueError", points=0.5,
@@ -129,16 +141,21 @@ def _(st, ref):
                       what=f"pool_forward(A_prev, {case.hparameters}, mode={mode!r})")
 
 
-@pool_forward.check("hparameters keys in any order", points=0.5, given=_keys(pool_cases(), reverse=True),
+@pool_forward.check("hparameters keys in any order", points=0.5, given=CASES, examples=[COURSE],
                     hint='read f = hparameters["f"] and stride = hparameters["stride"] by name: a dict may list '
                          'its keys in any order')
 def _(case, st, ref):
-    try:
-        for mode in MODES:
-            _pool(st, case, mode, ref.pool_forward(case.A_prev, case.hparameters, mode=mode)[0])
-    except CheckFailed as failed:
-        failed.details.insert(0, f"hparameters = {case.hparameters} (keys in this order)")
-        raise
+    for mode in MODES:
+        runs = [(c.hparameters, _call(st, c, mode)) for c in (replace(case, reverse_keys=r) for r in (False, True))]
+        (_, A1), (_, A2) = runs
+        if A1.shape != A2.shape:
+            shown = [f"hparameters = {hp} gives A.shape={A.shape}" for hp, A in runs]
+        elif not np.allclose(A1, A2):
+            i = _first(~np.isclose(A1, A2))
+            shown = [f"hparameters = {hp} gives A{fmt_index(i)} = {float(A[i])}" for hp, A in runs]
+        else:
+            continue
+        raise CheckFailed(f'A changes with the order of the keys in hparameters (mode="{mode}")', shown)
 
 
 @pool_forward.check("leaves A_prev and hparameters unchanged", points=0.5, given=CASES)
