@@ -47,7 +47,7 @@ class Check:
     examples: tuple = ()  # explicit cases (the course's worked examples), tried after the generated ones
     max_examples: int | None = None  # overrides course.toml for this check (e.g. slow large models)
     hint: str | None = None
-    public: bool = True  # public checks are recorded as fixtures for the student bundle
+    public: bool = True  # public: shown in the open (notebooks) and replayed from fixtures (student bundle)
 
 
 @dataclass
@@ -59,7 +59,9 @@ class Exercise:
     checks: list[Check] = field(default_factory=list)
 
     def check(self, name: str, points: float = 1, *, given: SearchStrategy | None = None, examples: tuple = (),
-              max_examples: int | None = None, hint: str | None = None, public: bool = True) -> Callable[[Body], Body]:
+              max_examples: int | None = None, hint: str | None = None,
+              public: bool | None = None) -> Callable[[Body], Body]:
+        """Declare a check; it is public (the course's fixed examples) unless it draws inputs with ``given``."""
         if points <= 0:
             raise ValueError(f"check {name!r} of {self.name}: points={points} must be positive")
         if any(c.name == name for c in self.checks):
@@ -67,7 +69,8 @@ class Exercise:
 
         def add(body: Body) -> Body:
             self.checks.append(Check(name, points, body, given, tuple(examples), max_examples,
-                                     hint if hint is not None else self.hint, public))
+                                     hint if hint is not None else self.hint,
+                                     given is None if public is None else public))
             return body
 
         return add

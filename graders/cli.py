@@ -39,10 +39,25 @@ def _submission(course: Course, given: str | None) -> Path:
 def cmd_grade(args: argparse.Namespace) -> int:
     from .report import table
     from .runner import grade
+    from .submission import prepare
 
     course = _course(args)
-    submission = _submission(course, args.submission)
-    report = grade(course, submission, args.only)
+    prepared = prepare(_submission(course, args.submission))
+    try:
+        only, broken = args.only, {}
+        if str(args.submission or "").endswith(".ipynb"):
+            if prepared.errors:
+                raise ConfigError(next(iter(prepared.errors.values())))
+            only = only or prepared.lessons
+        for path, message in prepared.errors.items():
+            lesson = next((ls for ls in course.lessons if ls.rsplit(".", 1)[-1] == Path(path).stem), None)
+            if lesson is None:
+                print(f"course: {message}", file=sys.stderr)
+            else:
+                broken[lesson] = message
+        report = grade(course, prepared.folder, only, broken)
+    finally:
+        prepared.close()
     data = report.to_json()
     if args.json == "-":
         print(json.dumps(data, indent=2))
@@ -64,16 +79,44 @@ def _write(path: str, text: str) -> None:
     tmp.replace(target)
 
 
+def catalogue_markdown(course: Course) -> str:
+    """The catalogue as the README shows it (a test keeps the README in step with course.toml)."""
+    from .report.table import points
+
+    out = []
+    for aid, title in course.assignments.items():
+        chosen = [e for e in course.exercises if e.assignment == aid]
+        out += [f"**{title}** ({points(sum(e.points for e in chosen))} points)", "",
+                "| exercise | points | what |", "|---|---:|---|"]
+        out += [f"| `{e.id}` | {points(e.points)} | {e.title} |" for e in chosen]
+        out.append("")
+    return "\n".join(out)
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     from .report.table import points
 
     course = _course(args)
+    if args.markdown:
+        print(catalogue_markdown(course), end="")
+        return EXIT_OK
     print(f"{course.name} ({course.id}, version {course.version}): {points(course.max_score)} points")
     for aid, title in course.assignments.items():
         chosen = [e for e in course.exercises if e.assignment == aid]
         print(f"\n{title} — {points(sum(e.points for e in chosen))} points")
         for e in chosen:
             print(f"  {points(e.points):>4}  {e.id:<46} {e.title}")
+    return EXIT_OK
+
+
+def cmd_nbgrader_build(args: argparse.Namespace) -> int:
+    from .nbgrader import build
+
+    course = _course(args)
+    written = build(course, Path(args.outdir), args.assignment)
+    print(f"wrote {len(written)} notebooks and nbgrader_config.py to {args.outdir}; next, in that folder:")
+    for aid in dict.fromkeys(p.parent.name for p in written):
+        print(f"  nbgrader generate_assignment {aid} --force")
     return EXIT_OK
 
 
@@ -89,8 +132,15 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--fail-under", type=float, metavar="N", help="exit 1 when the score is under N")
     g.set_defaults(run=cmd_grade)
     ls = sub.add_parser("list", help="the catalogue with points")
+    ls.add_argument("--markdown", action="store_true", help="as a Markdown table (the README's catalogue)")
     ls.set_defaults(run=cmd_list)
-    for s in (g, ls):
+    nb = sub.add_parser("nbgrader", help="the course as an nbgrader course")
+    nb_sub = nb.add_subparsers(dest="nbgrader_command", required=True, parser_class=_Parser)
+    nbb = nb_sub.add_parser("build", help="write nbgrader_config.py and source/<assignment>/<lesson>.ipynb")
+    nbb.add_argument("outdir", metavar="OUTDIR")
+    nbb.add_argument("--assignment", metavar="ID", help="only this assignment (e.g. week1)")
+    nbb.set_defaults(run=cmd_nbgrader_build)
+    for s in (g, ls, nbb):
         s.add_argument("--course", metavar="DIR", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return p
 

@@ -125,17 +125,25 @@ def _feedback(fn: str, failed: CheckFailed, check: Check, mistakes: list[Mistake
                         diagnosis=diagnosis, traceback=failed.traceback, output=failed.output, hint=hint)
 
 
-def grade_exercise(cfg: ExerciseConfig, lesson: Lesson, sandbox: Sandbox, course_seed: int) -> ExerciseResult:
+def ordered(checks: list[Check]) -> list[Check]:
+    """Public checks first, then the hidden ones, each in declaration order (as the notebooks run them)."""
+    return sorted(checks, key=lambda c: not c.public)
+
+
+def grade_exercise(cfg: ExerciseConfig, lesson: Lesson, sandbox: Sandbox, course_seed: int,
+                   public: bool | None = None) -> ExerciseResult:
+    """Run the exercise's checks (only the public or hidden ones when ``public`` says so)."""
     spec = lesson.exercise(cfg)
     ctx = Context(sandbox, cfg)
     results: list[CheckResult] = []
     kinds: list[str] = []
-    for check in spec.checks:
+    checks = [c for c in ordered(spec.checks) if public is None or c.public == public]
+    for check in checks:
         max_points = round(cfg.points * check.points / spec.total, 4)
         try:
             failed = run_check(check, cfg, ctx, lesson.reference, course_seed)
         except Fatal as fatal:
-            return _fatal(cfg, spec, results, fatal)
+            return _fatal(cfg, spec, checks, results, fatal)
         if failed is None:
             results.append(CheckResult(check.name, True, max_points, max_points, "", check.public))
             continue
@@ -150,19 +158,21 @@ def grade_exercise(cfg: ExerciseConfig, lesson: Lesson, sandbox: Sandbox, course
     else:
         status = "passed" if passed == len(results) else "partial" if score > 0 else "failed"
         summary = f"{passed} of {len(results)} checks passed"
-    return ExerciseResult(cfg.id, cfg.title, score if status != "unimplemented" else 0.0, cfg.points, status,
+    max_score = cfg.points if public is None else round(sum(r.max_points for r in results), 4)
+    return ExerciseResult(cfg.id, cfg.title, score if status != "unimplemented" else 0.0, max_score, status,
                           summary, tuple(results))
 
 
-def _fatal(cfg: ExerciseConfig, spec: Exercise, done: list[CheckResult], fatal: Fatal) -> ExerciseResult:
+def _fatal(cfg: ExerciseConfig, spec: Exercise, checks: list[Check], done: list[CheckResult],
+           fatal: Fatal) -> ExerciseResult:
     text = failure_text(cfg.name, fatal.message, case_lines=[], details=[], diagnosis=None,
                         traceback=fatal.traceback, output=fatal.output, hint=None)
-    checks = [CheckResult(r.name, r.passed, 0.0, r.max_points, r.feedback, r.public) for r in done]
-    rest = spec.checks[len(done):]
-    for i, check in enumerate(rest):
+    results = [CheckResult(r.name, r.passed, 0.0, r.max_points, r.feedback, r.public) for r in done]
+    for i, check in enumerate(checks[len(done):]):
         max_points = round(cfg.points * check.points / spec.total, 4)
-        checks.append(CheckResult(check.name, False, 0.0, max_points, text if i == 0 else "not run", check.public))
-    return ExerciseResult(cfg.id, cfg.title, 0.0, cfg.points, fatal.status, text, tuple(checks))
+        results.append(CheckResult(check.name, False, 0.0, max_points, text if i == 0 else "not run", check.public))
+    max_score = round(sum(r.max_points for r in results), 4) if len(checks) < len(spec.checks) else cfg.points
+    return ExerciseResult(cfg.id, cfg.title, 0.0, max_score, fatal.status, text, tuple(results))
 
 
 def preload(course: Course, exercises: list[ExerciseConfig]) -> tuple[str, ...]:
@@ -172,17 +182,23 @@ def preload(course: Course, exercises: list[ExerciseConfig]) -> tuple[str, ...]:
     return ("numpy", "torch") if uses_torch else ("numpy",)
 
 
-def grade(course: Course, submission: Path, only: list[str] | None = None) -> Report:
-    """Grade the submission folder (laid out like exercises/) on the selected exercises."""
+def grade(course: Course, submission: Path, only: list[str] | None = None,
+          broken: dict[str, str] | None = None) -> Report:
+    """Grade the submission folder (laid out like exercises/) on the selected exercises; lessons in
+    ``broken`` (lesson -> message, e.g. a corrupt notebook) score 0 with that message."""
     exercises = course.select(only)
+    broken = broken or {}
     lessons: dict[str, Lesson] = {}
     results = []
     for cfg in exercises:  # every grader and reference is there before any student code runs
         lessons.setdefault(cfg.lesson, Lesson(course, cfg.lesson)).exercise(cfg)
     with Sandbox(submission, Limits(), preload=preload(course, exercises), hide=(course.root,)) as sandbox:
         for cfg in exercises:
-            lesson = lessons[cfg.lesson]
+            if cfg.lesson in broken:
+                results.append(ExerciseResult(cfg.id, cfg.title, 0.0, cfg.points, "error",
+                                              f"{cfg.name}: {broken[cfg.lesson]}"))
+                continue
             sandbox.set_memory(cfg.memory)
-            results.append(grade_exercise(cfg, lesson, sandbox, course.seed))
+            results.append(grade_exercise(cfg, lessons[cfg.lesson], sandbox, course.seed))
         isolation = sandbox.isolation
     return Report(course.name, "reference", isolation, tuple(results))

@@ -104,7 +104,7 @@ conv_forward = Exercise("conv_forward", hint="Z[i, h, w, c] = sum(A_pad[i, h*s:h
                                               "+ b[..., c], A_pad = A_prev zero-padded by pad")
 
 
-@conv_forward.check("returns (Z, cache) with cache = (A_prev, W, b, hparameters)", points=1, given=conv_cases(),
+@conv_forward.check("returns (Z, cache) with cache = (A_prev, W, b, hparameters)", points=2, given=conv_cases(),
                     hint="return Z, (A_prev, W, b, hparameters): the arguments as they came in, A_prev unpadded")
 def _(case, st, ref):
     _, cache = expect_tuple(st.conv_forward(case.A_prev, case.W, case.b, case.hparameters), ("Z", "cache"))
@@ -115,19 +115,19 @@ def _(case, st, ref):
     expect_equal(cache[3], case.hparameters, name="cache[3]")
 
 
-@conv_forward.check("output shape (non-square inputs)", points=2, given=conv_cases().map(_non_square),
+@conv_forward.check("output shape (non-square inputs)", points=3, given=conv_cases().map(_non_square),
                     hint="n_H = floor((n_H_prev + 2*pad - f) / stride) + 1 from the height (axis 1), "
                          "n_W the same from the width (axis 2)")
 def _(case, st, ref):
     expect_shape(_Z(st.conv_forward, case), case.out_shape, name="Z")
 
 
-@conv_forward.check("values", points=3, given=conv_cases())
+@conv_forward.check("values", points=5, given=conv_cases())
 def _(case, st, ref):
     expect_array(_Z(st.conv_forward, case), _Z(ref.conv_forward, case), name="Z")
 
 
-@conv_forward.check("hparameters with the keys in either order", points=1, given=conv_cases(),
+@conv_forward.check("hparameters with the keys in either order", points=2, given=conv_cases(),
                     hint='read them by name, hparameters["stride"] and hparameters["pad"]: the course builds the '
                          'dict pad first')
 def _(case, st, ref):
@@ -137,7 +137,7 @@ def _(case, st, ref):
                      name=f"Z for hparameters={hp}")
 
 
-@conv_forward.check("linear in A_prev and in W (b = 0)", points=1, given=conv_pairs(),
+@conv_forward.check("linear in A_prev and in W (b = 0)", points=2, given=conv_pairs(),
                     hint="with b = 0, conv(A1 + A2) = conv(A1) + conv(A2) and conv(2 A) = 2 conv(A), the same in W: "
                          "only sums of products, nothing else")
 def _(case, st, ref):
@@ -149,7 +149,7 @@ def _(case, st, ref):
     expect_array(_Z(st.conv_forward, case, W=W + W2), Z + _Z(st.conv_forward, case, W=W2), name="Z(W + W2)")
 
 
-@conv_forward.check("a 1x1 identity kernel returns the input", points=1,
+@conv_forward.check("a 1x1 identity kernel returns the input", points=2,
                     given=conv_cases(f=1, pad=0, stride=1).map(_identity),
                     hint="W[0, 0] is the identity and b = 0: output channel c must be input channel c, unchanged")
 def _(case, st, ref):
@@ -174,7 +174,7 @@ def _(case, st, ref):
 
 
 @conv_forward.check("the course's example (seed 1, A_prev (2, 5, 7, 4), pad 1, stride 2) gives Z.mean() = "
-                    "0.5511276474566768", points=1)
+                    "0.5511276474566768", points=2)
 def _(st, ref):
     def body(case: ConvCase) -> None:
         Z = expect_shape(_Z(st.conv_forward, case), (2, 3, 4, 8), name="Z")
@@ -234,6 +234,6 @@ def _(st, ref):
     expect_equal(st.conv_param_count(3, 3, 10), 280, name="conv_param_count(3, 3, 10)")
 
 
-@conv_param_count.check("any f, n_c_prev and n_filters", points=2, given=_count_args())
+@conv_param_count.check("any f, n_c_prev and n_filters", points=3, given=_count_args())
 def _(args, st, ref):
     expect_equal(st.conv_param_count(**args), ref.conv_param_count(**args), name="count")

@@ -35,6 +35,23 @@ def _out_shape(image: np.ndarray, kernel: np.ndarray) -> tuple[int, int]:
     return image.shape[0] - kernel.shape[0] + 1, image.shape[1] - kernel.shape[1] + 1
 
 
+def _pair(ref: ModuleType, kernels: str) -> tuple[np.ndarray, np.ndarray]:
+    """The reference's (vertical, horizontal) kernels: "edge", "sobel" or "scharr"."""
+    if kernels == "edge":
+        return ref.vertical_edge_kernel(), ref.horizontal_edge_kernel()
+    make = getattr(ref, f"{kernels}_kernel")
+    return make("vertical"), make("horizontal")
+
+
+@cache
+def _photographs() -> tuple[tuple[str, np.ndarray, str], ...]:
+    """(label, uint8 image, kernels): scikit-image's camera and coins, downsampled to keep grading fast."""
+    from skimage import data  # imported here: decoding the PNGs takes half a second
+
+    return (("skimage.data.camera()[::8, ::8]", np.ascontiguousarray(data.camera()[::8, ::8]), "sobel"),  # (64, 64)
+            ("skimage.data.coins()[::4, ::4]", np.ascontiguousarray(data.coins()[::4, ::4]), "scharr"))  # (76, 96)
+
+
 @st.composite
 def _rectangles(draw) -> ImageCase:
     """An image and kernel with kh != kw and an output with more columns than rows: H and W cannot be confused."""
@@ -84,12 +101,21 @@ def _(case, st, ref):
     expect_array(st.conv2d_valid(case.image, case.kernel), ref.conv2d_valid(case.image, case.kernel), name="out")
 
 
-@conv2d_valid.check("uint8 images are converted to float64", points=1, given=image_cases(dtype="uint8"),
+@conv2d_valid.check("uint8 images do not wrap around", points=1, given=image_cases(dtype="uint8"),
                     hint="convert first: image.astype(np.float64); in uint8, 0 - 3 wraps around to 253")
 def _(case, st, ref):
     expected = ref.conv2d_valid(case.image, case.kernel)
-    got = expect_array(st.conv2d_valid(case.image, case.kernel), expected, name="out", check_dtype=False)
-    expect_array(got, expected, name="out")  # values first: a wrapped-around value says more than the dtype
+    expect_array(st.conv2d_valid(case.image, case.kernel), expected, name="out", check_dtype=False)
+
+
+@conv2d_valid.check("photographs (skimage's camera and coins, uint8) give float64", points=1,
+                    hint="convert first: image.astype(np.float64); a uint8 output cannot hold negative edges")
+def _(st, ref):
+    for label, photo, kernels in _photographs():
+        vertical, _ = _pair(ref, kernels)
+        with _explained(f"input: {label}, a {photo.shape[0]}x{photo.shape[1]} uint8 photograph, the {kernels} "
+                        "vertical kernel"):
+            expect_array(st.conv2d_valid(photo, vertical), ref.conv2d_valid(photo, vertical), name="out")
 
 
 @conv2d_valid.check("the kernel is not flipped (cross-correlation)", points=1, given=_deltas(),
@@ -176,23 +202,6 @@ def _directional(name: str, vertical: str) -> Exercise:
 
 sobel_kernel = _directional("sobel_kernel", "[[1, 0, -1], [2, 0, -2], [1, 0, -1]]")
 scharr_kernel = _directional("scharr_kernel", "[[3, 0, -3], [10, 0, -10], [3, 0, -3]]")
-
-
-def _pair(ref: ModuleType, kernels: str) -> tuple[np.ndarray, np.ndarray]:
-    """The reference's (vertical, horizontal) kernels: "edge", "sobel" or "scharr"."""
-    if kernels == "edge":
-        return ref.vertical_edge_kernel(), ref.horizontal_edge_kernel()
-    make = getattr(ref, f"{kernels}_kernel")
-    return make("vertical"), make("horizontal")
-
-
-@cache
-def _photographs() -> tuple[tuple[str, np.ndarray, str], ...]:
-    """(label, uint8 image, kernels): scikit-image's camera and coins, downsampled to keep grading fast."""
-    from skimage import data  # imported here: decoding the PNGs takes half a second
-
-    return (("skimage.data.camera()[::8, ::8]", np.ascontiguousarray(data.camera()[::8, ::8]), "sobel"),  # (64, 64)
-            ("skimage.data.coins()[::4, ::4]", np.ascontiguousarray(data.coins()[::4, ::4]), "scharr"))  # (76, 96)
 
 
 @dataclass(frozen=True)

@@ -28,32 +28,38 @@ def _keys(cases, reverse: bool = False):
 CASES = _keys(pool_cases(max_side=5))  # {"f": f, "stride": s}, as in the docstring
 # values >= 1: a window's sum or max then differs from its mean, so the diagnosis can tell them apart
 POSITIVE = CASES.map(lambda case: replace(case, A_prev=np.abs(case.A_prev) + 1))
-CONSTANT = st.tuples(CASES, values()).map(lambda t: replace(t[0], A_prev=np.full_like(t[0].A_prev, t[1])))
+# small: the shrinker would otherwise spend its time on elements that are then overwritten
+CONSTANT = st.tuples(_keys(pool_cases(max_m=1, max_side=4, max_c=2)), values()).map(
+    lambda t: replace(t[0], A_prev=np.full_like(t[0].A_prev, t[1])))
 
 
 @contextmanager
-def _mode(mode: str):
-    """Failures inside name the mode: 'A has wrong values (mode="average")'."""
+def _explain(mode: str, hint: str | None = None):
+    """Failures inside name the mode ('A has wrong values (mode="average")') and carry ``hint``."""
     try:
         yield
     except CheckFailed as failed:
         if failed.kind not in ("raised", "unimplemented"):  # their traceback already points at the line
             failed.what += f' (mode="{mode}")'
+            failed.hint = failed.hint or hint
         raise
 
 
 def _call(st, case: PoolCase, mode: str) -> np.ndarray:
     """The student's A for ``case``, checked to come as (A, cache) with A an ndarray."""
-    with _mode(mode):
+    with _explain(mode):
         A, _ = expect_tuple(st.pool_forward(case.A_prev, case.hparameters, mode=mode), ("A", "cache"))
         return expect_type(A, np.ndarray, "a numpy ndarray", name="A")
 
 
-def _pool(st, case: PoolCase, mode: str, expected: np.ndarray | None = None) -> np.ndarray:
-    """The student's A for ``case``, of the right shape (and with the ``expected`` values, if given)."""
+def _pool(st, case: PoolCase, mode: str, expected: np.ndarray | None = None, hint: str | None = None) -> np.ndarray:
+    """The student's A for ``case``, of the right shape (and with the ``expected`` values, if given).
+
+    A wrong shape keeps the exercise's hint (the size formula) in every check, so the report shows it once."""
     A = _call(st, case, mode)
-    with _mode(mode):
+    with _explain(mode):
         expect_shape(A, case.out_shape, name="A")
+    with _explain(mode, hint):
         if expected is not None:
             expect_array(A, expected, name="A")
     return A
@@ -63,8 +69,9 @@ def _first(bad: np.ndarray) -> tuple[int, ...]:
     return tuple(int(k) for k in np.argwhere(bad)[0])
 
 
-pool_forward = Exercise("pool_forward", hint=f"n_H = floor((n_H_prev - f) / stride) + 1, no padding; "
-                                             f"A[i, h, w, c] = max (or mean) of {SLICE}")
+# the exercise's hint explains the sizes; checks of values give theirs with the failure (see _pool)
+pool_forward = Exercise("pool_forward", hint="n_H = floor((n_H_prev - f) / stride) + 1 and n_W = floor((n_W_prev - f) "
+                                             "/ stride) + 1 (no padding); H is axis 1 of A_prev, W is axis 2")
 
 
 @pool_forward.check("returns (A, cache) with cache = (A_prev, hparameters)", points=1, given=CASES,
@@ -78,28 +85,25 @@ def _(case, st, ref):
     expect_equal(cache[1], case.hparameters, name="cache[1]")
 
 
-@pool_forward.check("output shape (H and W not confused)", points=1, given=_keys(nonsquare_pool_cases()),
-                    hint="n_H = floor((n_H_prev - f) / stride) + 1 and n_W = floor((n_W_prev - f) / stride) + 1; "
-                         "H is axis 1 of A_prev, W is axis 2")
+@pool_forward.check("output shape (H and W not confused)", points=1, given=_keys(nonsquare_pool_cases()))
 def _(case, st, ref):
     for mode in MODES:
         _pool(st, case, mode)
 
 
-@pool_forward.check("max-pool values", points=1.5, given=CASES, examples=[COURSE],
-                    hint=f"A[i, h, w, c] = np.max({SLICE}): one window of one channel")
+@pool_forward.check("max-pool values", points=1.5, given=CASES, examples=[COURSE])
 def _(case, st, ref):
-    _pool(st, case, "max", ref.pool_forward(case.A_prev, case.hparameters, mode="max")[0])
+    _pool(st, case, "max", ref.pool_forward(case.A_prev, case.hparameters, mode="max")[0],
+          hint=f"A[i, h, w, c] = np.max({SLICE}): one window of one channel")
 
 
-@pool_forward.check("average-pool values", points=1.5, given=POSITIVE, examples=[COURSE],
-                    hint=f"A[i, h, w, c] = np.mean({SLICE}): the sum divided by f*f")
+@pool_forward.check("average-pool values", points=1.5, given=POSITIVE, examples=[COURSE])
 def _(case, st, ref):
-    _pool(st, case, "average", ref.pool_forward(case.A_prev, case.hparameters, mode="average")[0])
+    _pool(st, case, "average", ref.pool_forward(case.A_prev, case.hparameters, mode="average")[0],
+          hint=f"A[i, h, w, c] = np.mean({SLICE}): the sum divided by f*f")
 
 
-@pool_forward.check("max-pool >= average-pool", points=0.5, given=CASES,
-                    hint="a window's mean is never above its maximum: average with np.mean, not np.sum")
+@pool_forward.check("max-pool >= average-pool", points=0.5, given=CASES)
 def _(case, st, ref):
     A_max, A_avg = (_pool(st, case, mode) for mode in MODES)
     below = A_max < A_avg - 1e-9
@@ -107,18 +111,18 @@ def _(case, st, ref):
         i = _first(below)
         raise CheckFailed("max-pool gave less than average-pool",
                           [f'at A{fmt_index(i)}: {float(A_max[i])} (mode="max") < {float(A_avg[i])} (mode="average")',
-                           f"{int(below.sum())} of {below.size} values"])
+                           f"below at {int(below.sum())} of {below.size} positions"],
+                          hint="a window's mean is never above its maximum: average with np.mean, not np.sum")
 
 
-@pool_forward.check("constant input gives the same constant", points=0.5, given=CONSTANT,
-                    hint="every window of a constant input holds only that constant: its max and its mean are it")
+@pool_forward.check("constant input gives the same constant", points=0.5, given=CONSTANT)
 def _(case, st, ref):
     for mode in MODES:
-        _pool(st, case, mode, np.full(case.out_shape, case.A_prev.flat[0]))
+        _pool(st, case, mode, np.full(case.out_shape, case.A_prev.flat[0]),
+              hint="every window of a constant input holds only that constant: its max and its mean are it")
 
 
-@pool_forward.check("channels pooled independently", points=0.5, given=CASES,
-                    hint=f"pool one channel at a time: the window is {SLICE}, not A_prev[..., :]")
+@pool_forward.check("channels pooled independently", points=0.5, given=CASES)
 def _(case, st, ref):
     for mode in MODES:
         A = _pool(st, case, mode)
@@ -128,8 +132,9 @@ def _(case, st, ref):
             if bad.any():
                 i = _first(bad)
                 raise CheckFailed(f'channel {c} of A depends on the other channels (mode="{mode}")',
-                                  [f"A{fmt_index(i + (c,))} = {float(A[i + (c,)])}, but pooling A_prev[..., {c}:{c + 1}] "
-                                   f"alone gives {float(alone[i])}"])
+                                  [f"A{fmt_index(i + (c,))} = {float(A[..., c][i])}, but pooling "
+                                   f"A_prev[..., {c}:{c + 1}] alone gives {float(alone[i])}"],
+                                  hint=f"pool one channel at a time: the window is {SLICE}, not A_prev[..., :]")
 
 
 @pool_forward.check("an unknown mode raises ValueError", points=0.5,
@@ -158,7 +163,9 @@ def _(case, st, ref):
         raise CheckFailed(f'A changes with the order of the keys in hparameters (mode="{mode}")', shown)
 
 
-@pool_forward.check("leaves A_prev and hparameters unchanged", points=0.5, given=CASES)
+@pool_forward.check("leaves A_prev and hparameters unchanged", points=0.5, given=CASES,
+                    hint="a slice such as A_prev[i, 0:2, 0:2, c] is a view of A_prev: read it, never assign into it or "
+                         "update it in place (/=, +=); write the results into a new array A")
 def _(case, st, ref):
     for mode in MODES:
         _, after = st.with_args.pool_forward(case.A_prev, case.hparameters, mode=mode)

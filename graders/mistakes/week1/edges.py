@@ -27,8 +27,10 @@ def conv2d_valid_flipped(image, kernel):
 
 @mistake("conv2d_valid", "the output was made with np.zeros_like(image): a uint8 image gives a uint8 output "
          "that wraps around",
-         feedback=["conv2d_valid: out has dtype uint8, expected float64",
-                   "hint: convert first: image.astype(np.float64); in uint8, 0 - 3 wraps around to 253"])
+         feedback=["conv2d_valid: out has wrong values", "got out = [[255]]", "expected out = [[-1.]]",
+                   "hint: convert first: image.astype(np.float64); in uint8, 0 - 3 wraps around to 253",
+                   "conv2d_valid: out has dtype uint8, expected float64",
+                   "input: skimage.data.camera()[::8, ::8], a 64x64 uint8 photograph, the sobel vertical kernel"])
 def conv2d_valid_uint8_output(image, kernel):
     kh, kw = kernel.shape
     out = np.zeros_like(image)[: image.shape[0] - kh + 1, : image.shape[1] - kw + 1]

@@ -32,33 +32,70 @@ def _reduce(mode):
 
 
 @mistake("pool_forward", "the stride was ignored (windows stepped by 1, n_H = n_H_prev - f + 1)",
-         feedback=['pool_forward: A has the wrong shape (mode="max")', "got (1, 1, 2, 1), expected (1, 1, 1, 1)",
-                   "smallest failing input: A_prev.shape=(1, 1, 2, 1), f=1, stride=2"])
+         feedback=['pool_forward: A has the wrong shape (mode="max")',
+                   "smallest failing input: A_prev.shape=(1, 1, 2, 1), f=1, stride=2",
+                   "got (1, 1, 2, 1), expected (1, 1, 1, 1)"])
 def pool_forward_no_stride(A_prev, hparameters, mode="max"):
     return _pool(A_prev, hparameters["f"], 1, _reduce(mode)), (A_prev, hparameters)
 
 
 @mistake("pool_forward", "the +1 is missing from n_H = floor((n_H_prev - f) / stride) + 1",
-         feedback=['pool_forward: A has the wrong shape (mode="max")', "got (1, 0, 0, 1), expected (1, 1, 1, 1)"])
+         feedback=['pool_forward: A has the wrong shape (mode="max")',
+                   "smallest failing input: A_prev.shape=(1, 1, 1, 1), f=1, stride=1",
+                   "got (1, 0, 0, 1), expected (1, 1, 1, 1)"])
 def pool_forward_no_plus_one(A_prev, hparameters, mode="max"):
     f, stride = hparameters["f"], hparameters["stride"]
     n_H, n_W = (A_prev.shape[1] - f) // stride, (A_prev.shape[2] - f) // stride
     return _pool(A_prev, f, stride, _reduce(mode), n_H, n_W), (A_prev, hparameters)
 
 
+@mistake("pool_forward", "n_W was computed from n_H_prev (H and W mixed up)",
+         feedback=['pool_forward: A has the wrong shape (mode="max")',
+                   "smallest failing input: A_prev.shape=(1, 1, 2, 1), f=1, stride=1",
+                   "got (1, 1, 1, 1), expected (1, 1, 2, 1)"])
+def pool_forward_width_from_height(A_prev, hparameters, mode="max"):
+    f, stride = hparameters["f"], hparameters["stride"]
+    n = _size(A_prev.shape[1], f, stride)
+    return _pool(A_prev, f, stride, _reduce(mode), n, n), (A_prev, hparameters)
+
+
+@mistake("pool_forward", "the windows start at h and w instead of h*stride and w*stride",
+         feedback=['pool_forward: A has wrong values (mode="max")',
+                   "smallest failing input: A_prev.shape=(1, 1, 3, 1), f=1, stride=2",
+                   "first difference at A[0, 0, 1, 0]: got 0.0, expected 1.0"])
+def pool_forward_start_at_h(A_prev, hparameters, mode="max"):
+    return _pool(A_prev, hparameters["f"], hparameters["stride"], _reduce(mode), step=1), (A_prev, hparameters)
+
+
 @mistake("pool_forward", "the average is the window's sum, not its mean",
          feedback=['pool_forward: A has wrong values (mode="average")',
-                   "first difference at A[0, 0, 0, 0]: got 2.0, expected 0.5",
+                   "first difference at A[0, 0, 0, 0]: got 4.0, expected 1.0",
+                   "pool_forward: max-pool gave less than average-pool",
                    'at A[0, 0, 0, 0]: 1.0 (mode="max") < 2.0 (mode="average")'])
 def pool_forward_sum(A_prev, hparameters, mode="max"):
     reduce = (lambda window: window.sum(axis=(0, 1))) if mode == "average" else _reduce(mode)
     return _pool(A_prev, hparameters["f"], hparameters["stride"], reduce), (A_prev, hparameters)
 
 
+@mistake("pool_forward", "each window was divided in place (window /= f*f): a slice of A_prev is a view, so this "
+                         "changed A_prev and the windows that overlap it",
+         feedback=['pool_forward: A has wrong values (mode="average")',
+                   "pool_forward: modified its input A_prev in place"])
+def pool_forward_divide_in_place(A_prev, hparameters, mode="max"):
+    f = hparameters["f"]
+
+    def mean_in_place(window):
+        window /= f * f
+        return window.sum(axis=(0, 1))
+
+    reduce = mean_in_place if mode == "average" else _reduce(mode)
+    return _pool(A_prev, f, hparameters["stride"], reduce), (A_prev, hparameters)
+
+
 @mistake("pool_forward", "each window was pooled over all its channels (A_prev[i, vert, horiz, :]) instead of "
                          "one channel c at a time",
          feedback=['pool_forward: A has wrong values (mode="max")',
-                   "first difference at A[0, 0, 0, 0]: got 1.0, expected 0.0",
+                   "got A = [[[[1., 1.]]]]", "expected A = [[[[0., 1.]]]]",
                    'pool_forward: channel 0 of A depends on the other channels (mode="max")',
                    "A[0, 0, 0, 0] = 1.0, but pooling A_prev[..., 0:1] alone gives 0.0"])
 def pool_forward_all_channels(A_prev, hparameters, mode="max"):
@@ -68,6 +105,7 @@ def pool_forward_all_channels(A_prev, hparameters, mode="max"):
 
 @mistake("pool_forward", 'mode was compared with "avg", so "average" (and any unknown mode) fell back to max',
          feedback=['pool_forward: A has wrong values (mode="average")',
+                   "first difference at A[0, 0, 0, 0]: got 2.0, expected 1.25",
                    "pool_forward: pool_forward(A_prev, {'f': 2, 'stride': 2}, mode='min') returned a tuple of 2 "
                    "items, expected it to raise ValueError"])
 def pool_forward_avg_string(A_prev, hparameters, mode="max"):
@@ -83,21 +121,6 @@ def pool_forward_no_else(A_prev, hparameters, mode="max"):
     return _pool(A_prev, hparameters["f"], hparameters["stride"], reduce), (A_prev, hparameters)
 
 
-@mistake("pool_forward", "n_W was computed from n_H_prev (H and W mixed up)",
-         feedback=['pool_forward: A has the wrong shape (mode="max")', "got (1, 1, 1, 1), expected (1, 1, 2, 1)"])
-def pool_forward_width_from_height(A_prev, hparameters, mode="max"):
-    f, stride = hparameters["f"], hparameters["stride"]
-    n = _size(A_prev.shape[1], f, stride)
-    return _pool(A_prev, f, stride, _reduce(mode), n, n), (A_prev, hparameters)
-
-
-@mistake("pool_forward", "the windows start at h and w instead of h*stride and w*stride",
-         feedback=['pool_forward: A has wrong values (mode="max")',
-                   "first difference at A[0, 0, 1, 0]: got 0.0, expected 1.0"])
-def pool_forward_start_at_h(A_prev, hparameters, mode="max"):
-    return _pool(A_prev, hparameters["f"], hparameters["stride"], _reduce(mode), step=1), (A_prev, hparameters)
-
-
 @mistake("pool_forward", "the cache is (A_prev) without hparameters: (A_prev) is just A_prev, not a tuple",
          feedback=["pool_forward: cache is an ndarray of shape (1, 1, 1, 1), expected a tuple (A_prev, hparameters)"])
 def pool_forward_cache_without_hparameters(A_prev, hparameters, mode="max"):
@@ -105,7 +128,11 @@ def pool_forward_cache_without_hparameters(A_prev, hparameters, mode="max"):
 
 
 @mistake("pool_forward", "f and stride were read by position (f, stride = hparameters.values()), not by name",
-         feedback=["hparameters = {'stride': 2, 'f': 1} (keys in this order)"])
+         feedback=["failing input (the course's worked example): A_prev.shape=(2, 5, 5, 3), f=3, stride=1",
+                   "got (2, 2, 2, 3), expected (2, 3, 3, 3)",
+                   'pool_forward: A changes with the order of the keys in hparameters (mode="max")',
+                   "hparameters = {'f': 1, 'stride': 2} gives A.shape=(1, 1, 1, 1)",
+                   "hparameters = {'stride': 2, 'f': 1} gives A.shape=(1, 0, 0, 1)"])
 def pool_forward_by_position(A_prev, hparameters, mode="max"):
     f, stride = hparameters.values()
     return _pool(A_prev, f, stride, _reduce(mode)), (A_prev, hparameters)

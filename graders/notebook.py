@@ -1,0 +1,94 @@
+"""The graders inside a Jupyter notebook (the test cells that ``course nbgrader build`` writes).
+
+    from graders import notebook as convgrade
+    convgrade.check("week1.convolution.conv_forward", public=True)    # visible checks, feedback printed
+    convgrade.check("week1.convolution.conv_forward", public=False)   # hidden checks, a summary only
+    convgrade.score("week1.convolution.conv_forward")                 # the points, read by nbgrader
+
+The student's code is the notebook's code cells run so far (IPython's input history, test cells left out),
+written as the lesson file and graded in the sandbox exactly as ``course grade`` grades it. Nothing is
+written to stderr (nbgrader would score the cell 0) and nothing raises: a failure is feedback, not a traceback.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import warnings
+from pathlib import Path
+
+from . import course as course_mod
+from .report.table import points
+from .results import ExerciseResult
+
+POINTER = "convgrade.json"  # written by `course nbgrader build`: where the course folder is
+_results: dict[str, list[ExerciseResult]] = {}
+
+
+def find_course(start: Path) -> course_mod.Course | None:
+    """CONVGRADE_COURSE, or a course.toml / convgrade.json pointer in the working directory or above."""
+    import json
+
+    if os.environ.get("CONVGRADE_COURSE"):
+        return course_mod.load(Path(os.environ["CONVGRADE_COURSE"]))
+    for folder in (start, *start.parents):
+        if (folder / course_mod.FILENAME).is_file():
+            return course_mod.load(folder)
+        if (folder / POINTER).is_file():
+            return course_mod.load(Path(json.loads((folder / POINTER).read_text())["course"]))
+    return None
+
+
+def _history() -> list[str]:
+    ip = sys.modules.get("IPython")
+    shell = ip.get_ipython() if ip else None
+    return list(shell.user_ns.get("In", [])) if shell else []
+
+
+def check(exercise_id: str, public: bool = True) -> None:
+    """Grade the public (or hidden) checks of one exercise and print what a student should read."""
+    from .runner import Lesson, grade_exercise, preload
+    from .sandbox import Limits, Sandbox
+    from .submission import code_of
+
+    try:
+        course = find_course(Path.cwd())
+    except course_mod.ConfigError as e:
+        print(f"cannot grade here: {e}")
+        return
+    if course is None:
+        print("Not graded here: this notebook is graded when you submit it (or run `course grade` on it).")
+        return
+    (cfg,) = course.select([exercise_id])
+    with tempfile.TemporaryDirectory(prefix="convgrade-kernel-") as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lesson_file = Path(tmp, cfg.path)
+        lesson_file.parent.mkdir(parents=True)
+        lesson_file.write_text(code_of(_history()[1:]), encoding="utf-8")
+        with Sandbox(Path(tmp), Limits(memory=cfg.memory), preload=preload(course, [cfg]),
+                     hide=(course.root,)) as sandbox:
+            result = grade_exercise(cfg, Lesson(course, cfg.lesson), sandbox, course.seed, public=public)
+    _results.setdefault(exercise_id, []).append(result)
+    if result.checks:
+        print(_summary(result, public))
+
+
+def _summary(result: ExerciseResult, public: bool) -> str:
+    kind = "visible" if public else "hidden"
+    passed = sum(c.passed for c in result.checks)
+    head = (f"{result.id}: {passed} of {len(result.checks)} {kind} checks passed "
+            f"({points(result.score)} / {points(result.max_score)} points)")
+    if result.status in ("unimplemented", "missing", "error", "timeout"):
+        return f"{head}\n  {result.feedback}"
+    if not public:  # hidden checks stay hidden: no names, inputs or expected values
+        return head
+    details = [c.feedback for c in result.checks if not c.passed]
+    return "\n\n".join([head, *dict.fromkeys(details)])
+
+
+def score(exercise_id: str) -> float:
+    """The exercise's points from the checks run in this kernel; 0 if any part crashed or timed out."""
+    results = _results.pop(exercise_id, [])
+    if any(r.status in ("error", "timeout", "missing") for r in results):
+        return 0.0
+    return round(sum(r.score for r in results), 4)
