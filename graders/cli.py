@@ -37,7 +37,7 @@ def _submission(course: Course, given: str | None) -> Path:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    from .report import table
+    from .report import gradescope, junit, markdown, table
     from .runner import grade
     from .submission import prepare
 
@@ -59,12 +59,15 @@ def cmd_grade(args: argparse.Namespace) -> int:
     finally:
         prepared.close()
     data = report.to_json()
-    if args.json == "-":
-        print(json.dumps(data, indent=2))
-    else:
-        if args.json:
-            _write(args.json, json.dumps(data, indent=2) + "\n")
-        print(table.render(report), end="")
+    if args.json and args.json != "-":
+        _write(args.json, json.dumps(data, indent=2) + "\n")
+    if args.junit:
+        _write(args.junit, junit.render(report))
+    if args.gradescope:
+        _write(args.gradescope, json.dumps(gradescope.render(report), indent=2) + "\n")
+    if args.markdown:
+        _write(args.markdown, markdown.render(report))
+    print(json.dumps(data, indent=2) if args.json == "-" else table.render(report), end="\n" if args.json == "-" else "")
     if args.fail_under is not None and report.score < args.fail_under:
         print(f"score {report.score:g} is under --fail-under {args.fail_under:g}", file=sys.stderr)
         return EXIT_UNDER
@@ -129,6 +132,9 @@ def parser() -> argparse.ArgumentParser:
                    help="a folder laid out like exercises/ (default), a .ipynb or a folder of notebooks")
     g.add_argument("--only", action="append", metavar="ID", help="an exercise id or lesson prefix (repeatable)")
     g.add_argument("--json", metavar="PATH", help="write the JSON report to PATH (- for stdout)")
+    g.add_argument("--junit", metavar="PATH", help="write a JUnit XML report (one test case per check)")
+    g.add_argument("--gradescope", metavar="PATH", help="write Gradescope's results.json")
+    g.add_argument("--markdown", metavar="PATH", help="write a Markdown summary (e.g. $GITHUB_STEP_SUMMARY)")
     g.add_argument("--fail-under", type=float, metavar="N", help="exit 1 when the score is under N")
     g.set_defaults(run=cmd_grade)
     ls = sub.add_parser("list", help="the catalogue with points")

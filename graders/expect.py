@@ -55,7 +55,8 @@ def expect_close(got: np.ndarray, expected: np.ndarray, *, name: str, rtol: floa
     if not bad.any():
         return
     first = tuple(int(i) for i in np.argwhere(bad)[0])
-    details = [f"first difference at {name}{fmt_index(first)}: got {got[first].item()!r}, expected {expected[first].item()!r}",
+    details = [f"first difference at {name}{fmt_index(first)}: got {got[first].item()!r}, "
+               f"expected {expected[first].item()!r}",
                f"{int(bad.sum())} of {bad.size} values differ"
                + ("" if got.dtype.kind == "b" else f" (tolerance rtol={rtol:g}, atol={atol:g})")]
     if expected.size <= SMALL:
@@ -94,14 +95,14 @@ def expect_equal(got: Any, expected: Any, *, name: str = "output") -> Any:
     return got
 
 
-def expect_unchanged(before: list, after: list, names: tuple[str, ...]) -> None:
+def expect_unchanged(before: list, after: list, names: tuple[str, ...],
+                     advice: str = "work on a copy (X.copy(), or arrays you create) instead of writing into "
+                                   "the argument") -> None:
     """The function must not modify its arguments in place."""
     for name, b, a in zip(names, before, after):
         if isinstance(b, np.ndarray) and not (isinstance(a, np.ndarray) and a.shape == b.shape
                                                and np.array_equal(a, b, equal_nan=True)):
-            raise CheckFailed(f"modified its input {name} in place",
-                              ["work on a copy (e.g. np.pad or X.copy()) instead of writing into the argument"],
-                              kind="mutated")
+            raise CheckFailed(f"modified its input {name} in place", [advice], kind="mutated")
         if isinstance(b, dict) and a != b:
             raise CheckFailed(f"modified its input {name} in place", [f"before: {b!r}, after: {a!r}"], kind="mutated")
 
@@ -114,4 +115,4 @@ def expect_raises(call: Callable[[], Any], error: str, *, what: str, hint: str =
         if failed.raised == error:
             return
         raise
-    raise CheckFailed(f"{what} returned {kind_of(got)}, expected it to raise {error}", [hint] if hint else [])
+    raise CheckFailed(f"{what} returned {kind_of(got)}, expected it to raise {error}", hint=hint or None)

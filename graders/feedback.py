@@ -25,7 +25,8 @@ def fmt_index(index: tuple[int, ...]) -> str:
 def fmt_array(a: np.ndarray) -> str:
     with np.printoptions(precision=4, suppress=True, threshold=SMALL, linewidth=88):
         text = np.array2string(a, separator=", ")
-    return text.replace("\n", "\n" + INDENT * 2)
+    lines = [line.rstrip() for line in text.splitlines() if line.strip()]
+    return ("\n" + INDENT * 2).join(lines)
 
 
 def kind_of(x: Any) -> str:
@@ -65,6 +66,9 @@ def describe_case(case: Any, label: str = "smallest failing input") -> list[str]
         return []
     if dataclasses.is_dataclass(case):
         items = [(f.name, getattr(case, f.name)) for f in dataclasses.fields(case) if f.repr]
+        hp = getattr(case, "hparameters", None)
+        if isinstance(hp, dict) and getattr(case, "reverse_keys", False):  # show the order the student got
+            items = [(n, v) for n, v in items if n not in hp] + [("hparameters", hp)]
     elif isinstance(case, dict):
         items = list(case.items())
     else:

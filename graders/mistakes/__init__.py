@@ -101,7 +101,8 @@ def same(a: Any, b: Any) -> bool:
 
 
 def as_submission(reference_source: str, m: Mistake) -> str:
-    """The reference lesson with the exercise replaced by the mistake: a realistic wrong submission."""
+    """The reference lesson with the exercise replaced by the mistake: a realistic wrong submission.
+    The mistake may use the catalogue's imports and its private (``_``) functions, classes and constants."""
     module = inspect.getmodule(m.impl)
     tree = ast.parse(inspect.getsource(module))
     keep: list[ast.stmt] = []
@@ -110,6 +111,9 @@ def as_submission(reference_source: str, m: Mistake) -> str:
             keep.append(node)
         elif isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name.startswith("_"):
             keep.append(node)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)) and all(
+                isinstance(t, ast.Name) and t.id.startswith("_") for t in getattr(node, "targets", [node.target])):
+            keep.append(node)  # private constants the mistakes share
     node = next(n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == m.impl.__name__)
     node.decorator_list = []
     node.name = m.target

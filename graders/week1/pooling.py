@@ -16,8 +16,10 @@ from graders.strategies import PoolCase, nonsquare_pool_cases, pool_cases, value
 MODES = ("max", "average")
 BAD_MODES = ("min", "avg", "MAX", "mean", "")
 SLICE = "A_prev[i, h*stride:h*stride+f, w*stride:w*stride+f, c]"
-# the course's example: np.random.seed(1); A_prev = np.random.randn(2, 5, 5, 3); hparameters = {"stride": 1, "f": 3}
-COURSE = PoolCase(np.random.RandomState(1).randn(2, 5, 5, 3), f=3, stride=1, reverse_keys=True)
+VALUES_HINT = {"max": f"A[i, h, w, c] = np.max({SLICE}): one window of one channel",
+               "average": f"A[i, h, w, c] = np.mean({SLICE}): the sum divided by f*f"}
+COURSE_TEXT = 'np.random.seed(1); A_prev = np.random.randn(2, 5, 5, 3); hparameters = {"stride": 1, "f": 3}'
+COURSE = PoolCase(np.random.RandomState(1).randn(2, 5, 5, 3), f=3, stride=1, reverse_keys=True)  # COURSE_TEXT
 
 
 def _keys(cases, reverse: bool = False):
@@ -74,6 +76,17 @@ pool_forward = Exercise("pool_forward", hint="n_H = floor((n_H_prev - f) / strid
                                              "/ stride) + 1 (no padding); H is axis 1 of A_prev, W is axis 2")
 
 
+@pool_forward.check("the course's example", points=1)
+def _(st, ref):
+    for mode in MODES:
+        try:
+            _pool(st, COURSE, mode, ref.pool_forward(COURSE.A_prev, COURSE.hparameters, mode=mode)[0],
+                  hint=VALUES_HINT[mode])
+        except CheckFailed as failed:
+            failed.details.insert(0, f"the course's example: {COURSE_TEXT}")
+            raise
+
+
 @pool_forward.check("returns (A, cache) with cache = (A_prev, hparameters)", points=1, given=CASES,
                     hint="return A, (A_prev, hparameters): pool_backward needs both (and (A_prev) without a comma "
                          "is not a tuple)")
@@ -91,16 +104,15 @@ def _(case, st, ref):
         _pool(st, case, mode)
 
 
-@pool_forward.check("max-pool values", points=1.5, given=CASES, examples=[COURSE])
+@pool_forward.check("max-pool values", points=1, given=CASES)
 def _(case, st, ref):
-    _pool(st, case, "max", ref.pool_forward(case.A_prev, case.hparameters, mode="max")[0],
-          hint=f"A[i, h, w, c] = np.max({SLICE}): one window of one channel")
+    _pool(st, case, "max", ref.pool_forward(case.A_prev, case.hparameters, mode="max")[0], hint=VALUES_HINT["max"])
 
 
-@pool_forward.check("average-pool values", points=1.5, given=POSITIVE, examples=[COURSE])
+@pool_forward.check("average-pool values", points=1, given=POSITIVE)
 def _(case, st, ref):
     _pool(st, case, "average", ref.pool_forward(case.A_prev, case.hparameters, mode="average")[0],
-          hint=f"A[i, h, w, c] = np.mean({SLICE}): the sum divided by f*f")
+          hint=VALUES_HINT["average"])
 
 
 @pool_forward.check("max-pool >= average-pool", points=0.5, given=CASES)

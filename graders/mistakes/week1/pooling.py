@@ -6,6 +6,7 @@ import numpy as np
 
 from graders.mistakes import mistake
 
+
 def _size(n, f, stride):
     return (n - f) // stride + 1
 
@@ -128,7 +129,8 @@ def pool_forward_cache_without_hparameters(A_prev, hparameters, mode="max"):
 
 
 @mistake("pool_forward", "f and stride were read by position (f, stride = hparameters.values()), not by name",
-         feedback=["failing input (the course's worked example): A_prev.shape=(2, 5, 5, 3), f=3, stride=1",
+         feedback=["the course's example: np.random.seed(1); A_prev = np.random.randn(2, 5, 5, 3); "
+                   'hparameters = {"stride": 1, "f": 3}',
                    "got (2, 2, 2, 3), expected (2, 3, 3, 3)",
                    'pool_forward: A changes with the order of the keys in hparameters (mode="max")',
                    "hparameters = {'f': 1, 'stride': 2} gives A.shape=(1, 1, 1, 1)",
