@@ -36,6 +36,7 @@ class CheckFailed(Exception):
         self.raised = ""  # the exception type's name when the student's code raised
         self.traceback = ""  # the student's own traceback when their code raised
         self.output = ""  # what their code printed
+        self.arrays: dict | None = None  # {"name", "got", "expected"} when arrays differ (for the HTML report)
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,8 @@ class Exercise:
     name: str
     hint: str | None = None
     checks: list[Check] = field(default_factory=list)
+    # figure(st, ref) -> dict: pictures or tables for the HTML report, made while the sandbox is up
+    figure: Callable[..., dict] | None = None
 
     def check(self, name: str, points: float = 1, *, given: SearchStrategy | None = None, examples: tuple = (),
               max_examples: int | None = None, hint: str | None = None,

@@ -31,7 +31,10 @@ def expect_tuple(got: Any, names: tuple[str, ...]) -> tuple:
 def expect_shape(got: Any, shape: tuple[int, ...], *, name: str = "output") -> np.ndarray:
     expect_type(got, np.ndarray, "a numpy ndarray", name=name)
     if got.shape != tuple(shape):
-        raise CheckFailed(f"{name} has the wrong shape", [f"got {got.shape}, expected {tuple(shape)}"], kind="shape")
+        failed = CheckFailed(f"{name} has the wrong shape", [f"got {got.shape}, expected {tuple(shape)}"],
+                             kind="shape")
+        failed.arrays = {"name": name, "got": got, "expected": None}
+        raise failed
     return got
 
 
@@ -61,7 +64,9 @@ def expect_close(got: np.ndarray, expected: np.ndarray, *, name: str, rtol: floa
                + ("" if got.dtype.kind == "b" else f" (tolerance rtol={rtol:g}, atol={atol:g})")]
     if expected.size <= SMALL:
         details += [f"got {name} = " + fmt_array(got), f"expected {name} = " + fmt_array(expected)]
-    raise CheckFailed(f"{name} has wrong values", details, kind="values")
+    failed = CheckFailed(f"{name} has wrong values", details, kind="values")
+    failed.arrays = {"name": name, "got": got, "expected": expected}
+    raise failed
 
 
 def expect_scalar(got: Any, expected: float, *, name: str = "output", rtol: float = RTOL, atol: float = ATOL) -> float:

@@ -1,7 +1,8 @@
 """The records a grading run produces, and their JSON form (schema ``course-grade/1``)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 SCHEMA = "course-grade/1"
 STATUSES = ("passed", "partial", "failed", "unimplemented", "error", "timeout", "missing")
@@ -15,6 +16,8 @@ class CheckResult:
     max_points: float
     feedback: str = ""
     public: bool = True
+    # for the HTML report, never in JSON: {"name", "got", "expected"} arrays of the smallest failing input
+    artifacts: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,8 @@ class ExerciseResult:
     status: str
     feedback: str
     checks: tuple[CheckResult, ...] = ()
+    # for the HTML report, never in JSON: what the exercise's ``figure`` hook made (images, tables)
+    figures: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

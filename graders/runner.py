@@ -131,8 +131,9 @@ def ordered(checks: list[Check]) -> list[Check]:
 
 
 def grade_exercise(cfg: ExerciseConfig, lesson: Lesson, sandbox: Sandbox, course_seed: int,
-                   public: bool | None = None) -> ExerciseResult:
-    """Run the exercise's checks (only the public or hidden ones when ``public`` says so)."""
+                   public: bool | None = None, figures: bool = False) -> ExerciseResult:
+    """Run the exercise's checks (only the public or hidden ones when ``public`` says so); with ``figures``,
+    also the exercise's figure hook, for the HTML report."""
     spec = lesson.exercise(cfg)
     ctx = Context(sandbox, cfg)
     results: list[CheckResult] = []
@@ -149,7 +150,7 @@ def grade_exercise(cfg: ExerciseConfig, lesson: Lesson, sandbox: Sandbox, course
             continue
         kinds.append(failed.kind)
         results.append(CheckResult(check.name, False, 0.0, max_points,
-                                   _feedback(cfg.name, failed, check, lesson.mistakes), check.public))
+                                   _feedback(cfg.name, failed, check, lesson.mistakes), check.public, failed.arrays))
     score = round(sum(r.points for r in results), 4)
     passed = sum(r.passed for r in results)
     if kinds and len(kinds) == len(results) and all(k == "unimplemented" for k in kinds):
@@ -159,8 +160,20 @@ def grade_exercise(cfg: ExerciseConfig, lesson: Lesson, sandbox: Sandbox, course
         status = "passed" if passed == len(results) else "partial" if score > 0 else "failed"
         summary = f"{passed} of {len(results)} checks passed"
     max_score = cfg.points if public is None else round(sum(r.max_points for r in results), 4)
+    drawn = _figure(spec, ctx, lesson.reference) if figures and status != "unimplemented" else None
     return ExerciseResult(cfg.id, cfg.title, score if status != "unimplemented" else 0.0, max_score, status,
-                          summary, tuple(results))
+                          summary, tuple(results), drawn)
+
+
+def _figure(spec: Exercise, ctx: Context, ref: ModuleType) -> dict | None:
+    """The exercise's pictures for the HTML report; none when the student's code cannot make them."""
+    if spec.figure is None:
+        return None
+    ctx.begin_example()
+    try:
+        return spec.figure(ctx.st, ref)
+    except (CheckFailed, Fatal):
+        return None
 
 
 def _fatal(cfg: ExerciseConfig, spec: Exercise, checks: list[Check], done: list[CheckResult],
@@ -183,7 +196,7 @@ def preload(course: Course, exercises: list[ExerciseConfig]) -> tuple[str, ...]:
 
 
 def grade(course: Course, submission: Path, only: list[str] | None = None,
-          broken: dict[str, str] | None = None) -> Report:
+          broken: dict[str, str] | None = None, figures: bool = False) -> Report:
     """Grade the submission folder (laid out like exercises/) on the selected exercises; lessons in
     ``broken`` (lesson -> message, e.g. a corrupt notebook) score 0 with that message."""
     exercises = course.select(only)
@@ -199,6 +212,6 @@ def grade(course: Course, submission: Path, only: list[str] | None = None,
                                               f"{cfg.name}: {broken[cfg.lesson]}"))
                 continue
             sandbox.set_memory(cfg.memory)
-            results.append(grade_exercise(cfg, lessons[cfg.lesson], sandbox, course.seed))
+            results.append(grade_exercise(cfg, lessons[cfg.lesson], sandbox, course.seed, figures=figures))
         isolation = sandbox.isolation
     return Report(course.name, "reference", isolation, tuple(results))
