@@ -67,6 +67,9 @@ class Exercise:
         """Declare a check; it is public (the course's fixed examples) unless it draws inputs with ``given``."""
         if points <= 0:
             raise ValueError(f"check {name!r} of {self.name}: points={points} must be positive")
+        if examples and given is None:
+            raise ValueError(f"check {name!r} of {self.name}: examples= needs given= (a check without given "
+                             "runs its body once; put the worked example in the body)")
         if any(c.name == name for c in self.checks):
             raise ValueError(f"check {name!r} of {self.name} is declared twice")
 

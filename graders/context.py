@@ -29,6 +29,7 @@ class Context:
 
     def __init__(self, sandbox: Sandbox, cfg: ExerciseConfig) -> None:
         self.sandbox, self.cfg = sandbox, cfg
+        sandbox.fresh()  # a new worker: nothing another exercise's code did (patches, threads, files) carries over
         self.used = 0.0  # seconds spent waiting for the student's code
         self.calls: list[Call] = []
         self.fatal: Fatal | None = None
@@ -45,8 +46,10 @@ class Context:
         """Call the student's function ``name``; record the call for the diagnosis."""
         req = {"op": "call", "name": name, "args": list(args), "kwargs": kwargs, "return_args": return_args}
         body = self.request(req)
+        if return_args and not (type(body.get("args")) is list and len(body["args"]) == len(args)):
+            raise self.stop(Fatal("error", "the worker sent a malformed reply (the arguments are missing)"))
         self.calls.append(Call(name, tuple(args), dict(kwargs), body["value"]))
-        return (body["value"], body.get("args")) if return_args else body["value"]
+        return (body["value"], body["args"]) if return_args else body["value"]
 
     def request(self, req: dict) -> dict:
         """Send one operation on the student's ``req["name"]`` to the worker, within the time budget;
@@ -68,7 +71,7 @@ class Context:
             raise self.stop(Fatal("timeout", f"time limit of {timeout:g} s exceeded by one call of {name} "
                                              "(an infinite loop?)")) from None
         except SandboxError as e:
-            raise self.stop(Fatal("error", str(e))) from None
+            raise self.stop(Fatal("error", str(e), output=e.output)) from None
         finally:
             self.used += time.monotonic() - start
         return self._interpret(name, reply)
@@ -76,31 +79,58 @@ class Context:
     def _interpret(self, name: str, reply: Reply) -> dict:
         body, path = reply.body, self.cfg.path
         if reply.status == "ok":
+            if "value" not in body:
+                raise self.stop(Fatal("error", "the worker sent a malformed reply (no value)"))
             return body
         if reply.status == "missing":
             if "name" in body:
-                raise self.stop(Fatal("missing", f"{body['name']} is missing from {path}; keep the function "
-                                                 "(or class) with its name and signature"))
+                raise self.stop(Fatal("missing", f"{_text(body['name'], 100)} is missing from {path}; keep the "
+                                                 "function (or class) with its name and signature"))
             raise self.stop(Fatal("missing", f"{path} is missing from the submission"))
         if reply.status == "syntax":
-            raise self.stop(Fatal("error", f"{body['file']}, line {body['line']}: SyntaxError: {body['message']}; "
-                                           "fix it and grade again"))
-        kind, message, tb = str(body.get("type")), str(body.get("message")), str(body.get("traceback", ""))
-        if body.get("where") == "import":
-            raise self.stop(Fatal("error", f"importing {path} raised {kind}: {message}", tb, reply.output))
-        if body.get("where") != "call":
+            raise self.stop(Fatal("error", f"{_text(body.get('file'), 200)}, line {_text(body.get('line'), 20)}: "
+                                           f"SyntaxError: {_text(body.get('message'), 500)}; fix it and grade again"))
+        if reply.status == "too_large":
+            self.sandbox.fresh()
+            size, limit = body.get("size"), body.get("limit")
+            size = describe_bytes(size) if type(size) is int else "too much"
+            limit = describe_bytes(limit) if type(limit) is int else "the limit"
+            raise self.stop(Fatal("error", f"{name} returned {size} of data, more than the limit of {limit}",
+                                  output=reply.output))
+        kind, message = _text(body.get("type"), 100), _text(body.get("message"), 2000)
+        tb, where = _text(body.get("traceback", ""), 4000), body.get("where")
+        if kind == "MemoryError":
+            self.sandbox.fresh()
+            raise self.stop(Fatal("error", f"memory limit of {describe_bytes(self.sandbox.limits.memory)} exceeded "
+                                           f"(MemoryError in {name if where != 'import' else path})", tb,
+                                  reply.output))
+        if where == "import":
+            raise self.stop(Fatal("error", f"importing {path} {_raised(kind, message)}", tb, reply.output))
+        if where != "call":
             raise self.stop(Fatal("error", f"the worker failed while handling {name} ({kind}: {message})"))
         if kind == "NotImplementedError":
             failed = CheckFailed(f"not implemented yet ({name} raises NotImplementedError)", kind="unimplemented")
-        elif kind == "MemoryError":
-            failed = CheckFailed(f"memory limit of {describe_bytes(self.sandbox.limits.memory)} exceeded "
-                                 f"(MemoryError in {name})", kind="raised")
-            failed.traceback = tb
         else:
-            failed = CheckFailed(f"{name} raised {kind}: {message}".rstrip(": "), kind="raised")
+            who = "" if name == self.cfg.name else f"{name} "  # the feedback already starts with the exercise
+            failed = CheckFailed(f"{who}{_raised(kind, message)}", kind="raised")
             failed.traceback = tb
         failed.raised, failed.output = kind, reply.output
         raise failed
+
+
+def _text(value: Any, limit: int) -> str:
+    """A string from the worker's reply, whatever it sent, cut to ``limit`` characters."""
+    text = value if type(value) is str else "" if value is None else str(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _raised(kind: str, message: str) -> str:
+    """``raised KeyError: 'x'``, or what an exception that ends a program means here."""
+    if kind == "SystemExit":
+        return f"called sys.exit({'' if message == 'None' else message}): code that is graded must not end the program"
+    if kind == "KeyboardInterrupt":
+        return "raised KeyboardInterrupt: code that is graded must not interrupt the program"
+    return f"raised {kind}: {message}".rstrip(": ")
 
 
 class Student:

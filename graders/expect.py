@@ -73,7 +73,7 @@ def expect_scalar(got: Any, expected: float, *, name: str = "output", rtol: floa
     """A Python or numpy real number (not an array, not a bool)."""
     if isinstance(got, np.ndarray):
         raise CheckFailed(f"{name} is {kind_of(got)}, expected a float",
-                          ["turn a one-element array into a number with .item() or float(...)"], kind="type")
+                          ["turn a one-element array into a number with .item()"], kind="type")
     if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, float, np.integer, np.floating)):
         raise CheckFailed(f"{name} is {kind_of(got)}, expected a float", kind="type")
     if not np.isclose(float(got), expected, rtol=rtol, atol=atol):
@@ -91,10 +91,12 @@ def expect_equal(got: Any, expected: Any, *, name: str = "output") -> Any:
         return got
     if isinstance(expected, int) and not isinstance(expected, bool):
         if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, np.integer)):
-            hint = ["use // for floor division, or int(...)"] if isinstance(got, (float, np.floating)) else []
+            hint = ["return an int: int(...), or // for floor division"] if isinstance(got, (float, np.floating)) else []
             raise CheckFailed(f"{name} is {kind_of(got)}, expected an int", hint, kind="type")
     if isinstance(expected, float):
         return expect_scalar(got, expected, name=name, rtol=1e-9, atol=0)
+    if isinstance(got, np.ndarray) or type(got) is not type(expected) and not isinstance(expected, int):
+        raise CheckFailed(f"{name} is {kind_of(got)}, expected {kind_of(expected)}", kind="type")
     if got != expected:
         raise CheckFailed(f"{name} is wrong", [f"got {got!r}, expected {expected!r}"])
     return got

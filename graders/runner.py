@@ -12,6 +12,7 @@ import tempfile
 import zlib
 from pathlib import Path
 from types import ModuleType
+from typing import Callable
 
 os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "convgrade-hypothesis"))
 
@@ -62,12 +63,18 @@ class Lesson:
         mistakes = load_file(course.root / "graders" / "mistakes" / rel.with_suffix(".py"), f"_convgrade_mistakes_{key}")
         self.mistakes: list[Mistake] = catalogue(mistakes)
 
-    def exercise(self, cfg: ExerciseConfig) -> Exercise:
+    def spec(self, cfg: ExerciseConfig) -> Exercise:
+        """The exercise's checks as its grader module declares them."""
         spec = getattr(self.graders, cfg.name, None) if self.graders else None
         if not isinstance(spec, Exercise) or not spec.checks:
             raise ConfigError(f"graders/{cfg.path}: no checks for exercise {cfg.id!r}; add "
                               f"`{cfg.name} = Exercise({cfg.name!r})` and its checks, or remove the entry from "
                               "course.toml")
+        return spec
+
+    def exercise(self, cfg: ExerciseConfig) -> Exercise:
+        """The checks to run; their ``ref`` is the reference module (see ``fixtures`` for the other sources)."""
+        spec = self.spec(cfg)
         if self.reference is None:
             raise ConfigError(f"reference/{cfg.path}: missing; exercise {cfg.id!r} needs a reference solution")
         return spec
@@ -151,7 +158,8 @@ def grade_exercise(cfg: ExerciseConfig, lesson: Lesson, sandbox: Sandbox, course
         kinds.append(failed.kind)
         results.append(CheckResult(check.name, False, 0.0, max_points,
                                    _feedback(cfg.name, failed, check, lesson.mistakes), check.public, failed.arrays))
-    score = round(sum(r.points for r in results), 4)
+    earned = sum(c.points for c, r in zip(checks, results) if r.passed)
+    score = round(cfg.points * earned / spec.total, 4)  # from the sum, so a full run is exactly cfg.points
     passed = sum(r.passed for r in results)
     if kinds and len(kinds) == len(results) and all(k == "unimplemented" for k in kinds):
         status, summary = "unimplemented", (f"not implemented yet: replace `raise NotImplementedError` in "
@@ -190,28 +198,58 @@ def _fatal(cfg: ExerciseConfig, spec: Exercise, checks: list[Check], done: list[
 
 def preload(course: Course, exercises: list[ExerciseConfig]) -> tuple[str, ...]:
     """numpy always; torch too when a selected lesson uses it (imported once, in the zygote)."""
-    paths = {course.root / "reference" / e.path for e in exercises}
-    uses_torch = any("import torch" in p.read_text(encoding="utf-8") for p in paths if p.is_file())
+    trees = (course.root / "reference", course.root / "exercises")  # a student bundle has the stubs only
+    paths = {next((t / e.path for t in trees if (t / e.path).is_file()), None) for e in exercises}
+    uses_torch = any("import torch" in p.read_text(encoding="utf-8") for p in paths if p is not None)
     return ("numpy", "torch") if uses_torch else ("numpy",)
 
 
+def course_mode(course: Course) -> str:
+    """``reference`` in the instructor's checkout; ``fixtures`` in a student bundle (fixtures/, no reference/)."""
+    if not (course.root / "reference").is_dir() and (course.root / "fixtures").is_dir():
+        return "fixtures"
+    return "reference"
+
+
 def grade(course: Course, submission: Path, only: list[str] | None = None,
-          broken: dict[str, str] | None = None, figures: bool = False) -> Report:
+          broken: dict[str, str] | None = None, figures: bool = False, mode: str | None = None,
+          make_lesson: Callable[[Course, str], Lesson] | None = None) -> Report:
     """Grade the submission folder (laid out like exercises/) on the selected exercises; lessons in
-    ``broken`` (lesson -> message, e.g. a corrupt notebook) score 0 with that message."""
-    exercises = course.select(only)
+    ``broken`` (lesson -> message, e.g. a corrupt notebook) score 0 with that message.
+
+    ``mode`` ``reference`` runs every check against the reference; ``fixtures`` runs only the public checks,
+    with answers replayed from fixtures/ (exercises without public checks are left out). By default, the
+    mode the course folder allows (``course_mode``). ``make_lesson`` builds each lesson's trusted side."""
+    mode = mode or course_mode(course)
+    if make_lesson is None:
+        from .fixtures import ReplayLesson
+
+        make_lesson = ReplayLesson if mode == "fixtures" else Lesson
+    public = True if mode == "fixtures" else None
     broken = broken or {}
     lessons: dict[str, Lesson] = {}
+    exercises = []
+    for cfg in course.select(only):  # every grader and reference is there before any student code runs
+        if cfg.lesson not in lessons:
+            lessons[cfg.lesson] = make_lesson(course, cfg.lesson)
+        spec = lessons[cfg.lesson].exercise(cfg)
+        if public is None or any(c.public for c in spec.checks):
+            exercises.append((cfg, spec))
     results = []
-    for cfg in exercises:  # every grader and reference is there before any student code runs
-        lessons.setdefault(cfg.lesson, Lesson(course, cfg.lesson)).exercise(cfg)
-    with Sandbox(submission, Limits(), preload=preload(course, exercises), hide=(course.root,)) as sandbox:
-        for cfg in exercises:
+    with Sandbox(submission, Limits(), preload=preload(course, [cfg for cfg, _ in exercises]),
+                 hide=(course.root,)) as sandbox:
+        for cfg, spec in exercises:
             if cfg.lesson in broken:
-                results.append(ExerciseResult(cfg.id, cfg.title, 0.0, cfg.points, "error",
+                max_score = cfg.points if public is None else _public_points(cfg, spec)
+                results.append(ExerciseResult(cfg.id, cfg.title, 0.0, max_score, "error",
                                               f"{cfg.name}: {broken[cfg.lesson]}"))
                 continue
             sandbox.set_memory(cfg.memory)
-            results.append(grade_exercise(cfg, lessons[cfg.lesson], sandbox, course.seed, figures=figures))
+            results.append(grade_exercise(cfg, lessons[cfg.lesson], sandbox, course.seed, public=public,
+                                          figures=figures))
         isolation = sandbox.isolation
-    return Report(course.name, "reference", isolation, tuple(results))
+    return Report(course.name, mode, isolation, tuple(results))
+
+
+def _public_points(cfg: ExerciseConfig, spec: Exercise) -> float:
+    return round(sum(round(cfg.points * c.points / spec.total, 4) for c in spec.checks if c.public), 4)

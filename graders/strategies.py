@@ -22,8 +22,8 @@ def _bounds(**kw: int) -> None:
 
 def values(*, kind: str = "ints", bound: int = 3) -> st.SearchStrategy[float]:
     """Array elements: ``ints`` are integers in [-bound, bound] (as float64); ``floats`` are finite in that range."""
-    if kind == "ints":
-        return st.integers(-bound, bound).map(float)
+    if kind == "ints":  # sampled_from, smallest first: arrays can then fill, and shrinking is fast
+        return st.sampled_from([float(v) for k in range(bound + 1) for v in dict.fromkeys((k, -k))])
     if kind == "floats":
         return st.floats(-bound, bound, allow_nan=False, allow_infinity=False, allow_subnormal=False)
     raise ValueError(f"kind={kind!r} must be 'ints' or 'floats'")

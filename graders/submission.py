@@ -10,8 +10,6 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
-
 TEST_MARKER = "# convgrade: tests of "
 MAGIC = re.compile(r"^(\s*)([%!].*)$", re.MULTILINE)
 
@@ -46,6 +44,8 @@ def code_of(sources: list[str]) -> str:
 
 def read_notebook(path: Path) -> tuple[str, str]:
     """``(lesson, source)`` of a course notebook; NotebookError naming the file otherwise."""
+    import nbformat  # slow to import (jsonschema): only when a notebook is graded
+
     try:
         nb = nbformat.read(str(path), as_version=4)
     except Exception as e:  # noqa: BLE001 - nbformat raises many kinds (JSON, validation, encoding)

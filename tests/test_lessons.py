@@ -15,26 +15,27 @@ MISTAKES = [(e, m) for lesson in COURSE.lessons for m in Lesson(COURSE, lesson).
             for e in COURSE.exercises if e.lesson == lesson and e.name == m.target]
 
 
-@pytest.fixture(scope="module")
-def reference_report(course):
-    return grade(course, ROOT / "reference")
+_reports: dict = {}
 
 
-@pytest.fixture(scope="module")
-def stub_report(course):
-    return grade(course, ROOT / "exercises")
+def lesson_result(tree: str, exercise_id: str):
+    """Grade a tree lesson by lesson (one lesson's failure leaves the others' tests alone), once per process."""
+    lesson = exercise_id.rsplit(".", 1)[0]
+    if (tree, lesson) not in _reports:
+        _reports[tree, lesson] = grade(COURSE, ROOT / tree, [lesson])
+    return next(r for r in _reports[tree, lesson].exercises if r.id == exercise_id)
 
 
 @pytest.mark.parametrize("exercise", [e.id for e in COURSE.exercises])
-def test_reference_scores_full_marks(reference_report, exercise):
-    result = next(r for r in reference_report.exercises if r.id == exercise)
+def test_reference_scores_full_marks(exercise):
+    result = lesson_result("reference", exercise)
     failures = "\n".join(c.feedback for c in result.checks if not c.passed)
     assert (result.status, result.score) == ("passed", result.max_score), failures or result.feedback
 
 
 @pytest.mark.parametrize("exercise", [e.id for e in COURSE.exercises])
-def test_stub_scores_zero_as_unimplemented(stub_report, exercise):
-    result = next(r for r in stub_report.exercises if r.id == exercise)
+def test_stub_scores_zero_as_unimplemented(exercise):
+    result = lesson_result("exercises", exercise)
     assert (result.status, result.score) == ("unimplemented", 0.0), result.feedback
     assert result.feedback.startswith("not implemented yet")
 

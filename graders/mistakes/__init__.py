@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import copy
 import inspect
+import warnings
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, Callable
@@ -69,6 +70,12 @@ def diagnose(mistakes: list[Mistake], calls: list[Call]) -> str | None:
 
 
 def _explains(m: Mistake, call: Call) -> bool:
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _same_output(m, call)
+
+
+def _same_output(m: Mistake, call: Call) -> bool:
     try:
         if call.request is not None:  # a torch module: rerun the same request with the mistaken class
             from ..sandbox import torch_ops

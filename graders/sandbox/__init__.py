@@ -1,8 +1,10 @@
-"""The grader's side of the sandbox: a worker per submission, forked by a zygote that preloaded numpy/torch.
+"""The grader's side of the sandbox: a worker per exercise, forked by a zygote that preloaded numpy/torch.
 
-One worker serves one submission and is reused across calls; when it dies (crash, limit, timeout) the next
-call forks a fresh one. The worker sees a copy of the submission, never the original folder. Replies are
-decoded strictly (see ``codec``); nothing the worker sends is unpickled or called.
+A worker serves one exercise of one submission (``fresh()`` starts the next exercise in a new one) and
+is reused across its calls; when it dies (crash, limit, timeout) the next call forks a fresh one. The
+worker reads a copy of the submission, never the original folder, and writes its output to a file, never
+to the grader's stdout. Replies are decoded strictly (see ``codec``); nothing the worker sends is
+unpickled or called. ``CONVGRADE_ISOLATION=process`` forces the weaker level (e.g. to test it).
 """
 from __future__ import annotations
 
@@ -28,9 +30,11 @@ from typing import Any
 from . import codec
 
 HERE = Path(__file__).resolve().parent
-STATUSES = {"ok", "raised", "missing", "syntax"}
+STATUSES = {"ok", "raised", "missing", "syntax", "too_large"}
 UID_BASE, UID_RANGE = 200_000, 50_000
 COPY_IGNORE = shutil.ignore_patterns(".git", "__pycache__", ".hypothesis", "*.pyc", ".ipynb_checkpoints")
+ISOLATION_ENV = "CONVGRADE_ISOLATION"
+WORKER_BROKE = 70  # the worker's exit status when its own code failed (see zygote.py)
 
 
 @dataclass(frozen=True)
@@ -40,13 +44,17 @@ class Limits:
     memory: int = 4 << 30  # address space, bytes
     cpu: int = 900  # CPU seconds over the worker's life (wall-clock limits are per call)
     file_size: int = 16 << 20  # largest file the worker may write, its output included
-    nproc: int = 64  # processes and threads of the worker's own uid (namespaces level only)
+    nproc: int = 64  # processes and threads the worker may add (not enforced for root at the process level)
     reply: int = 256 << 20  # largest reply the grader accepts
     output: int = 2000  # characters of captured output kept per call
 
 
 class SandboxError(Exception):
     """The call did not produce a reply: the worker ended, timed out or sent garbage."""
+
+    def __init__(self, message: str, output: str = "") -> None:
+        super().__init__(message)
+        self.output = output  # what the worker printed before it ended
 
 
 class WorkerDied(SandboxError):
@@ -73,7 +81,7 @@ class Reply:
 def describe_bytes(n: int) -> str:
     for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
         if n >= size:
-            return f"{n / size:g} {unit}"
+            return f"{round(n / size, 1):g} {unit}"
     return f"{n} bytes"
 
 
@@ -102,8 +110,9 @@ class Zygote:
         self.ctl, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         env = worker_env(tempfile.gettempdir())
         self.proc = subprocess.Popen([sys.executable, "-I", "-S", str(HERE / "zygote.py"), str(child.fileno())],
-                                     pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL, env=env,
-                                     cwd=tempfile.gettempdir(), start_new_session=True)
+                                     pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, env=env, cwd=tempfile.gettempdir(),
+                                     start_new_session=True)
         child.close()
         self.ctl.send(json.dumps({"here": str(HERE), "sys_path": _worker_sys_path(), "preload": list(preload),
                                   "isolation": isolation}).encode())
@@ -125,9 +134,9 @@ class Zygote:
         return self.proc.poll() is None
 
     def close(self) -> None:
-        self.ctl.close()
+        self.ctl.close()  # the zygote then kills every worker it still has, and ends
         try:
-            self.proc.wait(timeout=5)
+            self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
@@ -157,31 +166,34 @@ def _close_zygotes() -> None:
 class Sandbox:
     """Runs one submission's code in a worker process with resource limits and, where possible, namespaces.
 
-    ``hide`` lists folders the worker must not see (the course, other submissions, reports); the original
-    submission's folder and this package are always hidden at the namespaces level.
+    At the namespaces level the worker's filesystem holds only the system, Python and its copy of the
+    submission, so nothing else (the course, the graders, other submissions, reports) can be seen. At the
+    process level nothing can be hidden: ``hide`` is kept for callers that name what must stay private.
     """
 
     def __init__(self, submission: Path, limits: Limits = Limits(), preload: tuple[str, ...] = ("numpy",),
-                 hide: tuple[Path, ...] = (), isolation: str = "auto") -> None:
+                 hide: tuple[Path, ...] = (), isolation: str | None = None) -> None:
         self.limits = limits
-        self.zygote = zygote(preload, isolation)
+        self.zygote = zygote(preload, isolation or os.environ.get(ISOLATION_ENV, "auto"))
         self.isolation = self.zygote.isolation
         self._tmp = tempfile.TemporaryDirectory(prefix="convgrade-")
-        tmp = Path(self._tmp.name)
+        tmp = Path(self._tmp.name).resolve()
         self.root = tmp / "submission"
         self.scratch = tmp / "scratch"
+        self.newroot = tmp / "root"  # the mount point of the worker's own filesystem (namespaces level)
         self.output_path = tmp / "output.txt"
         _copy_submission(Path(submission), self.root)
         self.scratch.mkdir()
+        self.newroot.mkdir()
         self.uid = UID_BASE + (os.getpid() * 7919 + next(_uids)) % UID_RANGE
         if self.isolation == "namespaces":
             os.chmod(tmp, 0o711)
             os.chown(self.scratch, self.uid, self.uid)
             os.chmod(self.scratch, 0o700)
-        source = Path(submission).resolve()
-        self.hide = [str(p) for p in {*(Path(h).resolve() for h in hide), source.parent, HERE.parent}]
+        self.hide = tuple(Path(h) for h in hide)
         self.pid: int | None = None
         self.chan: socket.socket | None = None
+        self.watch: list = []  # the channel, and the worker's pidfd where the system has them
 
     def __enter__(self) -> Sandbox:
         return self
@@ -195,34 +207,40 @@ class Sandbox:
         out = os.open(self.output_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_TRUNC, 0o600)
         limits = {"RLIMIT_AS": self.limits.memory, "RLIMIT_CPU": self.limits.cpu,
                   "RLIMIT_FSIZE": self.limits.file_size, "RLIMIT_CORE": 0}
-        req = {"op": "spawn", "root": str(self.root), "cwd": str(self.scratch), "env": worker_env(str(self.scratch)),
-               "limits": limits, "hide": self.hide, "uid": self.uid, "nproc": self.limits.nproc}
+        req = {"op": "spawn", "root": str(self.root), "cwd": str(self.scratch), "newroot": str(self.newroot),
+               "env": worker_env(str(self.scratch)), "limits": limits, "uid": self.uid,
+               "nproc": self.limits.nproc, "reply": self.limits.reply}
         try:
             self.pid = self.zygote.ask(req, [child.fileno(), out])["pid"]
         finally:
             os.close(out)
             child.close()
         self.chan = parent
+        self.watch = [parent]
+        try:  # readable when the worker ends, even if a process it started still holds its socket open
+            self.watch.append(os.pidfd_open(self.pid))
+        except (AttributeError, OSError):
+            pass
 
     def close(self) -> None:
         self._kill()
         self._tmp.cleanup()
+
+    def fresh(self) -> None:
+        """Start the next request in a new worker: nothing the last one's code left behind carries over."""
+        self._kill()
 
     def _kill(self) -> int | None:
         """End the worker and everything it started; its exit code (negative: the signal)."""
         if self.chan is not None:
             self.chan.close()
             self.chan = None
+            for fd in self.watch[1:]:
+                os.close(fd)
         if self.pid is None:
             return None
         pid, self.pid = self.pid, None
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        if self.isolation == "namespaces":
-            self.zygote.ask({"op": "reap", "uid": self.uid})
-        return self.zygote.ask({"op": "wait", "pid": pid})["code"]
+        return self.zygote.ask({"op": "kill", "pid": pid})["code"]
 
     def set_memory(self, memory: int) -> None:
         """Use a new address-space limit from the next call on (restarting the worker if it changed)."""
@@ -239,18 +257,22 @@ class Sandbox:
         try:
             self.chan.sendall(codec.encode(body))
             size = codec.frame_size(self._read(codec.PREFIX_SIZE, deadline))
-            if size > self.limits.reply:
+            if size > self.limits.reply + codec.MAX_HEADER:
                 self._kill()
-                raise WorkerDied(f"your function returned more than {describe_bytes(self.limits.reply)} of data")
+                raise WorkerDied(f"the worker sent a reply of {describe_bytes(size)}, more than the limit of "
+                                 f"{describe_bytes(self.limits.reply)}")
             reply = codec.decode(self._read(size, deadline))
         except CallTimeout:
             self._kill()
             raise
         except (OSError, EOFError):
-            raise WorkerDied(death_message(self._exit_code(), self.limits)) from None
-        except codec.CodecError as e:
+            raise self._died() from None
+        except Exception as e:  # noqa: BLE001 - CodecError, or anything else a forged frame provokes
             self._kill()
-            raise WorkerDied(f"the worker sent a malformed reply ({e})") from None
+            raise WorkerDied(f"the worker sent a malformed reply ({str(e)[:200]})") from None
+        if self._output_exceeded():
+            self._kill()
+            raise WorkerDied(self._output_message(), self._output())
         if type(reply) is not dict or reply.get("status") not in STATUSES:
             self._kill()
             raise WorkerDied("the worker sent a malformed reply")
@@ -261,31 +283,41 @@ class Sandbox:
         return self.request({"op": "call", "module": module, "name": name, "args": list(args),
                              "kwargs": kwargs or {}, "return_args": return_args}, timeout)
 
-    def _exit_code(self) -> int | None:
-        """After the channel broke: give the worker a moment to finish dying, then collect its status."""
-        pid = self.pid
-        for _ in range(50):
-            try:
-                os.kill(pid, 0)
-            except (ProcessLookupError, TypeError):
-                break
-            if _is_zombie(pid):
-                break
-            time.sleep(0.01)
-        return self._kill()
+    def _died(self) -> WorkerDied:
+        """After the channel broke: let the worker finish dying, end what it left, and say why it ended."""
+        dead = _wait_dead(self.pid)
+        output = self._output()
+        code = self._kill()
+        if self._output_exceeded() or code == -signal.SIGXFSZ:
+            return WorkerDied(self._output_message(), output)
+        if not dead:
+            return WorkerDied("your code closed the worker's connection to the grader", output)
+        return WorkerDied(death_message(code, self.limits), output)
 
     def _read(self, n: int, deadline: float) -> bytes:
         buf = bytearray(n)
         view, got = memoryview(buf), 0
         while got < n:
             left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self.chan], [], [], left)[0]:
+            ready = select.select(self.watch, [], [], max(left, 0))[0] if left > 0 else []
+            if not ready:
                 raise CallTimeout("time limit exceeded")
+            if self.chan not in ready:  # the worker ended; what it sent before is read first
+                raise EOFError
             k = self.chan.recv_into(view[got:])
             if k == 0:
                 raise EOFError
             got += k
         return bytes(buf)
+
+    def _output_exceeded(self) -> bool:
+        try:
+            return os.path.getsize(self.output_path) >= self.limits.file_size
+        except OSError:
+            return False
+
+    def _output_message(self) -> str:
+        return f"output limit of {describe_bytes(self.limits.file_size)} exceeded (your code printed or wrote too much)"
 
     def _output(self) -> str:
         try:
@@ -297,41 +329,62 @@ class Sandbox:
         return text + ("\n... (output truncated)" if len(data) > self.limits.output else "")
 
 
-def _is_zombie(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            return f.read().rsplit(b")", 1)[1].split()[0] == b"Z"
-    except OSError:
-        return True
+def _wait_dead(pid: int | None, seconds: float = 1.0) -> bool:
+    """Wait until ``pid`` has exited (a zombie or gone); False when it is still running after ``seconds``."""
+    end = time.monotonic() + seconds
+    while pid is not None and pid > 0:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                if f.read().rsplit(b")", 1)[1].split()[0] in (b"Z", b"X"):
+                    return True
+        except OSError:
+            return True
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.005)
+    return True
 
 
 def _copy_submission(source: Path, target: Path) -> None:
-    """The worker reads a copy: the original is never written, and its folder can be hidden."""
-    if source.is_dir():
-        shutil.copytree(source, target, symlinks=True, ignore=COPY_IGNORE)
-    else:
-        target.mkdir()
-    for folder, dirs, files in os.walk(target):
-        os.chmod(folder, 0o755)
+    """The worker reads a copy: the original is never written, and its folder can be hidden. Only regular
+    files are copied; a symlink only when it points inside the submission (never to, say, the reference)."""
+    target.mkdir()
+    os.chmod(target, 0o755)
+    if not source.is_dir():
+        return
+    top = os.path.realpath(source)
+    for folder, dirs, files in os.walk(top):
+        rel = os.path.relpath(folder, top)
+        dirs[:] = [d for d in dirs if not COPY_IGNORE(folder, [d]) and not os.path.islink(os.path.join(folder, d))]
+        for d in dirs:
+            os.makedirs(os.path.join(target, rel, d), exist_ok=True)
+            os.chmod(os.path.join(target, rel, d), 0o755)  # readable by the worker's uid whatever the umask
         for name in files:
-            path = os.path.join(folder, name)
-            if not os.path.islink(path):
-                os.chmod(path, 0o644)
+            if COPY_IGNORE(folder, [name]):
+                continue
+            path = os.path.realpath(os.path.join(folder, name))
+            if (path == top or path.startswith(top + os.sep)) and os.path.isfile(path):
+                dest = os.path.join(target, rel, name)
+                shutil.copyfile(path, dest)
+                os.chmod(dest, 0o644)
 
 
 def death_message(code: int | None, limits: Limits) -> str:
     if code is None:
         return "the worker stopped answering"
+    if code == WORKER_BROKE:
+        return (f"the worker broke down (exit status {code}): your code changed something it relies on "
+                "(builtins, numpy, the worker itself?)")
     if code >= 0:
         return f"your code ended the process (exit status {code})"
     sig = -code
     if sig == signal.SIGXCPU:
         return f"CPU time limit of {limits.cpu} s exceeded"
     if sig == signal.SIGXFSZ:
-        return f"output limit of {describe_bytes(limits.file_size)} exceeded (too much printed or written)"
+        return f"output limit of {describe_bytes(limits.file_size)} exceeded (your code printed or wrote too much)"
     if sig == signal.SIGSEGV:
         return "your code crashed the process (segmentation fault)"
     if sig == signal.SIGKILL:
-        return f"the process was killed (memory limit of {describe_bytes(limits.memory)} exceeded?)"
+        return "your code ended the process (SIGKILL: by your code, or by the system when memory ran out)"
     name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else f"signal {sig}"
     return f"your code ended the process ({name})"

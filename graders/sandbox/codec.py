@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import struct
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,14 +22,30 @@ import numpy as np
 DTYPES = frozenset(
     np.dtype(c).str for c in ("?", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "f2", "f4", "f8", "c8", "c16")
 )
-MAX_HEADER = 4 << 20
+SCALARS = frozenset(np.dtype(c).type for c in ("?", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "f2", "f4", "f8",
+                                                  "c8", "c16"))
+# Bound now, when the zygote loads this module: a submission that patches numpy cannot change what they are.
+_ndarray, _array, _dtype, _frombuffer, _dumps, _loads = np.ndarray, np.array, np.dtype, np.frombuffer, json.dumps, json.loads
+MAX_HEADER = 1 << 20
 MAX_DEPTH = 40
+MAX_STRING = 1 << 16  # characters of one string
+MAX_INT_BITS = 256
+MAX_DIM = 1 << 40  # no axis of a decoded array is longer (its size is bounded by the frame anyway)
 _LEN = struct.Struct("<Q")
 _HLEN = struct.Struct("<I")
 
 
 class CodecError(ValueError):
     """A frame that does not follow the format (too large, malformed, or a forbidden type)."""
+
+
+class TooLarge(ValueError):
+    """Raised by ``encode`` before copying any data when the arrays would exceed ``max_bytes`` (or the
+    values outside arrays the header limit)."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"{size} bytes, more than the limit of {limit}")
+        self.size, self.limit = size, limit
 
 
 @dataclass(frozen=True)
@@ -51,16 +68,24 @@ class TensorData:
 
 
 def _type_name(x: Any) -> str:
-    t = type(x)
-    mod = getattr(t, "__module__", "") or ""
-    return t.__qualname__ if mod in ("builtins", "") else f"{mod}.{t.__qualname__}"
+    try:
+        t = type(x)
+        mod = t.__module__ if type(t.__module__) is str else ""
+        name = t.__qualname__ if mod in ("builtins", "") else f"{mod}.{t.__qualname__}"
+        return name[:200] if type(name) is str else "object"
+    except Exception:  # noqa: BLE001 - a metaclass that breaks its own names
+        return "object"
 
 
 class _Encoder:
-    def __init__(self) -> None:
+    def __init__(self, max_bytes: int | None) -> None:
         self.arrays: list[np.ndarray] = []
+        self.nbytes, self.max_bytes = 0, max_bytes
 
     def array(self, a: np.ndarray) -> int:
+        self.nbytes += a.nbytes
+        if self.max_bytes is not None and self.nbytes > self.max_bytes:
+            raise TooLarge(self.nbytes, self.max_bytes)
         self.arrays.append(a)  # tobytes() is always C order
         return len(self.arrays) - 1
 
@@ -68,27 +93,28 @@ class _Encoder:
         if depth > MAX_DEPTH:
             return {"$object": "too deeply nested"}
         t = type(x)
-        if x is None or t in (bool, int, str):
+        if x is None or t is bool or t is float:
             return x
-        if t is float:
-            return x
-        if t is np.ndarray:
+        if t is int:
+            return x if x.bit_length() <= MAX_INT_BITS else {"$object": f"int of {x.bit_length()} bits"}
+        if t is str:
+            return x if len(x) <= MAX_STRING else {"$object": f"str of {len(x)} characters"}
+        if t is _ndarray:
             if x.dtype.str not in DTYPES:
                 return {"$object": f"numpy.ndarray of dtype {x.dtype}"}
             return {"$array": self.array(x)}
-        if isinstance(x, np.generic) and t.__module__ == "numpy":
-            if np.dtype(t).str not in DTYPES:
-                return {"$object": _type_name(x)}
-            return {"$scalar": self.array(np.asarray(x))}
+        if t in SCALARS:
+            return {"$scalar": self.array(_array(x, dtype=t))}
         if t is tuple:
             return {"$tuple": [self.value(v, depth + 1) for v in x]}
         if t is list:
             return [self.value(v, depth + 1) for v in x]
         if t is dict:
-            if not all(type(k) is str for k in x):
-                return {"$object": "dict with non-string keys"}
+            if not all(type(k) is str and len(k) <= MAX_STRING for k in x):
+                return {"$object": "dict with keys that are not short strings"}
             return {"$dict": [[k, self.value(v, depth + 1)] for k, v in x.items()]}
-        if t.__module__ == "torch" and t.__name__ in ("Tensor", "Parameter"):
+        torch = sys.modules.get("torch")
+        if torch is not None and (t is torch.Tensor or t is torch.nn.Parameter):
             return self.tensor(x)
         return {"$object": _type_name(x)}
 
@@ -104,14 +130,16 @@ class _Encoder:
         return {"$tensor": i, "dtype": str(x.dtype).removeprefix("torch."), "grad": bool(x.requires_grad)}
 
 
-def encode(body: Any) -> bytes:
-    """Encode ``body`` as one frame (length prefix included)."""
-    enc = _Encoder()
+def encode(body: Any, max_bytes: int | None = None) -> bytes:
+    """Encode ``body`` as one frame (length prefix included); ``TooLarge`` past ``max_bytes`` of arrays."""
+    enc = _Encoder(max_bytes)
     payload = enc.value(body)
-    header = json.dumps(
+    header = _dumps(
         {"body": payload, "arrays": [{"dtype": a.dtype.str, "shape": list(a.shape)} for a in enc.arrays]},
         separators=(",", ":"),
     ).encode()
+    if max_bytes is not None and len(header) > MAX_HEADER:
+        raise TooLarge(len(header), MAX_HEADER)
     parts = [_HLEN.pack(len(header)), header, *(a.tobytes() for a in enc.arrays)]
     size = sum(len(p) for p in parts)
     return _LEN.pack(size) + b"".join(parts)
@@ -134,7 +162,7 @@ def decode(frame: bytes | memoryview) -> Any:
     if hlen > MAX_HEADER or _HLEN.size + hlen > len(view):
         raise CodecError(f"header of {hlen} bytes does not fit the frame")
     try:
-        header = json.loads(bytes(view[_HLEN.size : _HLEN.size + hlen]))
+        header = _loads(bytes(view[_HLEN.size : _HLEN.size + hlen]))
     except (ValueError, RecursionError) as e:
         raise CodecError(f"header is not valid JSON: {e}") from None
     if type(header) is not dict or set(header) != {"body", "arrays"} or type(header["arrays"]) is not list:
@@ -149,15 +177,20 @@ def _arrays(specs: list, blob: memoryview) -> list[np.ndarray]:
         if type(spec) is not dict or set(spec) != {"dtype", "shape"}:
             raise CodecError("array spec must be {'dtype', 'shape'}")
         dtype, shape = spec["dtype"], spec["shape"]
-        if dtype not in DTYPES:
-            raise CodecError(f"dtype {dtype!r} is not allowed")
-        if type(shape) is not list or len(shape) > 32 or not all(type(n) is int and n >= 0 for n in shape):
-            raise CodecError(f"bad shape {shape!r}")
-        dt = np.dtype(dtype)
-        nbytes = dt.itemsize * int(np.prod(shape, dtype=object))
+        if type(dtype) is not str or dtype not in DTYPES:
+            raise CodecError(f"dtype {str(dtype)[:40]!r} is not allowed")
+        if type(shape) is not list or len(shape) > 32 or not all(type(n) is int and 0 <= n <= MAX_DIM for n in shape):
+            raise CodecError(f"bad shape {str(shape)[:100]}")
+        dt = _dtype(dtype)
+        nbytes = dt.itemsize
+        for n in shape:
+            nbytes *= n
         if offset + nbytes > len(blob):
             raise CodecError("array bytes run past the end of the frame")
-        out.append(np.frombuffer(blob[offset : offset + nbytes], dtype=dt).reshape(shape).copy())
+        try:
+            out.append(_frombuffer(blob[offset : offset + nbytes], dtype=dt).reshape(shape).copy())
+        except (ValueError, OverflowError, MemoryError) as e:
+            raise CodecError(f"array of shape {str(shape)[:100]} cannot be built: {e}") from None
         offset += nbytes
     if offset != len(blob):
         raise CodecError(f"{len(blob) - offset} unexplained bytes at the end of the frame")
@@ -177,7 +210,15 @@ class _Decoder:
         if depth > MAX_DEPTH + 2:
             raise CodecError("value nested too deeply")
         t = type(x)
-        if x is None or t in (bool, int, float, str):
+        if x is None or t is bool or t is float:
+            return x
+        if t is int:
+            if x.bit_length() > MAX_INT_BITS:
+                raise CodecError("integer too large")
+            return x
+        if t is str:
+            if len(x) > MAX_STRING:
+                raise CodecError(f"string of {len(x)} characters")
             return x
         if t is list:
             return [self.value(v, depth + 1) for v in x]
@@ -192,14 +233,15 @@ class _Decoder:
                 raise CodecError("a scalar must have shape ()")
             return a[()]
         if tag == "$tensor" and set(x) == {"$tensor", "dtype", "grad"}:
-            return TensorData(self.get(x[tag]), str(x["dtype"]), x["grad"] is True)
+            return TensorData(self.get(x[tag]), str(x["dtype"])[:40], x["grad"] is True)
         if tag == "$tuple" and len(x) == 1 and type(x[tag]) is list:
             return tuple(self.value(v, depth + 1) for v in x[tag])
         if tag == "$dict" and len(x) == 1 and type(x[tag]) is list:
             items = x[tag]
-            if not all(type(kv) is list and len(kv) == 2 and type(kv[0]) is str for kv in items):
+            if not all(type(kv) is list and len(kv) == 2 and type(kv[0]) is str and len(kv[0]) <= MAX_STRING
+                       for kv in items):
                 raise CodecError("$dict items must be [str, value] pairs")
             return {k: self.value(v, depth + 1) for k, v in items}
         if tag == "$object" and len(x) == 1 and type(x[tag]) is str:
             return Opaque(x[tag][:200])
-        raise CodecError(f"unknown tag {tag!r}")
+        raise CodecError(f"unknown tag {str(tag)[:40]!r}")

@@ -1,21 +1,28 @@
 """Isolation of a worker, applied in the forked child before any student code runs.
 
-``namespaces`` (Linux, as root): new mount, network, IPC and UTS namespaces; the course folder, the
-graders, the original submission's folder and the grading output replaced by read-only tmpfs that hold
-only what the worker needs (its Python, its copy of the submission, its scratch folder); a
-private /proc that shows only the worker's own processes; then an unprivileged uid of its own, with a
-process limit. ``process``: resource limits only. Loaded by path in the zygote; imports no ``graders``.
+``namespaces`` (Linux, as root): new mount, network, IPC and UTS namespaces, and a new root filesystem that
+holds only what the worker needs: the system folders and Python (read-only), its copy of the submission
+(read-only), and fresh size-limited tmpfs for its scratch folder, /tmp and /dev/shm. Nothing else exists
+there: not the course, the reference, the graders, other submissions or the grading output. /proc shows
+only the worker's own processes; then it becomes an unprivileged uid of its own, with a process limit.
+``process``: resource limits only. Loaded by path in the zygote; imports no ``graders``.
 """
 from __future__ import annotations
 
 import ctypes
 import os
+import platform
 import resource
-import stat
 import sys
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWNET = 0x00020000, 0x04000000, 0x08000000, 0x40000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 32, 4096, 0x4000, 0x40000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 0x4000, 0x40000
+MNT_DETACH = 2
+PR_SET_DUMPABLE = 4
+SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "arm64": 41, "riscv64": 41, "ppc64le": 203, "s390x": 217}
+SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
+DEVICES = ("null", "zero", "full", "random", "urandom")
+TMPFS = 64 << 20  # size of each private tmpfs (scratch, /tmp, /dev/shm), bytes
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
@@ -34,14 +41,19 @@ def mount(source: str | None, target: str, fstype: str | None, flags: int, data:
     _check(_libc.mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)), f"mount {target}")
 
 
+def prctl(option: int, value: int) -> None:
+    _check(_libc.prctl(ctypes.c_int(option), ctypes.c_ulong(value), ctypes.c_ulong(0), ctypes.c_ulong(0),
+                       ctypes.c_ulong(0)), "prctl")
+
+
 def available() -> str:
     """The strongest level this process can apply to its children."""
-    if os.geteuid() != 0:
+    if os.geteuid() != 0 or platform.machine() not in SYS_PIVOT_ROOT:
         return "process"
     pid = os.fork()
     if pid == 0:
         try:
-            unshare(CLONE_NEWNS | CLONE_NEWNET)
+            unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)
             mount(None, "/", None, MS_REC | MS_PRIVATE)
             os._exit(0)
         except BaseException:  # noqa: BLE001
@@ -54,47 +66,73 @@ def _inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
-def _traversable(path: str) -> bool:
-    """Whether an unprivileged uid ("other") may pass through this folder."""
-    try:
-        return bool(os.stat(path).st_mode & stat.S_IXOTH)
-    except OSError:
-        return True
+def _bind(source: str, new: str, *, writable: bool = False, device: bool = False) -> None:
+    """Bind ``source`` at the same path under the new root ``new``, read-only unless ``writable``."""
+    target = new + source
+    if os.path.isdir(source):
+        os.makedirs(target, exist_ok=True)
+    else:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        open(target, "a").close()
+    mount(source, target, None, MS_BIND | MS_REC)
+    flags = MS_REMOUNT | MS_BIND | MS_NOSUID | (0 if device else MS_NODEV) | (0 if writable else MS_RDONLY)
+    mount(None, target, None, flags)
 
 
-def _replace(folder: str, keep: list[str]) -> None:
-    """Mount an empty tmpfs over ``folder``, then bind back only its entries that lead to a kept path."""
-    entries = {p[len(folder.rstrip(os.sep)) + 1:].split(os.sep)[0] for p in keep if _inside(p, folder) and p != folder}
-    fds = {name: os.open(os.path.join(folder, name), os.O_PATH) for name in entries
-           if os.path.lexists(os.path.join(folder, name))}
-    mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0755")
-    for name, fd in fds.items():
-        target = os.path.join(folder, name)
-        if os.path.isdir(f"/proc/self/fd/{fd}"):
-            os.mkdir(target)
-        else:
-            open(target, "w").close()
-        mount(f"/proc/self/fd/{fd}", target, None, MS_BIND | MS_REC)
-        os.close(fd)
-    mount(None, folder, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+def _tmpfs(target: str, mode: int, size: int = TMPFS, owner: int | None = None) -> None:
+    os.makedirs(target, exist_ok=True)
+    data = f"size={size},mode={mode:o}" + (f",uid={owner},gid={owner}" if owner is not None else "")
+    mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, data)
 
 
-def make_view(hide: list[str], keep: list[str]) -> None:
-    """Hide ``hide`` (keeping what leads to ``keep``) and open up folders the worker's uid could not pass
-    on its way to ``keep`` (e.g. a Python installed under /root). Top-down, so replaced folders nest."""
-    blocked = {a for k in keep for a in _ancestors(k) if not _traversable(a)}
-    for folder in sorted({os.path.realpath(h) for h in hide} | blocked, key=lambda p: p.count(os.sep)):
-        if folder in keep or not os.path.lexists(folder):
+def _system(new: str, python: list[str]) -> None:
+    """The system folders (symlinks kept as symlinks) and Python's own folders, read-only."""
+    done: list[str] = []
+    for path in [*SYSTEM, *sorted(set(python))]:
+        if not os.path.lexists(path) or any(_inside(path, d) for d in done):
             continue
-        if os.path.isdir(folder):
-            _replace(folder, keep)
+        if os.path.islink(path) and path in SYSTEM:  # e.g. /lib -> usr/lib on a merged /usr
+            os.symlink(os.readlink(path), new + path)
         else:
-            mount("/dev/null", folder, None, MS_BIND)
+            _bind(os.path.realpath(path), new)
+            if os.path.realpath(path) != path:
+                _bind(path, new)
+        done.append(path)
 
 
-def _ancestors(path: str) -> list[str]:
-    parts = path.strip(os.sep).split(os.sep)
-    return [os.sep + os.sep.join(parts[:i]) for i in range(1, len(parts))]
+def _dev(new: str) -> None:
+    _tmpfs(new + "/dev", 0o755, size=1 << 16)
+    for name in DEVICES:
+        if os.path.exists("/dev/" + name):
+            _bind("/dev/" + name, new, writable=True, device=True)
+    for i, name in enumerate(("stdin", "stdout", "stderr")):
+        os.symlink(f"/proc/self/fd/{i}", f"{new}/dev/{name}")
+    os.symlink("/proc/self/fd", new + "/dev/fd")
+    _tmpfs(new + "/dev/shm", 0o1777)
+
+
+def pivot_root(new: str) -> None:
+    """Make ``new`` the root and detach the old one entirely."""
+    os.chdir(new)
+    number = SYS_PIVOT_ROOT[platform.machine()]
+    _check(_libc.syscall(ctypes.c_long(number), b".", b"."), "pivot_root")
+    _check(_libc.umount2(b".", ctypes.c_int(MNT_DETACH)), "umount old root")
+    os.chdir("/")
+
+
+def new_root(cfg: dict) -> None:
+    """Build the worker's whole filesystem in a tmpfs at ``cfg["newroot"]`` and switch to it."""
+    new, uid = cfg["newroot"], cfg["uid"]
+    mount("tmpfs", new, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
+    _system(new, [p for p in sys.path if os.path.isdir(p)])
+    _dev(new)
+    _tmpfs(new + "/tmp", 0o1777)
+    _bind(cfg["root"], new)
+    _tmpfs(new + cfg["cwd"], 0o700, owner=uid)
+    os.makedirs(new + "/proc")
+    mount("proc", new + "/proc", "proc", MS_NOSUID | MS_NODEV, "hidepid=2")
+    pivot_root(new)
+    mount(None, "/", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
 
 
 def apply(cfg: dict) -> None:
@@ -102,12 +140,32 @@ def apply(cfg: dict) -> None:
     if cfg["isolation"] == "namespaces":
         unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)
         mount(None, "/", None, MS_REC | MS_PRIVATE)
-        make_view(cfg["hide"], keep=[cfg["root"], cfg["cwd"], *(p for p in sys.path if os.path.isdir(p))])
-        mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2")
+        new_root(cfg)
         uid = cfg["uid"]
         os.setgroups([])
         os.setgid(uid)
         os.setuid(uid)
         resource.setrlimit(resource.RLIMIT_NPROC, (cfg["nproc"], cfg["nproc"]))
+    elif os.geteuid() != 0:  # the uid is shared with the grader: bound the worker's new processes only
+        budget = _tasks_of(os.getuid()) + cfg["nproc"]
+        soft, hard = resource.getrlimit(resource.RLIMIT_NPROC)
+        if hard == resource.RLIM_INFINITY or budget < hard:
+            resource.setrlimit(resource.RLIMIT_NPROC, (budget, budget))
     for name, value in cfg["limits"].items():
         resource.setrlimit(getattr(resource, name), (value, value))
+
+
+def _tasks_of(uid: int) -> int:
+    """Threads of all processes of ``uid`` (what RLIMIT_NPROC counts)."""
+    total = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as f:
+                fields = dict(line.split(":", 1) for line in f if ":" in line)
+        except OSError:
+            continue
+        if int(fields.get("Uid", "-1 ").split()[0]) == uid:
+            total += int(fields.get("Threads", "1"))
+    return total

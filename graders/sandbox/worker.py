@@ -8,6 +8,7 @@ grader reads; it is emptied before each request. This module imports nothing fro
 """
 from __future__ import annotations
 
+import builtins
 import importlib
 import importlib.abc
 import os
@@ -17,6 +18,7 @@ import traceback
 from typing import Any
 
 BLOCKED = ("graders", "reference", "_convgrade")
+BUILTINS = dict(builtins.__dict__)  # as the zygote loaded them, before any submission could patch them
 
 
 class Blocker(importlib.abc.MetaPathFinder):
@@ -29,8 +31,8 @@ class Blocker(importlib.abc.MetaPathFinder):
 
 
 class Worker:
-    def __init__(self, chan: socket.socket, root: str, codec: Any, torch_ops: Any) -> None:
-        self.chan, self.root, self.codec = chan, root, codec
+    def __init__(self, chan: socket.socket, root: str, codec: Any, torch_ops: Any, reply_limit: int) -> None:
+        self.chan, self.root, self.codec, self.reply_limit = chan, root, codec, reply_limit
         self._torch_ops = torch_ops  # a module, or a function that imports it on first use
 
     # -- transport -------------------------------------------------------------------------
@@ -51,7 +53,7 @@ class Worker:
         return bytes(buf)
 
     def send(self, body: Any) -> None:
-        self.chan.sendall(self.codec.encode(body))
+        self.chan.sendall(self.codec.encode(body, max_bytes=self.reply_limit))
 
     # -- student code ----------------------------------------------------------------------
     def _trimmed(self, exc: BaseException) -> str:
@@ -59,35 +61,47 @@ class Worker:
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(self.root + os.sep)]
         for f in frames:
             f.filename = os.path.relpath(f.filename, self.root)
-        lines = traceback.format_list(frames)
+        lines = traceback.format_list(frames[-20:])
         lines += traceback.format_exception_only(type(exc), exc)
         return "".join(lines)[-4000:]
 
     def _raised(self, exc: BaseException, where: str) -> dict:
+        try:
+            return self._describe(exc, where)
+        except BaseException:  # noqa: BLE001 - an exception object built to break its own description
+            return {"status": "raised", "where": where, "type": "<unprintable>", "message": "", "traceback": ""}
+
+    def _describe(self, exc: BaseException, where: str) -> dict:
         if isinstance(exc, SyntaxError) and exc.filename and exc.filename.startswith(self.root):
             rel = os.path.relpath(exc.filename, self.root)
-            return {"status": "syntax", "file": rel, "line": exc.lineno, "message": exc.msg}
+            return {"status": "syntax", "file": rel, "line": exc.lineno, "message": str(exc.msg)[:500]}
+        if isinstance(exc, RecursionError):
+            message = "maximum recursion depth exceeded"
+        elif isinstance(exc, SystemExit):
+            message = repr(exc.code)[:200]
+        else:
+            message = _text(lambda: str(exc))[:2000]
         return {
             "status": "raised",
             "where": where,
-            "type": type(exc).__name__,
-            "message": str(exc)[:2000] if not isinstance(exc, RecursionError) else "maximum recursion depth exceeded",
-            "traceback": self._trimmed(exc),
+            "type": _text(lambda: type(exc).__name__)[:100],
+            "message": message,
+            "traceback": _text(lambda: self._trimmed(exc)),
         }
 
     def _module(self, name: str) -> Any:
         path = os.path.join(self.root, *name.split(".")) + ".py"
         if not os.path.isfile(path):
             return {"status": "missing", "file": os.path.relpath(path, self.root)}
-        try:
-            return importlib.import_module(name)
-        except BaseException as exc:  # noqa: BLE001 - student code may raise anything, SystemExit included
+        module, exc = run(importlib.import_module, name)
+        if exc is not None:
             sys.modules.pop(name, None)
             return self._raised(exc, "import")
+        return module
 
     def _callable(self, req: dict) -> Any:
         module = self._module(req["module"])
-        if isinstance(module, dict):
+        if type(module) is dict:
             return module
         fn = module.__dict__.get(req["name"])
         if fn is None or not callable(fn):
@@ -96,12 +110,11 @@ class Worker:
 
     def op_call(self, req: dict) -> dict:
         fn = self._callable(req)
-        if isinstance(fn, dict):
+        if type(fn) is dict:
             return fn
         args, kwargs = list(req["args"]), dict(req["kwargs"])
-        try:
-            value = fn(*args, **kwargs)
-        except BaseException as exc:  # noqa: BLE001
+        value, exc = run(fn, *args, **kwargs)
+        if exc is not None:
             return self._raised(exc, "call")
         reply = {"status": "ok", "value": value}
         if req.get("return_args"):
@@ -117,13 +130,10 @@ class Worker:
     def _student(self, req: dict, action: Any) -> dict:
         """Run ``action(torch_ops, student_callable)``: the student's code may raise anything."""
         fn = self._callable(req)
-        if isinstance(fn, dict):
+        if type(fn) is dict:
             return fn
-        ops = self.torch_ops()
-        try:
-            return {"status": "ok", "value": action(ops, fn)}
-        except BaseException as exc:  # noqa: BLE001
-            return self._raised(exc, "call")
+        value, exc = run(action, self.torch_ops(), fn)
+        return self._raised(exc, "call") if exc is not None else {"status": "ok", "value": value}
 
     def op_module_info(self, req: dict) -> dict:
         return self._student(req, lambda ops, cls: ops.info(ops.build(cls, req["args"], req["kwargs"], "meta",
@@ -154,11 +164,35 @@ class Worker:
             except BaseException as exc:  # noqa: BLE001 - e.g. MemoryError while preparing a reply
                 reply = self._raised(exc, "worker")
             flush()
+            builtins.__dict__.update(BUILTINS)
             try:
                 self.send(reply)
-            except BaseException as exc:  # noqa: BLE001 - a reply that cannot be encoded or is too large
-                self.send({"status": "raised", "where": "reply", "type": type(exc).__name__,
-                           "message": str(exc)[:500], "traceback": ""})
+            except self.codec.TooLarge as exc:
+                self.send({"status": "too_large", "size": exc.size, "limit": exc.limit})
+            except BaseException as exc:  # noqa: BLE001 - a reply that cannot be encoded (e.g. MemoryError)
+                self.send({"status": "raised", "where": "reply", "type": _text(lambda: type(exc).__name__)[:100],
+                           "message": _text(lambda: str(exc))[:500], "traceback": ""})
+
+
+def run(fn: Any, *args: Any, **kwargs: Any) -> tuple[Any, BaseException | None]:
+    """Run the student's code: ``(value, None)`` or ``(None, the exception)``, whatever it raised. After it,
+    the builtins are the real ones again: the worker's own code (and json) needs isinstance, len..."""
+    try:
+        return fn(*args, **kwargs), None
+    except BaseException as exc:  # noqa: BLE001 - student code may raise anything, SystemExit included
+        return None, exc
+    finally:
+        builtins.__dict__.update(BUILTINS)
+
+
+def _text(make: Any) -> str:
+    """``make()``, a string from the student's objects (their exception's message...), or a placeholder
+    when their ``__str__`` raises or returns something else."""
+    try:
+        text = make()
+        return text if type(text) is str else "<unprintable>"
+    except BaseException:  # noqa: BLE001
+        return "<unprintable>"
 
 
 def flush() -> None:

@@ -2,9 +2,13 @@
 
 Started as ``python -I -S zygote.py FD`` by the grader, so it cannot see this package or the course
 folder on its ``sys.path``. It receives its configuration, then requests, over a SOCK_SEQPACKET socket:
-``spawn`` (with the worker's socket and output file passed as file descriptors) answers the child's pid;
-``wait`` answers how a child ended; ``reap`` kills every process of a worker's uid. It runs no student
-code itself: a child isolates itself (``isolation.apply``) before importing anything of the student's.
+``spawn`` (with the worker's socket and output file passed as file descriptors) answers the worker's pid;
+``kill`` ends a worker with every process it started and answers how the worker ended.
+
+Each worker has a keeper: a small process between the zygote and the worker that is a child subreaper, so
+every process the worker starts stays below it, even one that called setsid and whose parent exited. To
+kill, the keeper kills its children until it has none left: nothing escapes, at either isolation level.
+The keeper runs no student code; the worker isolates itself (``isolation.apply``) before importing any.
 This module imports nothing from ``graders``.
 """
 from __future__ import annotations
@@ -19,6 +23,7 @@ import sys
 from typing import Any
 
 MAX_MESSAGE = 1 << 20
+PR_SET_CHILD_SUBREAPER = 36
 
 
 def load(name: str, path: str) -> Any:
@@ -36,9 +41,50 @@ def from_source(name: str, source: str) -> Any:
     return module
 
 
+def children() -> list[int]:
+    """This process's children (read from /proc: the kernel may lack /proc/PID/task/TID/children)."""
+    me, found = os.getpid(), []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat", "rb") as f:
+                    if int(f.read().rsplit(b")", 1)[1].split()[1]) == me:
+                        found.append(int(name))
+            except (OSError, IndexError, ValueError):
+                pass
+    return found
+
+
+def kill_all_children(worker: int | None = None) -> int | None:
+    """SIGKILL and reap every child (orphans of a subreaper included) until none is left; the worker's exit code."""
+    code = None
+    while True:
+        for pid in children():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        try:
+            pid, status = os.waitpid(-1, 0)
+        except ChildProcessError:
+            return code
+        if pid == worker:
+            code = os.waitstatus_to_exitcode(status)
+
+
+def close_fds_except(keep: set[int]) -> None:
+    for fd in sorted(int(n) for n in os.listdir("/proc/self/fd") if n.isdigit()):
+        if fd > 2 and fd not in keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
 class Zygote:
     def __init__(self, ctl: socket.socket, cfg: dict) -> None:
         self.ctl, self.cfg = ctl, cfg
+        self.keepers: dict[int, tuple[int, socket.socket]] = {}  # worker pid -> (keeper pid, its socket)
         here = cfg["here"]
         self.codec = load("_convgrade_codec", os.path.join(here, "codec.py"))
         self.isolation = load("_convgrade_isolation", os.path.join(here, "isolation.py"))
@@ -51,40 +97,110 @@ class Zygote:
         if "torch" in cfg["preload"]:
             self.torch_ops = self.torch_ops()
         self.level = self.isolation.available() if cfg["isolation"] == "auto" else cfg["isolation"]
+        try:  # the grader and the zygote share a uid at the process level: keep the worker out of our memory
+            self.isolation.prctl(self.isolation.PR_SET_DUMPABLE, 0)
+            self.isolation.prctl(PR_SET_CHILD_SUBREAPER, 1)  # a keeper killed by its worker leaves orphans here
+        except (OSError, AttributeError):
+            pass
 
     def reply(self, body: dict) -> None:
         self.ctl.send(json.dumps(body).encode())
 
     def serve(self) -> None:
         self.reply({"isolation": self.level, "pid": os.getpid()})
-        while True:
-            try:
-                data, fds, _, _ = socket.recv_fds(self.ctl, MAX_MESSAGE, 4)
-            except OSError:
-                return
-            if not data:
-                return
-            req = json.loads(data)
-            if req["op"] == "spawn":
-                self.spawn(req, fds)
-            elif req["op"] == "wait":
-                self.reply({"code": self.wait(req["pid"])})
-            elif req["op"] == "reap":
-                self.reap(req["uid"])
-                self.reply({"ok": True})
+        try:
+            while True:
+                try:
+                    data, fds, _, _ = socket.recv_fds(self.ctl, MAX_MESSAGE, 4)
+                except OSError:
+                    return
+                if not data:
+                    return
+                req = json.loads(data)
+                if req["op"] == "spawn":
+                    self.reply({"pid": self.spawn(req, fds)})
+                elif req["op"] == "kill":
+                    self.reply({"code": self.kill(req["pid"])})
+        finally:  # the grader is gone: end every worker
+            for pid in list(self.keepers):
+                self.kill(pid)
+            kill_all_children()
 
-    def spawn(self, req: dict, fds: list[int]) -> None:
-        pid = os.fork()
-        if pid == 0:
+    def spawn(self, req: dict, fds: list[int]) -> int:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        keeper = os.fork()
+        if keeper == 0:
+            code = 70
+            try:
+                ours.close()
+                code = self.keep(theirs, req, fds)
+            finally:
+                os._exit(code)
+        theirs.close()
+        for fd in fds:
+            os.close(fd)
+        data = ours.recv(64)
+        pid = int(data) if data else -keeper  # a keeper that could not fork: a pid that names no worker
+        self.keepers[pid] = (keeper, ours)
+        return pid
+
+    def keep(self, ctl: socket.socket, req: dict, fds: list[int]) -> int:
+        """The keeper: fork the worker, wait for the zygote's kill (or its end), then end the whole tree."""
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        close_fds_except({ctl.fileno(), *fds})
+        self.isolation.prctl(PR_SET_CHILD_SUBREAPER, 1)
+        worker = os.fork()
+        if worker == 0:
+            ctl.close()
             self.child(req, fds)
         for fd in fds:
             os.close(fd)
-        self.reply({"pid": pid})
+        ctl.send(str(worker).encode())
+        try:
+            ctl.recv(64)  # "kill", or nothing when the zygote died
+        except OSError:
+            pass
+        code = kill_all_children(worker)
+        try:
+            ctl.send(json.dumps({"code": code}).encode())
+        except OSError:
+            pass
+        return 0
+
+    def kill(self, pid: int) -> int | None:
+        """End a worker and everything it started; its exit code (negative: the signal)."""
+        keeper, sock = self.keepers.pop(pid, (None, None))
+        if keeper is None:
+            return None
+        code = None
+        try:
+            sock.send(b"kill")
+            data = sock.recv(MAX_MESSAGE)
+            code = json.loads(data)["code"] if data else None
+        except (OSError, ValueError, KeyError):
+            pass
+        sock.close()
+        try:
+            os.waitpid(keeper, 0)
+        except ChildProcessError:
+            pass
+        self.sweep()
+        return code
+
+    def sweep(self) -> None:
+        """Kill and reap any child that is not a keeper: orphans of a keeper its worker managed to kill."""
+        keepers = {k for k, _ in self.keepers.values()}
+        for pid in children():
+            if pid not in keepers:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                    os.waitpid(pid, 0)
+                except (ProcessLookupError, ChildProcessError):
+                    pass
 
     def child(self, req: dict, fds: list[int]) -> None:
         code = 70
         try:
-            self.ctl.close()
             chan_fd, out_fd = fds
             os.setsid()
             null = os.open(os.devnull, os.O_RDONLY)
@@ -100,33 +216,17 @@ class Zygote:
             os.environ.update(req["env"])
             sys.meta_path.insert(0, self.worker.Blocker())
             sys.path.insert(0, req["root"])
+            os.set_inheritable(chan_fd, False)  # a program the student execs must not hold the grader's socket
             chan = socket.socket(fileno=chan_fd)
-            self.worker.Worker(chan, req["root"], self.codec, self.torch_ops).serve()
+            self.worker.Worker(chan, req["root"], self.codec, self.torch_ops, req["reply"]).serve()
             code = 0
-        except BaseException as exc:  # noqa: BLE001 - report the set-up failure in the output file
-            print(f"worker set-up failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        except BaseException as exc:  # noqa: BLE001 - say what broke in the output file (print may be patched)
+            try:
+                os.write(2, f"\nthe worker failed: {type(exc).__name__}: {exc}\n".encode(errors="replace")[:2000])
+            except BaseException:  # noqa: BLE001
+                pass
         finally:
             os._exit(code)
-
-    def wait(self, pid: int) -> int:
-        try:
-            _, status = os.waitpid(pid, 0)
-        except ChildProcessError:
-            return -signal.SIGKILL
-        return os.waitstatus_to_exitcode(status)
-
-    def reap(self, uid: int) -> None:
-        """Kill every process of a worker's own uid (forks that left its process group)."""
-        pid = os.fork()
-        if pid == 0:
-            try:
-                os.setgid(uid)
-                os.setuid(uid)
-                if uid > 0 and os.getuid() == uid:  # never kill(-1) as anyone else
-                    os.kill(-1, signal.SIGKILL)
-            finally:
-                os._exit(0)
-        os.waitpid(pid, 0)
 
 
 def main() -> None:

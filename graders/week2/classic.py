@@ -1,25 +1,21 @@
 """Graders for lesson 2.2: AlexNet, VGG16 and param_count.
 
 The input size of both networks is fixed by their plan (227 and 224), so a forward pass is expensive
-(VGG16 in float64: about a gigabyte of weights): counts and shapes of parameters are checked on the meta
+(VGG16 in float64: 1.1 GB of weights): counts and shapes of parameters are checked on the meta
 device over random num_classes, outputs on one small batch only.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 from hypothesis import strategies as st
 
-from graders.checks import CheckFailed, Exercise
-from graders.expect import expect_array, expect_equal, expect_shape
+from graders.checks import Exercise
+from graders.expect import expect_array, expect_equal
 from graders.modules import (ModuleCase, _layout, expect_count, expect_layout, reference_forward, reference_module,
-                             student_forward, student_layout)
-from graders.sandbox.torch_ops import info
-
-try:  # pending engine helper: runs a student's function on a torch module the worker builds from a spec
-    from graders.modules import spec_module, student_call_on_module
-except ImportError:
-    spec_module = student_call_on_module = None
+                             student_call_on_module, student_forward, student_layout)
+from graders.sandbox.torch_ops import from_spec, info
 
 PLAN_HINT = ("n_out = floor((n + 2p - f) / s) + 1 at every conv and pool; "
              "the last linear layer has num_classes outputs")
@@ -30,8 +26,8 @@ VGG16 = Exercise("VGG16", hint=PLAN_HINT + "; 3x3 convs with padding 1 keep the 
                                            "224 -> 112 -> 56 -> 28 -> 14 -> 7, so 512*7*7 = 25088 features")
 
 
-def _net_case(size: int, num_classes: int | None = None, n: int = 1) -> ModuleCase:
-    return ModuleCase((), (n, 3, size, size), {} if num_classes is None else {"num_classes": num_classes})
+def _net_case(size: int, num_classes: int | None = None) -> ModuleCase:
+    return ModuleCase((), (1, 3, size, size), {} if num_classes is None else {"num_classes": num_classes})
 
 
 def _layouts(st, ref, name: str, case: ModuleCase):
@@ -39,11 +35,16 @@ def _layouts(st, ref, name: str, case: ModuleCase):
 
 
 def _compare(st, ref, name: str, case: ModuleCase, mode: str) -> None:
+    """Outputs with the reference's weights. Built with the same seed, a module whose layers are made in the
+    reference's order already holds them; only when its output differs are the weights sent (VGG16: 0.55 GB), as
+    float32: torch initialises in float32, so no digit is lost."""
     expect_layout(*_layouts(st, ref, name, case))
     reference = reference_module(ref, name, case)
     expected = reference_forward(reference, case, mode)
-    expect_array(student_forward(st, name, case, reference, mode=mode)["output"], expected, name="output",
-                 rtol=1e-7, atol=1e-9)
+    got = student_forward(st, name, case, None, mode=mode)["output"]
+    if got.shape != expected.shape or not np.allclose(got, expected, rtol=1e-7, atol=1e-9):
+        got = student_forward(st, name, case, reference.float(), mode=mode)["output"]
+    expect_array(got, expected, name="output", rtol=1e-7, atol=1e-9)
 
 
 def _add_classic_checks(ex: Exercise, size: int, published: int) -> None:
@@ -71,11 +72,6 @@ _add_classic_checks(AlexNet, 227, 62_378_344)
 _add_classic_checks(VGG16, 224, 138_357_544)
 
 
-@AlexNet.check("output shape (N, num_classes)", 1, given=st.just(_net_case(227, 7, n=2)), max_examples=1)
-def _(case, st, ref):
-    expect_shape(student_forward(st, "AlexNet", case, None)["output"], (2, 7), name="output")
-
-
 @AlexNet.check("outputs equal the reference's in train mode too (no dropout)", 1, given=st.just(_net_case(227, 10)),
                max_examples=1, hint="the course's AlexNet has no dropout: train and eval mode compute the same")
 def _(case, st, ref):
@@ -84,64 +80,60 @@ def _(case, st, ref):
 
 @dataclass(frozen=True)
 class ModelCase:
-    """A small ``nn.Sequential`` for param_count: ``model`` is how it reads, ``spec`` how the worker builds it."""
+    """A small model for param_count: ``model`` is how it reads, ``spec`` how the worker builds it (on meta)."""
 
     model: str
-    spec: dict = field(repr=False)
+    spec: list = field(repr=False)
 
 
-_LAYERS = {
-    "Linear": st.tuples(st.integers(1, 5), st.integers(1, 5)),
-    "Conv2d": st.tuples(st.integers(1, 4), st.integers(1, 4), st.integers(1, 3)),
-    "BatchNorm2d": st.tuples(st.integers(1, 5)),
-}
+_NAMES = {"linear": "Linear", "conv2d": "Conv2d", "batchnorm2d": "BatchNorm2d"}
+_SIZES = {"linear": (5, 5), "conv2d": (4, 4, 3), "batchnorm2d": (5,)}  # bounds of (in, out[, kernel]) / (channels,)
+
+
+def model_case(layers: list[list], frozen: tuple[int, ...] = ()) -> ModelCase:
+    """``layers`` as torch_ops.from_spec reads them (``[kind, *sizes, bias]``); the layers at ``frozen`` are frozen."""
+    def show(i: int, kind: str, *args) -> str:
+        sizes = [str(a) for a in args if type(a) is int] + ["bias=False"] * (args[-1] is False)
+        return f"{_NAMES[kind]}({', '.join(sizes)})" + " [frozen]" * (i in frozen)
+
+    spec = [item for i, layer in enumerate(layers) for item in ([layer, ["frozen"]] if i in frozen else [layer])]
+    return ModelCase(f"Sequential({', '.join(show(i, *layer) for i, layer in enumerate(layers))})", spec)
 
 
 @st.composite
-def _layer(draw, kinds: tuple[str, ...]) -> tuple[str, tuple, dict]:
+def _layer(draw, kinds: tuple[str, ...]) -> list:
     kind = draw(st.sampled_from(kinds))
-    kwargs = {} if kind == "BatchNorm2d" else {"bias": draw(st.booleans())}
-    return kind, draw(_LAYERS[kind]), kwargs
-
-
-def model_case(layers: list, frozen: tuple[int, ...] = (), device: str = "cpu") -> ModelCase:
-    def show(i: int, kind: str, args: tuple, kwargs: dict) -> str:
-        text = f"{kind}({', '.join([*map(str, args), *(f'{k}={v}' for k, v in kwargs.items() if not v)])})"
-        return text + " [frozen]" * (i in frozen)
-
-    text = f"Sequential({', '.join(show(i, *layer) for i, layer in enumerate(layers))})"
-    spec = {"layers": [list(layer) for layer in layers], "frozen": list(frozen), "device": device}
-    return ModelCase(text + (f" on {device}" if device != "cpu" else ""), spec)
+    sizes = [draw(st.integers(1, k)) for k in _SIZES[kind]]
+    return [kind, *sizes] + ([] if kind == "batchnorm2d" else [draw(st.booleans())])
 
 
 @st.composite
-def _models(draw, *, kinds: tuple[str, ...] = ("Linear", "Conv2d"), frozen: bool = False) -> ModelCase:
+def _models(draw, *, kinds: tuple[str, ...] = ("linear", "conv2d"), frozen: bool = False) -> ModelCase:
     layers = draw(st.lists(_layer(kinds), min_size=1, max_size=3))
     chosen = draw(st.sets(st.integers(0, len(layers) - 1), min_size=1)) if frozen else set()
     return model_case(layers, tuple(sorted(chosen)))
 
 
-param_count = Exercise("param_count", hint="sum(p.numel() for p in model.parameters() if p.requires_grad)")
+param_count = Exercise("param_count", hint="model.parameters() yields every weight and bias tensor: add up their "
+                                           "sizes (p.numel()) where p.requires_grad; the models are built on the "
+                                           "meta device, so use shapes, not values")
 
 
 def _count(case: ModelCase, st, ref, name: str = "param_count(model)") -> None:
-    if student_call_on_module is None:
-        raise CheckFailed("cannot be graded yet: the engine lacks graders.modules.student_call_on_module",
-                          kind="raised")
-    expect_equal(student_call_on_module(st, "param_count", case.spec), ref.param_count(spec_module(case.spec)),
+    expect_equal(student_call_on_module(st, "param_count", case.spec), ref.param_count(from_spec(case.spec)),
                  name=name)
 
 
 param_count.check("weights and biases of conv and linear layers", 1, given=_models())(_count)
 param_count.check("frozen parameters (requires_grad=False) are not counted", 1, given=_models(frozen=True),
-                  hint="skip parameters whose requires_grad is False")(_count)
+                  hint="skip parameters whose requires_grad is False: training does not update them")(_count)
 param_count.check("BatchNorm's running statistics (buffers) are not counted", 1,
-                  given=_models(kinds=("Conv2d", "BatchNorm2d", "Linear")),
-                  hint="model.parameters() holds what training updates; running_mean and running_var are buffers")(_count)
+                  given=_models(kinds=("conv2d", "batchnorm2d", "linear")),
+                  hint="model.parameters() holds what training updates; running_mean and running_var are buffers, "
+                       "and state_dict() holds both")(_count)
 
 
-@param_count.check("the docstring's Linear(3, 2) and AlexNet's first linear layer on the meta device", 1,
-                   hint="count with p.numel(): it needs no values, so it works on meta too")
+@param_count.check("the docstring's Linear(3, 2) and AlexNet's first linear layer", 1)
 def _(st, ref):
-    for case in (model_case([("Linear", (3, 2), {})]), model_case([("Linear", (9216, 4096), {})], device="meta")):
+    for case in (model_case([["linear", 3, 2, True]]), model_case([["linear", 9216, 4096, True]])):
         _count(case, st, ref, name=f"param_count({case.model})")

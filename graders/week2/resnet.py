@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 
 from graders.checks import CheckFailed, Exercise
 from graders.expect import expect_array, expect_shape
-from graders.modules import (ModuleCase, add_module_checks, expect_count, reference_module, student_forward,
-                             student_layout)
+from graders.modules import (ModuleCase, _layout, add_module_checks, expect_count, expect_layout, reference_module,
+                             student_forward, student_layout)
+from graders.sandbox.torch_ops import info
 from graders.strategies import arrays
 
 
@@ -91,14 +92,15 @@ def _batchnorms(module: torch.nn.Module) -> list[torch.nn.BatchNorm2d]:
 def _identity(st, name: str, case: ModuleCase, reference: torch.nn.Module, expected: np.ndarray) -> None:
     """Run the student's block with the reference's weights, its main path's last BatchNorm zeroed (the reference's
     BatchNorms in order: main path 1, 2, 3, then the shortcut's)."""
+    expect_layout(student_layout(st, name, case), _layout(info(reference)))
     with torch.no_grad():
         _batchnorms(reference)[2].weight.zero_()
         _batchnorms(reference)[2].bias.zero_()
     expect_array(student_forward(st, name, case, reference)["output"], expected, name="output")
 
 
-BLOCK_HINT = "main path 1x1 -> BN -> ReLU -> fxf same -> BN -> ReLU -> 1x1 -> BN; output = relu(main(x) + shortcut)"
-IdentityBlock = Exercise("IdentityBlock", hint=BLOCK_HINT + ", where the shortcut is x itself")
+IdentityBlock = Exercise("IdentityBlock", hint="1x1 -> BN -> ReLU -> fxf 'same' -> BN -> ReLU -> 1x1 -> BN, then "
+                                               "relu(main(x) + x); a conv followed by BN has bias=False")
 add_module_checks(IdentityBlock, identity_cases(), max_examples=10)
 
 
@@ -118,14 +120,15 @@ def _(st, ref):
 
 @IdentityBlock.check("with the last BatchNorm's scale and shift zeroed, the block is relu(x)", 2,
                      given=identity_cases(), max_examples=10,
-                     hint="main(x) is then 0, and relu(0 + x) = relu(x): add x before the final ReLU, and only then")
+                     hint="main(x) is then 0, so relu(main(x) + x) = relu(x): add x before the final ReLU, and "
+                          "apply no other ReLU after the last BN")
 def _(case, st, ref):
     _identity(st, "IdentityBlock", case, reference_module(ref, "IdentityBlock", case), np.maximum(case.x, 0))
 
 
-ConvolutionalBlock = Exercise("ConvolutionalBlock", hint=BLOCK_HINT + ", where the shortcut is 1x1 conv (stride s) "
-                                                                      "-> BN; the stride sits on the first 1x1 conv, "
-                                                                      "so H_out = floor((H - 1) / s) + 1")
+ConvolutionalBlock = Exercise("ConvolutionalBlock", hint="the main path of IdentityBlock with the stride on its first "
+                                                         "1x1 conv, the shortcut 1x1 conv (stride s) -> BN, then "
+                                                         "relu(main(x) + shortcut(x)); H_out = floor((H - 1) / s) + 1")
 add_module_checks(ConvolutionalBlock, convolutional_cases(), max_examples=10)
 
 

@@ -1,4 +1,9 @@
-"""Realistic wrong answers to lessons 1.5-1.7, each with the feedback lines it must produce."""
+"""Realistic wrong answers to lessons 1.5-1.7, each with the feedback lines it must produce.
+
+The diagnosis names the first mistake that explains the student's output, and on the smallest inputs several
+can agree: a mistake that more often agrees with the right answer comes before one it could be taken for
+(a ReLU inside conv_forward before the missing bias; a first-channel bias before the missing bias).
+"""
 import math
 
 import numpy as np
@@ -35,30 +40,34 @@ def conv_single_step_array(a_slice_prev, W, b):
 
 
 @mistake("conv_single_step", "the bias b was not added",
-         feedback=["conv_single_step: Z has the wrong value", "got 0.0, expected 1.0 (tolerance rtol=1e-06, atol=1e-08)"])
+         feedback=["conv_single_step: Z has the wrong value",
+                   "got 0.0, expected 1.0 (tolerance rtol=1e-06, atol=1e-08)"])
 def conv_single_step_no_bias(a_slice_prev, W, b):
     return float(np.sum(a_slice_prev * W))
 
 
 @mistake("conv_single_step", "the bias was added to every product before summing (f*f*n_C_prev times)",
-         feedback=["conv_single_step: Z has the wrong value", "got 2.0, expected 1.0 (tolerance rtol=1e-06, atol=1e-08)"])
+         feedback=["conv_single_step: Z has the wrong value",
+                   "got 4.0, expected 1.0 (tolerance rtol=1e-06, atol=1e-08)"])
 def conv_single_step_bias_inside_sum(a_slice_prev, W, b):
     return float(np.sum(a_slice_prev * W + b))
 
 
 @mistake("conv_single_step", "float() was called on a (1, 1, 1) array", diagnose=False,
-         feedback=["conv_single_step: conv_single_step raised TypeError: only 0-dimensional arrays can be converted "
-                   "to Python scalars"])
+         feedback=["conv_single_step: raised TypeError: only 0-dimensional arrays can be converted "
+                   "to Python scalars",
+                   "hint: Z = np.sum(a_slice_prev * W) + b.item(): b is a (1, 1, 1) array and b.item() the number it "
+                   "holds"])
 def conv_single_step_float_of_array(a_slice_prev, W, b):
     return float(np.sum(a_slice_prev * W) + b)
 
 
 # conv_forward
 
-@mistake("conv_forward", "the bias b was not added",
-         feedback=["conv_forward: Z has wrong values", "first difference at Z[0, 0, 0, 0]: got 0.0, expected 1.0"])
-def conv_forward_no_bias(A_prev, W, b, hparameters):
-    return _conv(_pad(A_prev, hparameters["pad"]), W, hparameters["stride"]), (A_prev, W, b, hparameters)
+@mistake("conv_forward", "a ReLU was applied inside conv_forward (it belongs to conv_layer_forward)",
+         feedback=["conv_forward: Z has wrong values", "conv_forward: Z(A_prev + A_prev2) has wrong values"])
+def conv_forward_relu(A_prev, W, b, hparameters):
+    return np.maximum(_conv_forward(A_prev, W, b, hparameters), 0), (A_prev, W, b, hparameters)
 
 
 @mistake("conv_forward", "every output channel got the first filter's bias b[..., 0]",
@@ -68,8 +77,14 @@ def conv_forward_first_bias(A_prev, W, b, hparameters):
     return Z, (A_prev, W, b, hparameters)
 
 
+@mistake("conv_forward", "the bias b was not added",
+         feedback=["conv_forward: Z has wrong values", "first difference at Z[0, 0, 0, 0]: got 0.0, expected 1.0"])
+def conv_forward_no_bias(A_prev, W, b, hparameters):
+    return _conv(_pad(A_prev, hparameters["pad"]), W, hparameters["stride"]), (A_prev, W, b, hparameters)
+
+
 @mistake("conv_forward", "the windows moved by 1 instead of by the stride (h:h+f instead of h*s:h*s+f)",
-         feedback=["conv_forward: Z has wrong values"])
+         feedback=["conv_forward: Z has wrong values", "first difference at Z[0, 0, 1, 0]: got 0.0, expected 1.0"])
 def conv_forward_stride_not_in_slices(A_prev, W, b, hparameters):
     s, p, f = hparameters["stride"], hparameters["pad"], W.shape[0]
     m, n_H_prev, n_W_prev, _ = A_prev.shape
@@ -91,7 +106,7 @@ def conv_forward_no_padding(A_prev, W, b, hparameters):
 
 
 @mistake("conv_forward", "the kernel was flipped (a true convolution, not the course's cross-correlation)",
-         feedback=["conv_forward: Z has wrong values"])
+         feedback=["conv_forward: Z has wrong values", "got Z = [[[[0.]]]]", "expected Z = [[[[1.]]]]"])
 def conv_forward_flipped(A_prev, W, b, hparameters):
     Z = _conv(_pad(A_prev, hparameters["pad"]), W[::-1, ::-1], hparameters["stride"]) + b
     return Z, (A_prev, W, b, hparameters)
@@ -109,16 +124,10 @@ def conv_forward_hw_swapped(A_prev, W, b, hparameters):
 
 
 @mistake("conv_forward", "every output channel used the first filter W[..., 0]",
-         feedback=["conv_forward: Z has wrong values"])
+         feedback=["conv_forward: Z has wrong values", "got Z = [[[[0., 0.]]]]", "expected Z = [[[[0., 1.]]]]"])
 def conv_forward_first_filter(A_prev, W, b, hparameters):
     W0 = np.repeat(W[..., :1], W.shape[3], axis=3)  # (f, f, n_C_prev, n_C), all W[..., 0]
     return _conv(_pad(A_prev, hparameters["pad"]), W0, hparameters["stride"]) + b, (A_prev, W, b, hparameters)
-
-
-@mistake("conv_forward", "a ReLU was applied inside conv_forward (it belongs to conv_layer_forward)",
-         feedback=["conv_forward: Z has wrong values", "conv_forward: Z(A_prev + A_prev2) has wrong values"])
-def conv_forward_relu(A_prev, W, b, hparameters):
-    return np.maximum(_conv_forward(A_prev, W, b, hparameters), 0), (A_prev, W, b, hparameters)
 
 
 @mistake("conv_forward", "the cache holds the padded A_prev",
@@ -128,10 +137,12 @@ def conv_forward_cache_padded(A_prev, W, b, hparameters):
     return _conv(A_pad, W, hparameters["stride"]) + b, (A_pad, W, b, hparameters)
 
 
-@mistake("conv_forward", "stride and pad were read from hparameters by position, not by name",
-         feedback=["conv_forward: Z for hparameters={'pad': 0, 'stride': 2} has the wrong shape"])
+@mistake("conv_forward", "stride and pad were read from hparameters by position, not by name", diagnose=False,
+         feedback=["conv_forward: raised ValueError: slice step cannot be zero",
+                   'hint: read them by name, hparameters["stride"] and hparameters["pad"]: the course builds the dict '
+                   'pad first'])
 def conv_forward_hparameters_by_position(A_prev, W, b, hparameters):
-    s, p = hparameters.values()
+    s, p = hparameters.values()  # right for {"stride": s, "pad": p}, not for the course's {"pad": p, "stride": s}
     return _conv(_pad(A_prev, p), W, s) + b, (A_prev, W, b, hparameters)
 
 
@@ -151,18 +162,25 @@ def conv_layer_forward_no_relu(A_prev, W, b, hparameters):
 
 
 @mistake("conv_layer_forward", "the ReLU was taken as np.abs(Z) instead of np.maximum(Z, 0)",
-         feedback=["conv_layer_forward: A has wrong values", "first difference at A[0, 0, 0, 0]: got 1.0, expected 0.0"])
+         feedback=["conv_layer_forward: A has wrong values",
+                   "first difference at A[0, 0, 0, 0]: got 1.0, expected 0.0"])
 def conv_layer_forward_abs(A_prev, W, b, hparameters):
     return np.abs(_conv_forward(A_prev, W, b, hparameters))
 
 
-@mistake("conv_layer_forward", "the ReLU was applied before adding the bias",
-         feedback=["conv_layer_forward: A has negative values"])
-def conv_layer_forward_relu_before_bias(A_prev, W, b, hparameters):
-    return np.maximum(_conv(_pad(A_prev, hparameters["pad"]), W, hparameters["stride"]), 0) + b
+@mistake("conv_layer_forward", "np.max(Z, 0) (the largest value along axis 0) was used for np.maximum(Z, 0)",
+         feedback=["conv_layer_forward: A has the wrong shape", "got (1, 1, 1), expected (1, 1, 1, 1)"])
+def conv_layer_forward_np_max(A_prev, W, b, hparameters):
+    return np.max(_conv_forward(A_prev, W, b, hparameters), 0)
 
 
 # conv_param_count
+
+@mistake("conv_param_count", "the input channels n_c_prev were left out ((f * f + 1) * n_filters)",
+         feedback=["conv_param_count: conv_param_count(3, 3, 10) is wrong", "got 100, expected 280"])
+def conv_param_count_no_channels(f, n_c_prev, n_filters):
+    return (f * f + 1) * n_filters
+
 
 @mistake("conv_param_count", "the biases were left out (f * f * n_c_prev * n_filters)",
          feedback=["conv_param_count: conv_param_count(3, 3, 10) is wrong", "got 270, expected 280"])
@@ -174,12 +192,6 @@ def conv_param_count_no_bias(f, n_c_prev, n_filters):
          feedback=["conv_param_count: conv_param_count(3, 3, 10) is wrong", "got 540, expected 280"])
 def conv_param_count_bias_per_weight(f, n_c_prev, n_filters):
     return 2 * f * f * n_c_prev * n_filters
-
-
-@mistake("conv_param_count", "the input channels n_c_prev were left out ((f * f + 1) * n_filters)",
-         feedback=["conv_param_count: conv_param_count(3, 3, 10) is wrong", "got 100, expected 280"])
-def conv_param_count_no_channels(f, n_c_prev, n_filters):
-    return (f * f + 1) * n_filters
 
 
 @mistake("conv_param_count", "f squared with math.pow, which returns a float",

@@ -28,7 +28,8 @@ def conv2d_valid_flipped(image, kernel):
 @mistake("conv2d_valid", "the output was made with np.zeros_like(image): a uint8 image gives a uint8 output "
          "that wraps around",
          feedback=["conv2d_valid: out has wrong values", "got out = [[255]]", "expected out = [[-1.]]",
-                   "hint: convert first: image.astype(np.float64); in uint8, 0 - 3 wraps around to 253",
+                   "hint: the values wrapped around modulo 256 (-1 became 255): convert the image first, "
+                   "image.astype(np.float64), and make out a float64 array",
                    "conv2d_valid: out has dtype uint8, expected float64",
                    "input: skimage.data.camera()[::8, ::8], a 64x64 uint8 photograph, the sobel vertical kernel"])
 def conv2d_valid_uint8_output(image, kernel):
@@ -130,7 +131,8 @@ def horizontal_edge_kernel_rot90():
 
 @mistake("horizontal_edge_kernel", "the kernel is an int array (np.array without dtype=np.float64)",
          feedback=["horizontal_edge_kernel: horizontal_edge_kernel() has dtype int64, expected float64",
-                   "hint: np.array([...], dtype=np.float64): without dtype, whole numbers make an int64 array"])
+                   "hint: np.array([[...], [...], [...]], dtype=np.float64): three rows of three; without dtype, whole "
+                   "numbers make an int64 array"])
 def horizontal_edge_kernel_int():
     return np.array([[1, 0, -1], [1, 0, -1], [1, 0, -1]]).T
 
@@ -215,17 +217,10 @@ def scharr_kernel_no_transpose(direction="vertical"):
 
 
 @mistake("scharr_kernel", "a dict lookup raises KeyError for an unknown direction, not ValueError", diagnose=False,
-         feedback=["scharr_kernel: scharr_kernel raised KeyError: 'diagonal'"])
+         feedback=["scharr_kernel: raised KeyError: 'diagonal'"])
 def scharr_kernel_key_error(direction="vertical"):
     kernel = np.array([[3, 0, -3], [10, 0, -10], [3, 0, -3]], dtype=np.float64)
     return {"vertical": kernel, "horizontal": kernel.T}[direction]
-
-
-@mistake("edge_magnitude", "the square root is missing (g_v**2 + g_h**2)",
-         feedback=["edge_magnitude: magnitude has wrong values", "got magnitude = [[4.]]",
-                   "expected magnitude = [[2.]]"])
-def edge_magnitude_no_sqrt(image, vertical, horizontal):
-    return _conv(image, vertical) ** 2 + _conv(image, horizontal) ** 2
 
 
 @mistake("edge_magnitude", "|g_v| + |g_h| was used instead of sqrt(g_v**2 + g_h**2)",
@@ -233,6 +228,13 @@ def edge_magnitude_no_sqrt(image, vertical, horizontal):
                    "expected magnitude = [[1.4142]]"])
 def edge_magnitude_abs_sum(image, vertical, horizontal):
     return np.abs(_conv(image, vertical)) + np.abs(_conv(image, horizontal))
+
+
+@mistake("edge_magnitude", "the square root is missing (g_v**2 + g_h**2)",
+         feedback=["edge_magnitude: magnitude has wrong values", "got magnitude = [[4.]]",
+                   "expected magnitude = [[2.]]"])
+def edge_magnitude_no_sqrt(image, vertical, horizontal):
+    return _conv(image, vertical) ** 2 + _conv(image, horizontal) ** 2
 
 
 @mistake("edge_magnitude", "the vertical kernel was used twice (horizontal ignored)",

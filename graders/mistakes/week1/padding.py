@@ -25,7 +25,7 @@ def zero_pad_in_place(X, pad):
 
 
 @mistake("conv_output_size", "the result is a float from true division",
-         feedback=["conv_output_size: n_out is a float (1.0), expected an int", "use // for floor division, or int(...)"])
+         feedback=["conv_output_size: n_out is a float (1.0), expected an int", "return an int: int(...), or // for floor division"])
 def conv_output_size_true_division(n, f, pad=0, stride=1):
     return (n + 2 * pad - f) / stride + 1
 

@@ -47,6 +47,8 @@ def bottleneck_cost_reduce_f(in_shape, out_channels, f, bottleneck_channels):
 # InceptionModule
 
 class _Inception(nn.Module):
+    """The right module; each mistake below turns one of these knobs."""
+
     reduce_relu = True  # ReLU after the 1x1 bottlenecks
     proj_relu = True  # ReLU after the pool branch's 1x1
     pad5 = 2
@@ -60,7 +62,8 @@ class _Inception(nn.Module):
             return [nn.Conv2d(c_in, c_out, f, padding=pad, bias=self.bias)] + ([nn.ReLU()] if relu else [])
 
         self.branch1 = nn.Sequential(*conv(in_channels, c1, 1))
-        self.branch3 = nn.Sequential(*conv(in_channels, c3_reduce, 1, relu=self.reduce_relu), *conv(c3_reduce, c3, 3, 1))
+        self.branch3 = nn.Sequential(*conv(in_channels, c3_reduce, 1, relu=self.reduce_relu),
+                                     *conv(c3_reduce, c3, 3, 1))
         self.branch5 = nn.Sequential(*conv(in_channels, c5_reduce, 1, relu=self.reduce_relu),
                                      *conv(c5_reduce, c5, 5, self.pad5))
         projection = conv(in_channels, pool_proj, 1, relu=self.proj_relu) if self.project_pool else []
@@ -111,14 +114,14 @@ class InceptionModuleAvgPool(_Inception):
 
 
 @mistake("InceptionModule", "the 5x5 conv has padding 1", diagnose=False,
-         feedback=["InceptionModule: InceptionModule raised RuntimeError: Sizes of tensors must match except in "
+         feedback=["InceptionModule: raised RuntimeError: Sizes of tensors must match except in "
                    "dimension 1. Expected size 3 but got size 1 for tensor number 2 in the list."])
 class InceptionModulePad1(_Inception):
     pad5 = 1
 
 
 @mistake("InceptionModule", "the max-pool has stride 2", diagnose=False,
-         feedback=["InceptionModule: InceptionModule raised RuntimeError: Sizes of tensors must match except in "
+         feedback=["InceptionModule: raised RuntimeError: Sizes of tensors must match except in "
                    "dimension 1. Expected size 3 but got size 2 for tensor number 3 in the list."])
 class InceptionModulePoolStride2(_Inception):
     def pool(self):

@@ -1,4 +1,6 @@
 """Realistic wrong answers to lessons 2.8-2.9, each with the feedback lines it must produce."""
+import math
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from torch import nn
@@ -34,21 +36,21 @@ def depthwise_conv_forward_flipped(A_prev, W, b, hparameters):
 
 
 @mistake("depthwise_conv_forward", "the stride was ignored (a stride-1 convolution)",
-         feedback=["depthwise_conv_forward: Z has the wrong shape", "got (1, 2, 1, 1), expected (1, 1, 1, 1)"])
+         feedback=["depthwise_conv_forward: Z has the wrong shape", "got (1, 1, 2, 1), expected (1, 1, 1, 1)"])
 def depthwise_conv_forward_no_stride(A_prev, W, b, hparameters):
     return np.einsum("mhwcpq,pqc->mhwc", _windows(A_prev, W.shape[0], hparameters, stride=1), W) + b
-
-
-@mistake("depthwise_conv_forward", "the bias b was not added",
-         feedback=["depthwise_conv_forward: Z has wrong values"])
-def depthwise_conv_forward_no_bias(A_prev, W, b, hparameters):
-    return _depthwise(A_prev, W, np.zeros_like(b), hparameters)
 
 
 @mistake("depthwise_conv_forward", "every channel got the first channel's bias b[0, 0, 0, 0]",
          feedback=["depthwise_conv_forward: Z has wrong values"])
 def depthwise_conv_forward_first_bias(A_prev, W, b, hparameters):
     return _depthwise(A_prev, W, b[0, 0, 0, 0], hparameters)
+
+
+@mistake("depthwise_conv_forward", "the bias b was not added",
+         feedback=["depthwise_conv_forward: Z has wrong values"])
+def depthwise_conv_forward_no_bias(A_prev, W, b, hparameters):
+    return _depthwise(A_prev, W, np.zeros_like(b), hparameters)
 
 
 # depthwise_separable_forward
@@ -102,8 +104,8 @@ def separable_cost_n_out_once(n_out, f, n_c, n_c_out):
 @mistake("separable_cost", "the costs are floats from math.pow",
          feedback=["separable_cost: separable_cost(4, 3, 3, 5)[0] is a float (2160.0), expected an int"])
 def separable_cost_float(n_out, f, n_c, n_c_out):
-    area, ff = np.float64(n_out) ** 2, float(f) ** 2
-    return float(area * ff * n_c * n_c_out), float(area * ff * n_c), float(area * n_c * n_c_out)
+    area, ff = math.pow(n_out, 2), math.pow(f, 2)
+    return area * ff * n_c * n_c_out, area * ff * n_c, area * n_c * n_c_out
 
 
 # DepthwiseSeparableConv
@@ -129,7 +131,7 @@ class _V1Block(nn.Module):
 
 
 @mistake("DepthwiseSeparableConv", "the 3x3 conv mixes the channels (groups=1, a normal convolution)", diagnose=False,
-         feedback=["DepthwiseSeparableConv: has 26 trainable parameters, expected 17",
+         feedback=["DepthwiseSeparableConv: has 44 trainable parameters, expected 26",
                    "parameter 1 (depthwise.0.weight) has shape (2, 2, 3, 3), expected (2, 1, 3, 3) (the reference's "
                    "depthwise.0.weight)"])
 class DepthwiseSeparableConvGroups1(_V1Block):
@@ -145,7 +147,9 @@ class DepthwiseSeparableConvReLU6(_V1Block):
 
 
 @mistake("DepthwiseSeparableConv", "the BatchNorm after the depthwise conv is missing", diagnose=False,
-         feedback=["DepthwiseSeparableConv: has 7 trainable parameters, expected 9"])
+         feedback=["DepthwiseSeparableConv: has 12 trainable parameters, expected 14",
+                   "parameter 2 (pointwise.0.weight) has shape (1, 1, 1, 1), expected (1,) (the reference's "
+                   "depthwise.1.weight)"])
 class DepthwiseSeparableConvNoDepthwiseBN(_V1Block):
     def __init__(self, in_channels, out_channels, stride=1):
         super().__init__(in_channels, out_channels, stride, dw_bn=False)
@@ -158,8 +162,9 @@ class DepthwiseSeparableConvStrideOnPointwise(_V1Block):
         super().__init__(in_channels, out_channels, stride, dw_stride=False)
 
 
-@mistake("DepthwiseSeparableConv", "the 3x3 depthwise conv has no padding",
-         feedback=["DepthwiseSeparableConv: output has the wrong shape"])
+@mistake("DepthwiseSeparableConv", "the 3x3 depthwise conv has no padding", diagnose=False,
+         feedback=["DepthwiseSeparableConv: raised RuntimeError: Calculated padded input size "
+                   "per channel: (1 x 1). Kernel size: (3 x 3). Kernel size can't be greater than actual input size"])
 class DepthwiseSeparableConvNoPadding(_V1Block):
     def __init__(self, in_channels, out_channels, stride=1):
         super().__init__(in_channels, out_channels, stride, dw_pad=0)
@@ -208,7 +213,9 @@ class InvertedResidualReLU(_V2Block):
 
 
 @mistake("InvertedResidual", "the input is added whenever in_channels == out_channels, even with stride 2",
-         diagnose=False, feedback=["InvertedResidual: InvertedResidual raised RuntimeError"])
+         feedback=["InvertedResidual: raised RuntimeError: The size of tensor a (3) must match the "
+                   "size of tensor b (2) at non-singleton dimension 3",
+                   "InvertedResidual: output has wrong values"])
 class InvertedResidualResidualStride2(_V2Block):
     def __init__(self, in_channels, out_channels, stride, expand_ratio):
         super().__init__(in_channels, out_channels, stride, expand_ratio, residual_any_stride=True)
@@ -222,7 +229,9 @@ class InvertedResidualProjectReLU6(_V2Block):
 
 
 @mistake("InvertedResidual", "the expansion layer is kept when expand_ratio == 1", diagnose=False,
-         feedback=["InvertedResidual: has 8 trainable parameters, expected 5"])
+         feedback=["InvertedResidual: has 17 trainable parameters, expected 14",
+                   "parameter 1 (block.0.weight) has shape (1, 1, 1, 1), expected (1, 1, 3, 3) (the reference's "
+                   "block.0.weight)"])
 class InvertedResidualAlwaysExpand(_V2Block):
     def __init__(self, in_channels, out_channels, stride, expand_ratio):
         super().__init__(in_channels, out_channels, stride, expand_ratio, always_expand=True)

@@ -1,0 +1,324 @@
+"""``course release OUTDIR``: the student starter repository, with no solution in it.
+
+The bundle holds the stubs (exercises/), course.toml (the released exercises only), the engine (this package
+without the mistake catalogue), the grader modules of the released lessons, fixtures/ (the reference's answers
+to the public checks, see ``fixtures``), a pyproject pinning the same packages, requirements.lock, a README for
+students and a GitHub Actions workflow that grades every push. There, ``course grade`` runs in ``fixtures``
+mode. Before the folder appears, the bundle is verified: the reference scores full marks from the fixtures,
+and no reference function body occurs in any of its files.
+"""
+from __future__ import annotations
+
+import ast
+import importlib.metadata
+import json
+import re
+import shutil
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import course as course_mod
+from .course import ConfigError, Course, Exercise as ExerciseConfig
+from .fixtures import RecordingLesson
+from .report.table import points
+from .runner import grade
+
+PACKAGE = Path(__file__).resolve().parent
+JUNK = ("__pycache__", ".hypothesis", ".ipynb_checkpoints")
+
+
+@dataclass(frozen=True)
+class Release:
+    outdir: Path
+    lessons: tuple[str, ...]
+    public: tuple[str, ...]  # exercises with public checks (graded in the bundle)
+    hidden_only: tuple[str, ...]  # exercises without: graded by the instructor only
+    public_points: float
+    fail_under: float
+
+
+def release(course: Course, outdir: Path, only: list[str] | None = None, fail_under: float | None = None) -> Release:
+    outdir = Path(outdir).resolve()
+    if outdir.exists() and (not outdir.is_dir() or any(outdir.iterdir())):
+        raise ConfigError(f"{outdir}: exists and is not an empty folder; `course release` writes a new one")
+    chosen = course.select(only)
+    lessons = tuple(dict.fromkeys(e.lesson for e in chosen))
+    for lesson in lessons:
+        rel = Path(*lesson.split(".")).with_suffix(".py")
+        for tree in ("exercises", "graders", "reference"):
+            if not (course.root / tree / rel).is_file():
+                raise ConfigError(f"{tree}/{rel.as_posix()}: missing; lesson {lesson!r} needs it to be released")
+    recorders: dict[str, RecordingLesson] = {}
+
+    def recording(c: Course, lesson: str) -> RecordingLesson:
+        return recorders.setdefault(lesson, RecordingLesson(c, lesson))
+
+    report = grade(course, course.root / "reference", only, mode="fixtures", make_lesson=recording)
+    _expect_full_marks(report, "reference/ on its public checks")
+    public = tuple(e.id for e in report.exercises)
+    public_points = report.max_score
+    fail_under = public_points if fail_under is None else fail_under
+    tmp = outdir.with_name(f".{outdir.name}.partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        _write(course, chosen, lessons, recorders, tmp, fail_under)
+        bundle = course_mod.load(tmp)
+        _expect_full_marks(grade(bundle, course.root / "reference", mode="fixtures"),
+                           f"the bundle's fixtures on reference/ (self-test in {tmp})")
+        found = leaks(tmp, course.root / "reference")
+        if found:
+            raise ConfigError("solution code in the bundle: " + "; ".join(found[:5]) + "; replace it in the stub "
+                              "or grader named, then release again")
+        if outdir.exists():
+            outdir.rmdir()
+        tmp.rename(outdir)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    hidden_only = tuple(e.id for e in chosen if e.id not in public)
+    return Release(outdir, lessons, public, hidden_only, public_points, fail_under)
+
+
+def _expect_full_marks(report, what: str) -> None:
+    short = [e for e in report.exercises if e.score < e.max_score]
+    if short:
+        e = short[0]
+        first = next((c for c in e.checks if not c.passed), None)
+        detail = (first.feedback if first else e.feedback).splitlines()[0]
+        raise ConfigError(f"{what}: {e.id} scores {points(e.score)}/{points(e.max_score)} ({detail}); fix the "
+                          "reference or the check, then release again")
+
+
+def _write(course: Course, chosen: list[ExerciseConfig], lessons: tuple[str, ...],
+           recorders: dict[str, RecordingLesson], out: Path, fail_under: float) -> None:
+    (out / "course.toml").write_text(course_toml(course, chosen), encoding="utf-8")
+    for lesson in lessons:
+        rel = Path(*lesson.split(".")).with_suffix(".py")
+        for tree in ("exercises", "graders"):
+            (out / tree / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(course.root / tree / rel, out / tree / rel)
+        init = course.root / "graders" / rel.parent / "__init__.py"
+        if init.is_file():
+            shutil.copyfile(init, out / "graders" / rel.parent / "__init__.py")
+    _copy_engine(course, out / "graders")
+    for lesson in lessons:
+        if lesson in recorders:
+            recorders[lesson].save(out)
+    lock = PACKAGE.parent / "requirements.lock"
+    if lock.is_file():
+        shutil.copyfile(lock, out / "requirements.lock")
+    (out / "pyproject.toml").write_text(pyproject(course), encoding="utf-8")
+    bundle = course_mod.load(out)
+    (out / "README.md").write_text(readme(bundle, fail_under, lock.is_file()), encoding="utf-8")
+    (out / ".github" / "workflows").mkdir(parents=True)
+    (out / ".github" / "workflows" / "grade.yml").write_text(workflow(fail_under, lock.is_file()), encoding="utf-8")
+    (out / ".gitignore").write_text("__pycache__/\n*.egg-info/\nbuild/\n.hypothesis/\nreport.json\njunit.xml\n")
+
+
+def _copy_engine(course: Course, target: Path) -> None:
+    """This package minus the mistake catalogue (its __init__ stays: the engine imports it) and minus the
+    lesson graders (the released ones are copied from the course by ``_write``)."""
+    lessons = {PACKAGE / Path(*ls.split(".")).with_suffix(".py") for ls in course.lessons}
+    lesson_dirs = {p.parent for p in lessons} - {PACKAGE}
+    for path in sorted(p for p in PACKAGE.rglob("*") if p.is_file()):
+        rel = path.relative_to(PACKAGE)
+        if any(part in JUNK or part.endswith((".pyc", ".egg-info")) for part in rel.parts):
+            continue
+        if rel.parts[0] == "mistakes" and rel != Path("mistakes", "__init__.py"):
+            continue
+        if path in lessons or (path.name == "__init__.py" and path.parent in lesson_dirs):
+            continue
+        (target / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target / rel)
+
+
+# -- course.toml ----------------------------------------------------------------------------------------
+def course_toml(course: Course, chosen: list[ExerciseConfig]) -> str:
+    """course.toml with the released exercises (and their assignments) only."""
+    data = tomllib.loads((course.root / course_mod.FILENAME).read_text(encoding="utf-8"))
+    ids = {e.id for e in chosen}
+    data["exercises"] = {k: v for k, v in data.get("exercises", {}).items() if k in ids}
+    data["assignments"] = {k: v for k, v in data.get("assignments", {}).items()
+                           if k in {e.assignment for e in chosen}}
+    head = "# Written by `course release` from the instructor's course.toml; the graders read it: do not edit.\n"
+    return head + re.sub(r"\n{3,}", "\n\n", "\n".join(_toml(data))).lstrip("\n") + "\n"
+
+
+def _toml(table: dict, prefix: tuple[str, ...] = ()) -> list[str]:
+    lines = [f"{_key(k)} = {_value(v)}" for k, v in table.items() if not isinstance(v, dict)]
+    out = [f"[{'.'.join(map(_key, prefix))}]", *lines] if prefix and (lines or not table) else lines
+    for k, v in table.items():
+        if isinstance(v, dict):
+            out += ["", *_toml(v, (*prefix, k))]
+    return out
+
+
+def _key(k: str) -> str:
+    return k if re.fullmatch(r"[A-Za-z0-9_-]+", k) else json.dumps(k, ensure_ascii=False)
+
+
+def _value(v: object) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, list):
+        return "[" + ", ".join(map(_value, v)) + "]"
+    raise ConfigError(f"course.toml: a value of type {type(v).__name__} cannot be released; use strings, "
+                      "numbers, booleans and lists")
+
+
+# -- pyproject, README, workflow ------------------------------------------------------------------------
+def _requirements() -> tuple[list[str], dict[str, list[str]]]:
+    """The engine's own pins: from its pyproject.toml (a checkout), else from its installed metadata."""
+    pyproject_file = PACKAGE.parent / "pyproject.toml"
+    if pyproject_file.is_file():
+        project = tomllib.loads(pyproject_file.read_text(encoding="utf-8")).get("project", {})
+        if "dependencies" in project:
+            return list(project["dependencies"]), dict(project.get("optional-dependencies", {}))
+    base, extras = [], {}
+    for req in importlib.metadata.requires("convgrade") or []:
+        m = re.fullmatch(r"(.*?)\s*;\s*extra\s*==\s*[\"']([^\"']+)[\"']", req)
+        if m:
+            extras.setdefault(m[2], []).append(m[1])
+        else:
+            base.append(req)
+    return base, extras
+
+
+def pyproject(course: Course) -> str:
+    base, extras = _requirements()
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", course.id).strip("-._") or "course"
+    lines = ["# Written by `course release`: the course's graders, pinned as the instructor's.",
+             "[build-system]", 'requires = ["setuptools>=68"]', 'build-backend = "setuptools.build_meta"', "",
+             "[project]", f'name = "{name}-course"', 'version = "0"',
+             f"description = {json.dumps(course.name + ': exercises and their graders')}",
+             'readme = "README.md"', 'requires-python = ">=3.11"',
+             f"dependencies = {_value(base)}", "", "[project.optional-dependencies]"]
+    lines += [f"{_key(k)} = {_value(v)}" for k, v in extras.items()]
+    lines += ["", "[project.scripts]", 'course = "graders.cli:main"', "",
+              "[tool.setuptools.packages.find]", 'include = ["graders*"]', ""]
+    return "\n".join(lines)
+
+
+INSTALL_LOCKED = ("pip install --extra-index-url https://download.pytorch.org/whl/cpu -r requirements.lock\n"
+                  "pip install --no-deps -e .")
+INSTALL = "pip install --extra-index-url https://download.pytorch.org/whl/cpu -e ."
+
+
+def readme(course: Course, fail_under: float, locked: bool) -> str:
+    from .cli import catalogue_markdown
+
+    install = INSTALL_LOCKED if locked else INSTALL
+    return f"""# {course.name}
+
+Your exercises are in `exercises/`: each function or class has a docstring that says what it computes,
+the shapes of its inputs and outputs, and a small worked example. Replace each
+`raise NotImplementedError` with your code; keep the names and signatures.
+
+## Set up (once)
+
+```
+python -m venv .venv && . .venv/bin/activate
+{install}
+```
+
+## Check your work
+
+```
+course grade                          # every exercise
+course grade --only week1.padding     # one lesson (or one exercise id)
+course grade --json report.json       # the same report, for machines
+```
+
+Each failing check shows the smallest input that goes wrong, what came back, what was expected and a hint.
+
+**What this score is.** Here `course grade` runs the *public* checks (the course's worked examples),
+against answers recorded from the reference solution (the report says `checks: fixtures`). Your grade
+comes from your instructor, who also runs hidden, property-based checks on many random inputs: passing
+every public check is a good sign, not a guarantee. Exercises without public checks are graded by your
+instructor only.
+
+## Every push is graded
+
+`.github/workflows/grade.yml` installs the course, runs `course grade` and keeps `report.json` and
+`junit.xml` as artifacts of the run; the summary page of the run shows the table. The run fails while the
+score is under {points(fail_under)} (every public check passed).
+
+Do not edit `graders/`, `fixtures/`, `course.toml` or the workflow: your instructor grades with their own copy.
+
+## The exercises
+
+{catalogue_markdown(course)}"""
+
+
+def workflow(fail_under: float, locked: bool) -> str:
+    install = (INSTALL_LOCKED if locked else INSTALL).replace("\n", "\n          ")
+    return f"""# Written by `course release`: grades every push with the public checks.
+name: grade
+on: [push, pull_request, workflow_dispatch]
+permissions:
+  contents: read
+jobs:
+  grade:
+    runs-on: ubuntu-latest
+    timeout-minutes: 30
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.11"
+          cache: pip
+      - name: Install the course
+        run: |
+          python -m pip install --upgrade pip
+          {install}
+      - name: Grade
+        run: >-
+          course grade --student "${{{{ github.repository }}}}"
+          --json report.json --junit junit.xml --markdown "$GITHUB_STEP_SUMMARY"
+          --fail-under {round(fail_under, 4)!r}
+      - name: Keep the reports
+        if: always()
+        uses: actions/upload-artifact@v4
+        with:
+          name: grade-report
+          path: |
+            report.json
+            junit.xml
+"""
+
+
+# -- no solutions ---------------------------------------------------------------------------------------
+def _lines(text: str) -> list[str]:
+    """Stripped lines without blanks and comments: a body matches whatever its indentation."""
+    return [s for s in (line.strip() for line in text.splitlines()) if s and not s.startswith("#")]
+
+
+def reference_bodies(reference: Path) -> list[tuple[str, str]]:
+    """(``reference/week1/padding.py:zero_pad``, body text) for every function and method, docstrings left out."""
+    out = []
+    for path in sorted(reference.rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                body = node.body[1:] if ast.get_docstring(node) is not None else node.body
+                if body:
+                    text = "\n".join(ast.get_source_segment(source, s, padded=True) or "" for s in body)
+                    out.append((f"reference/{path.relative_to(reference).as_posix()}:{node.name}",
+                                "\n".join(_lines(text))))
+    return out
+
+
+def leaks(bundle: Path, reference: Path) -> list[str]:
+    """Where a reference body occurs in the bundle: ``exercises/week1/padding.py holds reference/...:zero_pad``."""
+    bodies = reference_bodies(reference)
+    found = []
+    for path in sorted(p for p in bundle.rglob("*") if p.is_file()):
+        text = "\n".join(_lines(path.read_bytes().decode("utf-8", "replace")))
+        found += [f"{path.relative_to(bundle).as_posix()} holds the body of {where}"
+                  for where, body in bodies if body and body in text]
+    return found
