@@ -34,6 +34,13 @@ def arrays(shape: tuple[int, ...], *, kind: str = "ints", bound: int = 3, unique
     return hnp.arrays(np.float64, shape, elements=values(kind=kind, bound=bound), unique=unique)
 
 
+def cut(draw, shape: tuple[int, ...], max_shape: tuple[int, ...], **kw) -> np.ndarray:
+    """An array of ``shape`` cut from one drawn at ``max_shape``: its values do not move when the sizes
+    shrink, so hypothesis shrinks sizes and values independently (much faster than redrawing)."""
+    full = draw(arrays(tuple(max(a, b) for a, b in zip(shape, max_shape)), **kw))
+    return full[tuple(slice(0, n) for n in shape)].copy()
+
+
 def side(f: int, pad: int, *, max_side: int) -> st.SearchStrategy[int]:
     """An input side n such that the output side floor((n + 2*pad - f)/stride) + 1 is at least 1."""
     low = max(1, f - 2 * pad)
@@ -83,10 +90,11 @@ def conv_cases(draw, *, max_m: int = 2, max_side: int = 7, max_c: int = 3, max_f
     stride = draw(st.integers(1, max_stride)) if stride is None else stride
     m, n_C_prev, n_C = draw(st.integers(1, max_m)), draw(st.integers(1, max_c)), draw(st.integers(1, max_c))
     n_H, n_W = draw(side(f, pad, max_side=max(max_side, f))), draw(side(f, pad, max_side=max(max_side, f)))
+    big = max(max_side, f)
     return ConvCase(
-        A_prev=draw(arrays((m, n_H, n_W, n_C_prev), kind=kind)),
-        W=draw(arrays((f, f, n_C_prev, n_C), kind=kind)),
-        b=draw(arrays((1, 1, 1, n_C), kind=kind)),
+        A_prev=cut(draw, (m, n_H, n_W, n_C_prev), (max_m, big, big, max_c), kind=kind),
+        W=cut(draw, (f, f, n_C_prev, n_C), (max_f, max_f, max_c, max_c), kind=kind),
+        b=cut(draw, (1, 1, 1, n_C), (1, 1, 1, max_c), kind=kind),
         stride=stride, pad=pad, reverse_keys=draw(st.booleans()),
     )
 
@@ -115,7 +123,9 @@ def pool_cases(draw, *, max_m: int = 2, max_side: int = 7, max_c: int = 3, max_f
     f, stride = draw(st.integers(1, max_f)), draw(st.integers(1, max_stride))
     m, n_C = draw(st.integers(1, max_m)), draw(st.integers(1, max_c))
     n_H, n_W = draw(side(f, 0, max_side=max(max_side, f))), draw(side(f, 0, max_side=max(max_side, f)))
-    A = draw(arrays((m, n_H, n_W, n_C), kind=kind, bound=max(3, m * n_H * n_W * n_C) if unique else 3, unique=unique))
+    big = max(max_side, f)
+    bound = max(3, max_m * big * big * max_c) if unique else 3
+    A = cut(draw, (m, n_H, n_W, n_C), (max_m, big, big, max_c), kind=kind, bound=bound, unique=unique)
     return PoolCase(A, f, stride, draw(st.booleans()))
 
 
@@ -192,3 +202,73 @@ def edge_cases(draw, *, max_side: int = 8, max_k: int = 4, dtype: str = "float64
     """``image_cases`` with a second kernel of the same shape: the inputs of an edge-magnitude function."""
     case = draw(image_cases(max_side=max_side, max_k=max_k, dtype=dtype))
     return EdgeCase(case.image, case.kernel, draw(arrays(case.kernel.shape)))
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConvGradCase(ConvCase):
+    """conv_backward's inputs: a convolution's inputs and the gradient dZ of the cost w.r.t. its output."""
+
+    dZ: np.ndarray  # (m, n_H, n_W, n_C), the shape of Z
+
+    @property
+    def cache(self) -> tuple:
+        return (self.A_prev, self.W, self.b, self.hparameters)
+
+
+@st.composite
+def conv_grad_cases(draw, *, overlapping: bool = False, nonsquare: bool = False, reverse_keys: bool | None = None,
+                    kind: str = "ints", max_f: int = 3, **bounds: int) -> ConvGradCase:
+    """``conv_cases`` with dZ of the output's shape; ``overlapping`` draws stride < f and at least two windows
+    down (they share pixels), ``nonsquare`` makes n_W_prev != n_H_prev; ``reverse_keys`` None draws the key order."""
+    if overlapping:
+        if max_f < 2:
+            raise ValueError(f"max_f={max_f} leaves no stride < f for overlapping windows")
+        f = draw(st.integers(2, max_f))
+        bounds.update(f=f, stride=draw(st.integers(1, f - 1)))
+    case = draw(conv_cases(kind=kind, max_f=max_f, **bounds))
+    A = case.A_prev
+    if overlapping and case.out_shape[1] < 2:  # rows for a second window, which overlaps the first
+        rows = case.W.shape[0] + case.stride - 2 * case.pad - A.shape[1]
+        A = np.concatenate([A, draw(arrays((A.shape[0], rows, *A.shape[2:]), kind=kind))], axis=1)
+    if nonsquare and A.shape[1] == A.shape[2]:
+        A = np.concatenate([A, draw(arrays(A[:, :, :1].shape, kind=kind))], axis=2)  # one more column
+    case = ConvCase(A, case.W, case.b, case.stride, case.pad,
+                    draw(st.booleans()) if reverse_keys is None else reverse_keys)
+    return ConvGradCase(A_prev=case.A_prev, W=case.W, b=case.b, stride=case.stride, pad=case.pad,
+                        reverse_keys=case.reverse_keys, dZ=draw(arrays(case.out_shape, kind=kind)))
+
+
+@dataclass(frozen=True, kw_only=True)
+class PoolGradCase(PoolCase):
+    """pool_backward's inputs: a pooling layer's input, the gradient dA w.r.t. its output, and the mode."""
+
+    dA: np.ndarray  # (m, n_H, n_W, n_C), the shape of A
+    mode: str  # "max" or "average"
+
+    @property
+    def cache(self) -> tuple:
+        return (self.A_prev, self.hparameters)
+
+
+@st.composite
+def pool_grad_cases(draw, *, mode: str | None = None, overlapping: bool = False, nonsquare: bool = False,
+                    reverse_keys: bool | None = None, kind: str = "ints", unique: bool = False, max_m: int = 2,
+                    max_side: int = 5, max_c: int = 2, max_f: int = 3, max_stride: int = 3) -> PoolGradCase:
+    """A pooling input (no ties when ``unique``), dA of the output's shape, and a mode (drawn when None);
+    ``overlapping`` draws stride < f and at least two windows down, ``nonsquare`` makes n_W_prev != n_H_prev."""
+    _bounds(max_m=max_m - 1, max_side=max_side - 1, max_c=max_c - 1, max_f=max_f - 1, max_stride=max_stride - 1)
+    if overlapping and max_f < 2:
+        raise ValueError(f"max_f={max_f} leaves no stride < f for overlapping windows")
+    f = draw(st.integers(2 if overlapping else 1, max_f))
+    stride = draw(st.integers(1, f - 1 if overlapping else max_stride))
+    m, n_C = draw(st.integers(1, max_m)), draw(st.integers(1, max_c))
+    low_H = f + stride if overlapping else f  # two windows down, sharing rows
+    n_H, n_W = draw(st.integers(low_H, max(max_side, low_H))), draw(side(f, 0, max_side=max(max_side, f)))
+    if nonsquare and n_W == n_H:
+        n_W += 1  # one more column
+    size = m * n_H * n_W * n_C
+    A = draw(arrays((m, n_H, n_W, n_C), kind=kind, bound=max(3, size) if unique else 3, unique=unique))
+    base = PoolCase(A, f, stride, draw(st.booleans()) if reverse_keys is None else reverse_keys)
+    return PoolGradCase(A_prev=A, f=f, stride=stride, reverse_keys=base.reverse_keys,
+                        dA=draw(arrays(base.out_shape, kind=kind)),
+                        mode=draw(st.sampled_from(("max", "average"))) if mode is None else mode)

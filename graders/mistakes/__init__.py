@@ -45,7 +45,9 @@ def mistake(target: str, description: str, *, feedback: list[str] | tuple[str, .
 
 def catalogue(module: ModuleType | None) -> list[Mistake]:
     """The mistakes in a catalogue module, in the order they are written."""
-    return [v.__mistake__ for v in vars(module).values() if hasattr(v, "__mistake__")] if module else []
+    if module is None:
+        return []
+    return [v.__mistake__ for v in vars(module).values() if "__mistake__" in getattr(v, "__dict__", {})]
 
 
 @dataclass(frozen=True)

@@ -123,13 +123,16 @@ def _non_square(case: _Conv) -> _Conv:
 
 # numpy checks shared by depthwise_conv_forward and depthwise_separable_forward ------------------------------
 
-def _Z(fn: Any, case: _Conv, **new: Any) -> np.ndarray:
-    """``fn(*args)`` must return the array Z alone (no cache)."""
-    Z = fn(*case.args(**new))
+def _alone(Z: Any) -> Any:
     if isinstance(Z, (tuple, list)):
         raise CheckFailed(f"returned {kind_of(Z)}, expected the array Z alone", ["there is no cache here: return Z"],
                           kind="type")
     return Z
+
+
+def _Z(fn: Any, case: _Conv, **new: Any) -> Any:
+    """``fn(*args)``, the case's arguments with some replaced; it must return the array Z alone (no cache)."""
+    return _alone(fn(*case.args(**new)))
 
 
 def _add_numpy_checks(ex: Exercise, cases: Any, pairs: Any, *, linear: str, linear_hint: str) -> None:
@@ -167,7 +170,7 @@ def _add_numpy_checks(ex: Exercise, cases: Any, pairs: Any, *, linear: str, line
     def _(case, st, ref):
         args = case.args()
         Z, after = getattr(st.with_args, name)(*args)
-        expect_shape(Z, case.out_shape, name="Z")
+        expect_shape(_alone(Z), case.out_shape, name="Z")
         expect_unchanged(list(args), after, (*case.ARGS, "hparameters"))
 
 
@@ -305,8 +308,8 @@ def _run(st: Any, ref: Any, name: str, case: ModuleCase, reference: torch.nn.Mod
 
 
 def _add_large_input_check(ex: Exercise, *, hint: str) -> None:
-    @ex.check("outputs equal the reference's on large inputs (x * 10, eval mode)", 1,
-              given=_block_cases(v2=ex.name == "InvertedResidual", scale=10.0), max_examples=_EXAMPLES, hint=hint)
+    @ex.check("outputs equal the reference's on large inputs (x * 30, eval mode)", 1,
+              given=_block_cases(v2=ex.name == "InvertedResidual", scale=30.0), max_examples=_EXAMPLES, hint=hint)
     def _(case, st, ref):
         reference = reference_module(ref, ex.name, case)
         expect_array(_run(st, ref, ex.name, case, reference), reference_forward(reference, case), name="output",
@@ -353,3 +356,17 @@ def _(case, st, ref):
     x, out_shape = case.x, reference_forward(reference, case).shape
     expected = x if stride == 1 and c_in == c_out else np.zeros(out_shape)
     expect_array(_run(st, ref, "InvertedResidual", case, reference), expected, name="output")
+
+
+@InvertedResidual.check("a stride other than 1 or 2 raises ValueError", 1,
+                        hint='check it first in __init__: if stride not in (1, 2): raise ValueError(...)')
+def _(st, ref):
+    for stride in (3, 0):
+        args = (4, 4, stride, 6)
+        try:
+            student_layout(st, "InvertedResidual", ModuleCase(args, (1, 4, 5, 5)))
+        except CheckFailed as failed:
+            if failed.raised == "ValueError":
+                continue
+            raise
+        raise CheckFailed(f"InvertedResidual{args} was built, expected it to raise ValueError")

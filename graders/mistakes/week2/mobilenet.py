@@ -53,6 +53,13 @@ def depthwise_conv_forward_no_bias(A_prev, W, b, hparameters):
     return _depthwise(A_prev, W, np.zeros_like(b), hparameters)
 
 
+@mistake("depthwise_conv_forward", "Z was returned with a cache, like conv_forward",
+         feedback=["depthwise_conv_forward: returned a tuple of 2 items, expected the array Z alone",
+                   "there is no cache here: return Z"])
+def depthwise_conv_forward_with_cache(A_prev, W, b, hparameters):
+    return _depthwise(A_prev, W, b, hparameters), (A_prev, W, b, hparameters)
+
+
 # depthwise_separable_forward
 
 @mistake("depthwise_separable_forward", "a ReLU was applied between the depthwise and the pointwise step",
@@ -183,8 +190,10 @@ class _V2Block(nn.Module):
     """MobileNet v2's block with switches for the mistakes below; the defaults are right."""
 
     def __init__(self, in_channels, out_channels, stride, expand_ratio, *, act=nn.ReLU6, project_act=False,
-                 always_expand=False, expand_stride=False, residual_any_stride=False):
+                 always_expand=False, expand_stride=False, residual_any_stride=False, check_stride=True):
         super().__init__()
+        if check_stride and stride not in (1, 2):
+            raise ValueError(f"stride={stride} must be 1 or 2")
         hidden = in_channels * expand_ratio
         expand = expand_ratio != 1 or always_expand
         dw_stride = 1 if expand and expand_stride else stride
@@ -242,3 +251,10 @@ class InvertedResidualAlwaysExpand(_V2Block):
 class InvertedResidualStrideOnExpand(_V2Block):
     def __init__(self, in_channels, out_channels, stride, expand_ratio):
         super().__init__(in_channels, out_channels, stride, expand_ratio, expand_stride=True)
+
+
+@mistake("InvertedResidual", "the stride was not checked", diagnose=False,
+         feedback=["InvertedResidual: InvertedResidual(4, 4, 3, 6) was built, expected it to raise ValueError"])
+class InvertedResidualNoStrideCheck(_V2Block):
+    def __init__(self, in_channels, out_channels, stride, expand_ratio):
+        super().__init__(in_channels, out_channels, stride, expand_ratio, check_stride=False)
