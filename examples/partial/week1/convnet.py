@@ -1,0 +1,267 @@
+"""ConvNets: shapes and parameters layer by layer, why convolutions, LeNet-5 (lessons 1.8, 1.10, 1.11).
+
+The numpy part uses the course's NHWC layout (m, n_H, n_W, n_C); the torch part uses torch's
+NCHW layout (N, C, H, W). A conv layer with `filters` filters of f x f, stride s and padding p maps
+n_H_prev x n_W_prev x n_C_prev to
+
+    floor((n_H_prev + 2p - f) / s) + 1  x  floor((n_W_prev + 2p - f) / s) + 1  x  filters
+
+with (f * f * n_C_prev + 1) * filters parameters, however big the image: the weights are shared
+across positions. A fully connected layer has (n_in + 1) * units.
+"""
+import numpy as np
+import torch
+from torch import nn
+
+
+def activation_shapes(input_shape, layers):
+    """The output shape and the parameter count of every layer of a ConvNet.
+
+    Arguments:
+    input_shape -- (n_H, n_W, n_C) of one input image
+    layers -- list of dicts, applied in order, each one of
+              {"type": "conv", "f": f, "stride": s, "pad": p, "filters": n_C}
+              {"type": "pool", "f": f, "stride": s}   (no padding; keeps the channels)
+              {"type": "fc", "units": n}              (flattens its input first)
+
+    Returns:
+    shapes -- list with one (output_shape, n_params) tuple per layer: output_shape a tuple of ints,
+              (n_H, n_W, n_C) for conv and pool, (units,) for fc; n_params an int
+
+    With n_C_prev the channels coming in and n_in the number of values coming in:
+        conv: n_H = floor((n_H_prev + 2p - f) / s) + 1 (n_W alike), n_params = (f*f*n_C_prev + 1) * filters
+        pool: n_H = floor((n_H_prev - f) / s) + 1 (n_W alike), n_C = n_C_prev, n_params = 0
+        fc:   (units,), n_params = (n_in + 1) * units
+
+    Example: the course's ConvNet on a 39x39x3 image,
+        activation_shapes((39, 39, 3), [
+            {"type": "conv", "f": 3, "stride": 1, "pad": 0, "filters": 10},
+            {"type": "conv", "f": 5, "stride": 2, "pad": 0, "filters": 20},
+            {"type": "conv", "f": 5, "stride": 2, "pad": 0, "filters": 40},
+            {"type": "fc", "units": 10}])
+        -> [((37, 37, 10), 280), ((17, 17, 20), 5020), ((7, 7, 40), 20040), ((10,), 19610)]
+    (the fc layer sees 7 * 7 * 40 = 1960 values: (1960 + 1) * 10 = 19610 parameters).
+    """
+    shape = tuple(int(n) for n in input_shape)
+    out = []
+    for layer in layers:
+        kind = layer["type"]
+        if kind == "fc":
+            n_in = int(np.prod(shape))
+            shape, n_params = (int(layer["units"]),), (n_in + 1) * int(layer["units"])
+        elif kind in ("conv", "pool"):
+            if len(shape) != 3:
+                raise ValueError(f"a {kind} layer needs an (n_H, n_W, n_C) input, got {shape} after an fc layer")
+            n_H_prev, n_W_prev, n_C_prev = shape
+            f, s = layer["f"], layer["stride"]
+            p = layer["pad"] if kind == "conv" else 0
+            n_H = (n_H_prev + 2 * p - f) // s + 1
+            n_W = (n_W_prev + 2 * p - f) // s + 1
+            if kind == "conv":
+                n_C = layer["filters"]
+                n_params = (f * f * n_C_prev + 1) * n_C
+            else:
+                n_C, n_params = n_C_prev, 0
+            shape = (int(n_H), int(n_W), int(n_C))
+        else:
+            raise ValueError(f"layer type={kind!r} is not 'conv', 'pool' or 'fc'")
+        out.append((shape, int(n_params)))
+    return out
+
+
+def fc_vs_conv_params(input_shape, output_shape, f):
+    """Parameters needed to map input_shape to output_shape with an fc layer vs a conv layer.
+
+    Arguments:
+    input_shape -- (n_H_prev, n_W_prev, n_C_prev)
+    output_shape -- (n_H, n_W, n_C)
+    f -- int, filter size of the conv layer
+
+    Returns:
+    fc_params -- int, (n_H_prev * n_W_prev * n_C_prev + 1) * (n_H * n_W * n_C): every output sees every input
+    conv_params -- int, (f * f * n_C_prev + 1) * n_C: n_C filters, shared across positions
+    (both count the biases)
+
+    Example: fc_vs_conv_params((32, 32, 3), (28, 28, 6), 5) == (14455392, 456):
+    (3072 + 1) * 4704 against six 5x5x3 filters with one bias each.
+    """
+    n_in = int(np.prod(input_shape))
+    n_out = int(np.prod(output_shape))
+    n_C_prev, n_C = int(input_shape[-1]), int(output_shape[-1])
+    fc_params = (n_in + 1) * n_out
+    conv_params = (f * f * n_C_prev + 1) * n_C
+    return int(fc_params), int(conv_params)
+
+
+def fc_as_conv(W_fc, b_fc, in_shape):
+    """Rewrite a fully connected layer as a convolution whose filter covers the whole input.
+
+    The fc layer computes y = x.reshape(m, -1) @ W_fc + b_fc on x (m, h, w, c), flattened in C order.
+    A conv with n_out filters of size h x w x c, stride 1 and pad 0 computes the same numbers,
+    as an (m, 1, 1, n_out) output: this is how a ConvNet is slid over a bigger image.
+
+    Arguments:
+    W_fc -- (h*w*c, n_out) weights of the fully connected layer
+    b_fc -- (n_out,) biases of the fully connected layer
+    in_shape -- (h, w, c), the shape of one input x[i]
+
+    Returns:
+    W -- (h, w, c, n_out) conv filters, W[j, k, l, o] = W_fc[(j*w + k)*c + l, o]
+    b -- (1, 1, 1, n_out) conv biases
+
+    Example: W_fc = np.arange(8.0).reshape(4, 2), b_fc = np.array([1.0, 2.0]), in_shape = (2, 1, 2)
+    -> W[:, :, :, 0] == [[[0, 2]], [[4, 6]]] (the column W_fc[:, 0] = [0, 2, 4, 6] in (2, 1, 2) order),
+    b == [[[[1.0, 2.0]]]].
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+class LeNet5(nn.Module):
+    """LeNet-5 (as in the course, with ReLU and max-pooling) for 32x32 grayscale images.
+
+    Input (N, 1, 32, 32) -> conv 6@5x5 -> ReLU -> max-pool 2 -> (N, 6, 14, 14)
+    -> conv 16@5x5 -> ReLU -> max-pool 2 -> (N, 16, 5, 5) -> flatten (N, 400)
+    -> linear 120 -> ReLU -> linear 84 -> ReLU -> linear num_classes: logits (N, num_classes), no softmax.
+
+    Register the layers as attributes in the order forward applies them (conv1, pool1, conv2,
+    pool2, fc1, fc2, fc3): graders copy weights into your model in registration order.
+    Parameters: 156 + 2416 + 48120 + 10164 + 850 = 61,706 for num_classes = 10.
+
+    Example: LeNet5()(torch.zeros(2, 1, 32, 32)).shape == (2, 10)
+    """
+
+    def __init__(self, num_classes=10):
+        super().__init__()
+        # YOUR CODE HERE
+        raise NotImplementedError
+
+    def forward(self, x):
+        """Logits (N, num_classes) for images x (N, 1, 32, 32)."""
+        # YOUR CODE HERE
+        raise NotImplementedError
+
+
+def train_digits(epochs=10, seed=0):
+    """Train a LeNet5 on scikit-learn's handwritten digits and report its test accuracy.
+
+    Data: sklearn.datasets.load_digits() (1797 8x8 images, bundled, no download), pixels divided
+    by 16 to lie in [0, 1], each image zero-padded by 12 on every side: (N, 1, 8, 8) -> (N, 1, 32, 32).
+    Split: train_test_split(test_size=0.25, random_state=seed, stratify=y): 1347 train, 450 test.
+    Training: torch.manual_seed(seed) first; Adam with a one-cycle schedule (the learning rate warms
+    up to 1e-2, then anneals towards 0), mini-batches of 16 reshuffled every epoch, cross-entropy on
+    the logits (plain Adam at 1e-3 with batches of 32 reaches only about 0.92 in 10 epochs).
+
+    Arguments:
+    epochs -- int, passes over the training set
+    seed -- int, seeds torch and the split (same seed, same threads, same model)
+
+    Returns:
+    model -- the trained LeNet5 (10 classes), in eval mode
+    test_accuracy -- Python float in [0, 1], the fraction of the 450 test images classified correctly
+
+    Example: model, acc = train_digits()  # a few seconds on a CPU; acc is about 0.98
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+# --- catalogued mistake ---
+import math
+import numpy as np
+import torch
+from torch import nn
+
+def _shapes(input_shape, layers, size, conv_params, fc_params, pool_params=lambda f, n_c: 0):
+    """activation_shapes with the size rule and the counts given as functions."""
+    shape, out = (tuple(input_shape), [])
+    for layer in layers:
+        if layer['type'] == 'fc':
+            n_in = int(np.prod(shape))
+            shape, n_params = ((layer['units'],), fc_params(n_in, layer['units']))
+        else:
+            n_H, n_W, n_C = shape
+            f, s, p = (layer['f'], layer['stride'], layer.get('pad', 0))
+            if layer['type'] == 'conv':
+                n_params, n_C_out = (conv_params(f, n_C, layer['filters']), layer['filters'])
+            else:
+                n_params, n_C_out = (pool_params(f, n_C), n_C)
+            shape = (size(n_H, f, s, p), size(n_W, f, s, p), n_C_out)
+        out.append((shape, n_params))
+    return out
+
+def _size(n, f, s, p):
+    return (n + 2 * p - f) // s + 1
+
+def _conv_params(f, n_c, filters):
+    return (f * f * n_c + 1) * filters
+
+def _fc_params(n_in, units):
+    return (n_in + 1) * units
+
+class _LeNet(nn.Module):
+    """The right network; each mistake below turns one of these knobs."""
+    pool = nn.MaxPool2d
+    pad1 = 0
+    fc_relu = True
+    hidden = (120, 84)
+    softmax = False
+
+    def __init__(self, num_classes=10):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 6, kernel_size=5, padding=self.pad1)
+        self.pool1 = self.pool(2)
+        self.conv2 = nn.Conv2d(6, 16, kernel_size=5)
+        self.pool2 = self.pool(2)
+        side = ((32 + 2 * self.pad1 - 4) // 2 - 4) // 2
+        sizes = (16 * side * side, *self.hidden, num_classes)
+        self.fcs = [f'fc{i}' for i in range(1, len(sizes))]
+        for name, n_in, n_out in zip(self.fcs, sizes, sizes[1:]):
+            setattr(self, name, nn.Linear(n_in, n_out))
+
+    def forward(self, x):
+        x = self.pool1(torch.relu(self.conv1(x)))
+        x = self.pool2(torch.relu(self.conv2(x)))
+        x = torch.flatten(x, 1)
+        for name in self.fcs[:-1]:
+            x = getattr(self, name)(x)
+            x = torch.relu(x) if self.fc_relu else x
+        x = getattr(self, self.fcs[-1])(x)
+        return torch.softmax(x, dim=1) if self.softmax else x
+
+def _train_lenet(epochs, seed, scale=16.0, pad=12, dtype=torch.float32, step_every_batch=True):
+    """The docstring's recipe (LeNet5, Adam one-cycle to 1e-2, batches of 16), with knobs."""
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+    torch.manual_seed(seed)
+    digits = load_digits()
+    X = np.pad(digits.images.reshape(-1, 1, 8, 8) / scale, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    X_train, X_test, y_train, y_test = train_test_split(X, digits.target, test_size=0.25, random_state=seed, stratify=digits.target)
+    X_train, X_test = (torch.tensor(X_train, dtype=dtype), torch.tensor(X_test, dtype=dtype))
+    y_train, y_test = (torch.tensor(y_train), torch.tensor(y_test))
+    model = LeNet5(num_classes=10)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    steps = epochs * (-(-len(X_train) // 16) if step_every_batch else 1)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.01, total_steps=max(1, steps))
+    for _ in range(epochs):
+        order = torch.randperm(len(X_train))
+        for start in range(0, len(X_train), 16):
+            idx = order[start:start + 16]
+            loss = nn.functional.cross_entropy(model(X_train[idx]), y_train[idx])
+            if step_every_batch:
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                schedule.step()
+        if not step_every_batch:
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+    model.eval()
+    with torch.no_grad():
+        accuracy = (model(X_test).argmax(dim=1) == y_test).double().mean().item()
+    return (model, accuracy)
+
+def activation_shapes(input_shape, layers):
+    return _shapes(input_shape, layers, lambda n, f, s, p: (n + 2 * p - f) // s, _conv_params, _fc_params)
