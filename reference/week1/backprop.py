@@ -1,15 +1,14 @@
-"""Backpropagation through a convolution and a pooling layer (optional part of assignment 1).
+"""Backpropagation through a convolution and a pooling layer (optional in the course's first assignment).
 
-The forward passes live in convolution.py and pooling.py; here you compute their gradients.
-Layout is the course's NHWC: A_prev (m, n_H_prev, n_W_prev, n_C_prev), W (f, f, n_C_prev, n_C),
-b (1, 1, 1, n_C), all float64. The forward convolution is a cross-correlation (no kernel flip):
+The forward passes are those of convolution.py and pooling.py; here you compute their gradients.
+Layout is NHWC, as in the course: A_prev (m, n_H_prev, n_W_prev, n_C_prev), W (f, f, n_C_prev, n_C),
+b (1, 1, 1, n_C), everything float64. The forward convolution is a cross-correlation (no kernel flip):
 
-    Z[i, h, w, c] = sum over (kh, kw, c') of A_pad[i, h*stride + kh, w*stride + kw, c'] * W[kh, kw, c', c] + b[0, 0, 0, c]
+    Z[i, h, w, c] = sum(A_pad[i, h*s:h*s+f, w*s:w*s+f, :] * W[..., c]) + b[..., c]
 
-Every output position read one window of the (padded) input, so the backward pass sends each
-dZ[i, h, w, c] back to that window, and windows that overlap add their contributions (+=).
+Every output value read one window of the (padded) input, so the backward pass sends each
+dZ[i, h, w, c] back to that window; where windows overlap, their contributions add up (+=).
 """
-
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -17,29 +16,26 @@ from numpy.lib.stride_tricks import sliding_window_view
 def conv_backward(dZ, cache):
     """Backward pass of a convolution layer: the gradients of the cost w.r.t. its input, W and b.
 
-    Args:
-        dZ: gradient of the cost w.r.t. the conv output Z, shape (m, n_H, n_W, n_C).
-        cache: (A_prev, W, b, hparameters) exactly as conv_forward returns it:
-            A_prev (m, n_H_prev, n_W_prev, n_C_prev), W (f, f, n_C_prev, n_C), b (1, 1, 1, n_C),
-            hparameters {"stride": stride, "pad": pad} (keys in any order).
+    Arguments:
+    dZ -- (m, n_H, n_W, n_C) gradient of the cost with respect to the conv output Z
+    cache -- (A_prev, W, b, hparameters), as conv_forward returns it: A_prev (m, n_H_prev, n_W_prev, n_C_prev),
+             W (f, f, n_C_prev, n_C), b (1, 1, 1, n_C), hparameters {"stride": s, "pad": p} (keys in any order)
 
     Returns:
-        (dA_prev, dW, db):
-            dA_prev (m, n_H_prev, n_W_prev, n_C_prev), the shape of A_prev (padding removed),
-            dW (f, f, n_C_prev, n_C), the shape of W,
-            db (1, 1, 1, n_C), the shape of b.
+    dA_prev -- (m, n_H_prev, n_W_prev, n_C_prev), the shape of A_prev (the padding cut off again)
+    dW -- (f, f, n_C_prev, n_C), the shape of W
+    db -- (1, 1, 1, n_C), the shape of b
 
-    Formulas, summed over every example i and output position (h, w), with
-    a_slice = A_pad[i, h*stride : h*stride + f, w*stride : w*stride + f, :]:
-        dA_pad[i, h*stride : h*stride + f, w*stride : w*stride + f, :] += W[:, :, :, c] * dZ[i, h, w, c]
+    For every example i, output position (h, w) and filter c, with the window
+    a_slice = A_pad[i, h*s:h*s+f, w*s:w*s+f, :]:
+        dA_pad[i, h*s:h*s+f, w*s:w*s+f, :] += W[:, :, :, c] * dZ[i, h, w, c]
         dW[:, :, :, c] += a_slice * dZ[i, h, w, c]
         db[:, :, :, c] += dZ[i, h, w, c]
-    then dA_prev is dA_pad with the pad rows and columns cut off.
+    then dA_prev = dA_pad without its p padded rows and columns on each side (careful when p = 0).
 
-    Example:
-        A_prev = [[1, 2], [3, 4]] as shape (1, 2, 2, 1), W = [[[[2.]]]] (1x1 kernel), b = [[[[0.]]]],
-        stride 1, pad 0, dZ = ones (1, 2, 2, 1):
-        dA_prev = 2 everywhere (each pixel met W once), dW = [[[[10.]]]] (1+2+3+4), db = [[[[4.]]]].
+    Example: A_prev = [[1, 2], [3, 4]] as shape (1, 2, 2, 1), W = np.full((1, 1, 1, 1), 2.0),
+    {"stride": 1, "pad": 0}, dZ = np.ones((1, 2, 2, 1)) -> dA_prev 2.0 everywhere
+    (each pixel met W once), dW [[[[10.0]]]] (1 + 2 + 3 + 4), db [[[[4.0]]]].
     """
     A_prev, W, b, hparameters = cache
     stride, pad = hparameters["stride"], hparameters["pad"]
@@ -75,14 +71,13 @@ def create_mask_from_window(x):
     Max-pooling passes the gradient only to the input that was the max. If several entries tie
     for the max, every one of them is True (as in the course).
 
-    Args:
-        x: one pooling window, an array of shape (f, f).
+    Arguments:
+    x -- (f, f) array, one pooling window
 
     Returns:
-        mask: a bool array of shape (f, f), mask = (x == max(x)).
+    mask -- (f, f) bool array, x == np.max(x)
 
-    Example:
-        create_mask_from_window(np.array([[1, 3], [3, 2]])) -> [[False, True], [True, False]]
+    Example: create_mask_from_window(np.array([[1, 3], [3, 2]])) -> [[False, True], [True, False]]
     """
     return x == np.max(x)
 
@@ -93,15 +88,14 @@ def distribute_value(dz, shape):
     Average-pooling gave every input of the window the same weight 1/(n_H*n_W), so each
     input receives that share of the gradient.
 
-    Args:
-        dz: the gradient of one pooled output, a scalar.
-        shape: (n_H, n_W), the shape of the window.
+    Arguments:
+    dz -- scalar, the gradient of one pooled output
+    shape -- (n_H, n_W), the shape of the window
 
     Returns:
-        a: a float64 array of shape (n_H, n_W) with every entry dz / (n_H * n_W).
+    a -- (n_H, n_W) float64 array, dz / (n_H * n_W) in every entry
 
-    Example:
-        distribute_value(2, (2, 2)) -> [[0.5, 0.5], [0.5, 0.5]]
+    Example: distribute_value(2, (2, 2)) -> [[0.5, 0.5], [0.5, 0.5]]
     """
     n_H, n_W = shape
     average = dz / (n_H * n_W)
@@ -111,28 +105,26 @@ def distribute_value(dz, shape):
 def pool_backward(dA, cache, mode="max"):
     """Backward pass of a pooling layer: the gradient of the cost w.r.t. the pooling input.
 
-    Args:
-        dA: gradient of the cost w.r.t. the pooling output, shape (m, n_H, n_W, n_C).
-        cache: (A_prev, hparameters) exactly as pool_forward returns it:
-            A_prev (m, n_H_prev, n_W_prev, n_C), hparameters {"f": f, "stride": stride} (keys in any order).
-        mode: "max" or "average" (anything else raises ValueError).
+    Arguments:
+    dA -- (m, n_H, n_W, n_C) gradient of the cost with respect to the pooling output
+    cache -- (A_prev, hparameters), as pool_forward returns it: A_prev (m, n_H_prev, n_W_prev, n_C),
+             hparameters {"f": f, "stride": s} (keys in any order)
+    mode -- "max" or "average"; anything else raises ValueError
 
     Returns:
-        dA_prev: shape (m, n_H_prev, n_W_prev, n_C), the shape of A_prev.
+    dA_prev -- (m, n_H_prev, n_W_prev, n_C), the shape of A_prev
 
-    Formula, for every example i, output position (h, w) and channel c, with the window
-    a_slice = A_prev[i, h*stride : h*stride + f, w*stride : w*stride + f, c]:
-        max:     dA_prev[i, window, c] += create_mask_from_window(a_slice) * dA[i, h, w, c]
-        average: dA_prev[i, window, c] += distribute_value(dA[i, h, w, c], (f, f))
-    Windows overlap when stride < f; their contributions add up.
+    For every example i, output position (h, w) and channel c, with the window
+    a_slice = A_prev[i, h*s:h*s+f, w*s:w*s+f, c]:
+        max:     dA_prev[i, h*s:h*s+f, w*s:w*s+f, c] += create_mask_from_window(a_slice) * dA[i, h, w, c]
+        average: dA_prev[i, h*s:h*s+f, w*s:w*s+f, c] += distribute_value(dA[i, h, w, c], (f, f))
+    Windows overlap when s < f; their contributions add up. Pixels no window covers get 0.
 
-    Example:
-        A_prev = [[1, 3], [3, 2]] as shape (1, 2, 2, 1), f = 2, stride = 2, dA = [[[[1.]]]]:
-        mode "max"     -> dA_prev = [[0, 1], [1, 0]] (both tied maxima get the gradient),
-        mode "average" -> dA_prev = [[0.25, 0.25], [0.25, 0.25]].
+    Example: A_prev = [[1, 3], [3, 2]] as shape (1, 2, 2, 1), {"f": 2, "stride": 2}, dA = np.ones((1, 1, 1, 1))
+    -> "max": [[0, 1], [1, 0]] (both tied maxima get the gradient); "average": 0.25 everywhere.
     """
     if mode not in ("max", "average"):
-        raise ValueError(f"mode={mode!r} is not 'max' or 'average'")
+        raise ValueError(f"mode must be 'max' or 'average', got {mode!r}")
     A_prev, hparameters = cache
     f, stride = hparameters["f"], hparameters["stride"]
     m, n_H, n_W, n_C = dA.shape
