@@ -79,11 +79,13 @@ def _explains(m: Mistake, call: Call) -> bool:
 
 def _same_output(m: Mistake, call: Call) -> bool:
     try:
-        if call.request is not None:  # a torch module: rerun the same request with the mistaken class
+        if call.request is not None:  # a worker operation: rerun the same request with the mistake
             from ..sandbox import torch_ops
 
-            return same(torch_ops.forward(m.impl, copy.deepcopy(call.request))["output"].detach().numpy(),
-                        call.value["output"])
+            req = copy.deepcopy(call.request)
+            if req["op"] == "call_on_module":
+                return same(torch_ops.call_on_module(m.impl, req), call.value)
+            return same(torch_ops.forward(m.impl, req)["output"].detach().numpy(), call.value["output"])
         out = m.impl(*copy.deepcopy(call.args), **copy.deepcopy(call.kwargs))
     except Exception:  # noqa: BLE001 - a mistake that cannot run on this input does not explain it
         return False

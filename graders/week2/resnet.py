@@ -6,7 +6,9 @@ has scale and shift 0 must pass relu(x) through.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Iterator
 
 import numpy as np
 import torch
@@ -18,6 +20,28 @@ from graders.modules import (ModuleCase, _layout, add_module_checks, expect_coun
                              student_forward, student_layout)
 from graders.sandbox.torch_ops import info
 from graders.strategies import arrays
+
+
+@contextmanager
+def _input(text: str) -> Iterator[None]:
+    """Name the fixed input of a check without ``given`` in its failure."""
+    try:
+        yield
+    except CheckFailed as failed:
+        failed.details.insert(0, f"input: {text}")
+        raise
+
+
+def _docstring_example(ex: Exercise, case: ModuleCase, out_shape: tuple[int, ...], count: int | None = None) -> None:
+    """The stub's worked example, with the module's own initialisation: output shape (and parameter count)."""
+    call = f"{ex.name}({', '.join([*map(repr, case.args), *(f'{k}={v}' for k, v in case.kwargs.items())])})"
+
+    @ex.check(f"the docstring's example: {call} maps {case.input_shape} to {out_shape}", 1)
+    def _(st, ref):
+        with _input(f"{call} on x.shape={case.input_shape}"):
+            if count is not None:
+                expect_count(student_layout(st, ex.name, case), count, ex.name)
+            expect_shape(student_forward(st, ex.name, case, None)["output"], out_shape, name="output")
 
 
 @dataclass(frozen=True)
@@ -45,14 +69,19 @@ residual_forward = Exercise("residual_forward", hint="a1 = relu(W1 @ a + b1); ou
                                                       "the skip adds a before the last ReLU")
 
 
+@residual_forward.check("the docstring's example: a = [[2, -1]] gives [[0.5, 0]]", 1)
+def _(st, ref):
+    args = (np.array([[2.0, -1.0]]), np.array([[1.0]]), np.array([[0.0]]), np.array([[-1.0]]), np.array([[0.5]]))
+    with _input("a = [[2, -1]], W1 = [[1]], b1 = [[0]], W2 = [[-1]], b2 = [[0.5]]"):
+        expect_array(st.residual_forward(*args), ref.residual_forward(*args), name="out")
+
+
 @residual_forward.check("output shape (n, m)", 1, given=residual_cases())
 def _(case, st, ref):
     expect_shape(st.residual_forward(*case.args), case.a.shape, name="out")
 
 
-@residual_forward.check("values", 2, given=residual_cases(),
-                        examples=[ResidualCase(np.array([[2.0, -1.0]]), np.array([[1.0]]), np.array([[0.0]]),
-                                               np.array([[-1.0]]), np.array([[0.5]]))])
+@residual_forward.check("values", 2, given=residual_cases())
 def _(case, st, ref):
     expect_array(st.residual_forward(*case.args), ref.residual_forward(*case.args), name="out")
 
@@ -101,6 +130,7 @@ def _identity(st, name: str, case: ModuleCase, reference: torch.nn.Module, expec
 
 IdentityBlock = Exercise("IdentityBlock", hint="1x1 -> BN -> ReLU -> fxf 'same' -> BN -> ReLU -> 1x1 -> BN, then "
                                                "relu(main(x) + x); a conv followed by BN has bias=False")
+_docstring_example(IdentityBlock, ModuleCase((256, (64, 64, 256), 3), (2, 256, 5, 7)), (2, 256, 5, 7), count=70_400)
 add_module_checks(IdentityBlock, identity_cases(), max_examples=10)
 
 
@@ -129,6 +159,8 @@ def _(case, st, ref):
 ConvolutionalBlock = Exercise("ConvolutionalBlock", hint="the main path of IdentityBlock with the stride on its first "
                                                          "1x1 conv, the shortcut 1x1 conv (stride s) -> BN, then "
                                                          "relu(main(x) + shortcut(x)); H_out = floor((H - 1) / s) + 1")
+_docstring_example(ConvolutionalBlock, ModuleCase((64, (64, 64, 256), 3), (1, 64, 7, 8), {"stride": 2}),
+                   (1, 256, 4, 4))
 add_module_checks(ConvolutionalBlock, convolutional_cases(), max_examples=10)
 
 
@@ -150,7 +182,10 @@ def _(case, st, ref):
     bn = _batchnorms(reference)[-1]
     with torch.no_grad():
         conv.weight.copy_(torch.eye(conv.in_channels, dtype=torch.float64)[:, :, None, None])
-        bn.running_mean.zero_(), bn.running_var.fill_(1 - bn.eps), bn.weight.fill_(1), bn.bias.zero_()
+        bn.running_mean.zero_()
+        bn.running_var.fill_(1 - bn.eps)  # x / sqrt(var + eps) = x
+        bn.weight.fill_(1)
+        bn.bias.zero_()
     s = case.kwargs["stride"]
     _identity(st, "ConvolutionalBlock", case, reference, np.maximum(case.x[:, :, ::s, ::s], 0))
 
@@ -168,7 +203,22 @@ ResNet50 = Exercise("ResNet50", hint="stem 7x7/2 pad 3 -> BN -> ReLU -> max-pool
 
 @ResNet50.check("25,557,032 parameters at num_classes=1000, like the published model", 1)
 def _(st, ref):
-    expect_count(student_layout(st, "ResNet50", ModuleCase((), (1, 3, 32, 32))), 25_557_032, "ResNet50")
+    with _input("ResNet50() (num_classes=1000)"):
+        expect_count(student_layout(st, "ResNet50", ModuleCase((), (1, 3, 32, 32))), 25_557_032, "ResNet50")
 
 
 add_module_checks(ResNet50, resnet_cases(), max_examples=1)
+
+
+@st.composite
+def _any_size_cases(draw) -> ModuleCase:
+    N, H, W = draw(st.integers(1, 3)), draw(st.integers(1, 64)), draw(st.integers(1, 64))
+    return ModuleCase((), (N, 3, H, W), {"num_classes": draw(st.integers(1, 10))})
+
+
+@ResNet50.check("any image size gives (N, num_classes) logits (global average pool)", 1, given=_any_size_cases(),
+                max_examples=3, hint="average over all of H and W (x.mean(dim=(2, 3))), whatever their size: a fixed "
+                                     "pooling window or a flatten only fits one input size")
+def _(case, st, ref):
+    N, k = case.input_shape[0], case.kwargs["num_classes"]
+    expect_shape(student_forward(st, "ResNet50", case, None)["output"], (N, k), name="output")

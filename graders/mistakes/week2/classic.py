@@ -37,8 +37,7 @@ class _Net(nn.Module):
 
 
 @mistake("AlexNet", "the first conv has padding 5 ('same'), so 227 -> 57 instead of 55",
-         feedback=["AlexNet: output has wrong values", "smallest failing input: args=(), input_shape=(1, 3, 227, 227), "
-                                                       "kwargs={'num_classes': 10}"])
+         feedback=["AlexNet: output has wrong values", "input: x.shape=(1, 3, 227, 227), num_classes=10"])
 class AlexNetSameFirstConv(_Net):
     def __init__(self, num_classes=1000):
         super().__init__()
@@ -98,7 +97,8 @@ class VGG16ReluOnLogits(_Net):
 
 
 @mistake("VGG16", "the 3x3 convs have no padding, so each one shrinks the image by 2", diagnose=False,
-         feedback=["VGG16: raised RuntimeError: mat1 and mat2 shapes cannot be multiplied (1x512 and 25088x4096)"])
+         feedback=["VGG16: raised RuntimeError: mat1 and mat2 shapes cannot be multiplied (1x512 and 25088x4096)",
+                   "input: x.shape=(1, 3, 224, 224), num_classes=10"])
 class VGG16NoPadding(_Net):
     def __init__(self, num_classes=1000):
         super().__init__()

@@ -72,7 +72,8 @@ class IdentityBlockReluBeforeAdd(_IdentityBlock):
         return torch.relu(torch.relu(self.main(x)) + x)
 
 
-@mistake("IdentityBlock", "the final ReLU after the add is missing", feedback=["IdentityBlock: output has wrong values"])
+@mistake("IdentityBlock", "the final ReLU after the add is missing",
+         feedback=["IdentityBlock: output has wrong values"])
 class IdentityBlockNoFinalRelu(_IdentityBlock):
     def forward(self, x):
         return self.main(x) + x
@@ -87,7 +88,8 @@ class IdentityBlockNoSkip(_IdentityBlock):
 
 @mistake("IdentityBlock", "the convolutions have a bias although BatchNorm follows them", diagnose=False,
          feedback=["IdentityBlock: has 12 trainable parameters, expected 9",
-                   "parameter 4 (main.1.bias) has shape (1,), expected (1, 1, 1, 1) (the reference's main.3.weight)"])
+                   "hint: 1x1 -> BN -> ReLU -> fxf 'same' -> BN -> ReLU -> 1x1 -> BN, then relu(main(x) + x); "
+                   "a conv followed by BN has bias=False"])
 class IdentityBlockConvBias(_IdentityBlock):
     def __init__(self, channels, filters, f):
         super().__init__(channels, filters, f, bias=True)
@@ -129,7 +131,8 @@ class ConvolutionalBlockStrideOnMiddle(_ConvolutionalBlock):
 
 @mistake("ConvolutionalBlock", "the shortcut has no BatchNorm", diagnose=False,
          feedback=["ConvolutionalBlock: has 10 trainable parameters, expected 12",
-                   "ConvolutionalBlock: has 10 parameter tensors, expected 12", "first missing one: shortcut.1.weight (1,)"])
+                   "ConvolutionalBlock: has 10 parameter tensors, expected 12",
+                   "first missing one: shortcut.1.weight (1,)"])
 class ConvolutionalBlockNoShortcutBN(_ConvolutionalBlock):
     def __init__(self, in_channels, filters, f, stride=2):
         super().__init__(in_channels, filters, f, stride, shortcut_bn=False)
