@@ -149,7 +149,7 @@ class Student:
         Module runs are recorded so that the diagnosis can rerun them with a catalogued mistake."""
         req = {"op": op, "name": name, **payload}
         body = self._ctx.request(req)
-        if op == "module_forward" and isinstance(body.get("value"), dict):
+        if op == "call_on_module" or op == "module_forward" and isinstance(body.get("value"), dict):
             self._ctx.calls.append(Call(name, (), {}, body["value"], request=req))
         return body
 

@@ -106,25 +106,25 @@ class VGG16NoPadding(_Net):
         self.classifier = _classifier(512 * 7 * 7, num_classes)
 
 
-@mistake("param_count", "frozen parameters (requires_grad=False) were counted too", diagnose=False,
+@mistake("param_count", "frozen parameters (requires_grad=False) were counted too",
          feedback=["param_count: param_count(model) is wrong", "got 1, expected 0"])
 def param_count_frozen(model):
     return sum(p.numel() for p in model.parameters())
 
 
 @mistake("param_count", "the buffers (BatchNorm's running statistics) were counted too: state_dict() holds both",
-         diagnose=False, feedback=["param_count: param_count(model) is wrong", "got 5, expected 2"])
+         feedback=["param_count: param_count(model) is wrong", "got 5, expected 2"])
 def param_count_state_dict(model):
     return sum(t.numel() for name, t in model.state_dict().items())
 
 
-@mistake("param_count", "it counts parameter tensors, not the numbers in them", diagnose=False,
+@mistake("param_count", "it counts parameter tensors, not the numbers in them",
          feedback=["param_count: param_count(Sequential(Linear(3, 2))) is wrong", "got 2, expected 8"])
 def param_count_tensors(model):
     return len([p for p in model.parameters() if p.requires_grad])
 
 
-@mistake("param_count", "only the weights were counted, not the biases", diagnose=False,
+@mistake("param_count", "only the weights were counted, not the biases",
          feedback=["param_count: param_count(model) is wrong", "got 1, expected 2"])
 def param_count_weights_only(model):
     return sum(p.numel() for name, p in model.named_parameters() if p.requires_grad and name.endswith("weight"))
