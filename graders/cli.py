@@ -1,13 +1,15 @@
-"""The ``course`` command: grade a submission, list the catalogue (more subcommands beside these)."""
+"""The ``course`` command: grade, list, nbgrader build, release, batch, gradebook merge/export."""
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 from . import course as course_mod
 from .course import ConfigError, Course
+from .results import Report
 
 EXIT_OK, EXIT_UNDER, EXIT_USAGE = 0, 1, 2
 
@@ -37,28 +39,21 @@ def _submission(course: Course, given: str | None) -> Path:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
+    from .batch import Ungradable, content_hash, grade_path
+    from .gradebook import report_json
     from .report import gradescope, junit, markdown, table
-    from .runner import grade
-    from .submission import prepare
 
     course = _course(args)
-    prepared = prepare(_submission(course, args.submission))
+    path = _submission(course, args.submission)
     try:
-        only, broken = args.only, {}
-        if str(args.submission or "").endswith(".ipynb"):
-            if prepared.errors:
-                raise ConfigError(next(iter(prepared.errors.values())))
-            only = only or prepared.lessons
-        for path, message in prepared.errors.items():
-            lesson = next((ls for ls in course.lessons if ls.rsplit(".", 1)[-1] == Path(path).stem), None)
-            if lesson is None:
-                print(f"course: {message}", file=sys.stderr)
-            else:
-                broken[lesson] = message
-        report = grade(course, prepared.folder, only, broken)
-    finally:
-        prepared.close()
-    data = report.to_json()
+        report, notes = grade_path(course, path, args.only)
+    except Ungradable as e:
+        raise ConfigError(str(e)) from None
+    for note in notes:
+        print(f"course: {note}", file=sys.stderr)
+    if report.mode == "fixtures":
+        _note_hidden_only(course, report, args.only)
+    data = report_json(report, course, args.student, content_hash(path))
     if args.json and args.json != "-":
         _write(args.json, json.dumps(data, indent=2) + "\n")
     if args.junit:
@@ -72,6 +67,14 @@ def cmd_grade(args: argparse.Namespace) -> int:
         print(f"score {report.score:g} is under --fail-under {args.fail_under:g}", file=sys.stderr)
         return EXIT_UNDER
     return EXIT_OK
+
+
+def _note_hidden_only(course: Course, report: Report, only: list[str] | None) -> None:
+    graded = {e.id for e in report.exercises}
+    left = [e.id for e in course.select(only) if e.id not in graded]
+    if left:
+        print(f"course: checks: fixtures (public checks only); {len(left)} exercise{'s' * (len(left) != 1)} "
+              f"without public checks, graded by your instructor only: {', '.join(left)}", file=sys.stderr)
 
 
 def _write(path: str, text: str) -> None:
@@ -123,6 +126,78 @@ def cmd_nbgrader_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_release(args: argparse.Namespace) -> int:
+    from .release import release
+    from .report.table import points
+
+    made = release(_course(args), Path(args.outdir), args.only, args.fail_under)
+    n = len(made.lessons)
+    print(f"wrote the student repository {made.outdir}: {n} lesson{'s' * (n != 1)}, "
+          f"{len(made.public) + len(made.hidden_only)} exercises; verified: the reference scores "
+          f"{points(made.public_points)}/{points(made.public_points)} from the fixtures, and no reference code "
+          f"is in it. Its CI fails under {points(made.fail_under)} points.")
+    if made.hidden_only:
+        print(f"course: {len(made.hidden_only)} exercises have no public check, so students get no feedback on "
+              f"them before you grade: {', '.join(made.hidden_only)}; declare a check without given= (a worked "
+              "example) to give them one", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from .batch import run
+    from .gradebook import Gradebook, write_csv
+
+    course = _course(args)
+    if args.jobs < 1:
+        raise ConfigError(f"--jobs {args.jobs}: expected a positive number of processes")
+    out = Path(args.out)
+    with Gradebook(out, course) as book:
+        try:
+            s = run(course, Path(args.dir), book, jobs=args.jobs, only=args.only,
+                    exclude=(out, *([Path(args.csv)] if args.csv else [])))
+        except KeyboardInterrupt:
+            print(f"\ncourse batch: interrupted; every finished result is in {out}: run the same command again "
+                  "to grade the rest", file=sys.stderr)
+            return 130
+        if args.csv:
+            write_csv(Path(args.csv), course, book.rows())
+    print(f"{s.total} submissions: {s.graded} graded, {s.unchanged} unchanged (not regraded), "
+          f"{s.ungradable} cannot be graded, {s.crashed} crashed (run again to retry); gradebook {out}"
+          + (f", grades {args.csv}" if args.csv else ""))
+    return EXIT_OK
+
+
+def cmd_gradebook_merge(args: argparse.Namespace) -> int:
+    from .gradebook import Gradebook, merge, write_csv
+
+    course = _course(args)
+    with Gradebook(Path(args.out), course) as book:
+        rows = merge(book, course, [Path(r) for r in args.reports], args.allow_fixtures)
+        if args.csv:
+            write_csv(Path(args.csv), course, book.rows())
+    print(f"merged {len(rows)} reports into {args.out}" + (f"; grades {args.csv}" if args.csv else ""))
+    return EXIT_OK
+
+
+def cmd_gradebook_export(args: argparse.Namespace) -> int:
+    from .gradebook import Gradebook, write_csv
+
+    course = _course(args)
+    if not Path(args.out).is_file():
+        raise ConfigError(f"{args.out}: no such gradebook; run `course batch` or `course gradebook merge` first")
+    with Gradebook(Path(args.out), course) as book:
+        rows = book.rows()
+    if args.csv:
+        write_csv(Path(args.csv), course, rows)
+    if args.reports:
+        for row in rows:
+            if row.report:
+                _write(str(Path(args.reports) / (row.student.replace("/", "__") + ".json")), row.report + "\n")
+    print(f"exported {len(rows)} students" + (f" to {args.csv}" if args.csv else "")
+          + (f", reports in {args.reports}" if args.reports else ""))
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     p = _Parser(prog="course", description="Grade CNN course exercises against the reference, safely.")
     p.add_argument("--course", metavar="DIR", help="the course folder (default: nearest folder with course.toml)")
@@ -136,6 +211,8 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--gradescope", metavar="PATH", help="write Gradescope's results.json")
     g.add_argument("--markdown", metavar="PATH", help="write a Markdown summary (e.g. $GITHUB_STEP_SUMMARY)")
     g.add_argument("--fail-under", type=float, metavar="N", help="exit 1 when the score is under N")
+    g.add_argument("--student", metavar="NAME", help="whose submission it is, kept in the JSON report "
+                                                      "(`course gradebook merge` files the report under it)")
     g.set_defaults(run=cmd_grade)
     ls = sub.add_parser("list", help="the catalogue with points")
     ls.add_argument("--markdown", action="store_true", help="as a Markdown table (the README's catalogue)")
@@ -146,7 +223,37 @@ def parser() -> argparse.ArgumentParser:
     nbb.add_argument("outdir", metavar="OUTDIR")
     nbb.add_argument("--assignment", metavar="ID", help="only this assignment (e.g. week1)")
     nbb.set_defaults(run=cmd_nbgrader_build)
-    for s in (g, ls, nbb):
+    rel = sub.add_parser("release", help="write the student starter repository (stubs, graders, fixtures, CI)")
+    rel.add_argument("outdir", metavar="OUTDIR", help="a new (or empty) folder")
+    rel.add_argument("--only", action="append", metavar="ID", help="release only these exercises, lessons or "
+                                                                  "assignments (repeatable)")
+    rel.add_argument("--fail-under", type=float, metavar="N",
+                     help="the score under which the bundle's CI fails (default: every public check passed)")
+    rel.set_defaults(run=cmd_release)
+    bt = sub.add_parser("batch", help="grade one folder or notebook per student, in parallel, resumably")
+    bt.add_argument("dir", metavar="DIR", help="the folder holding the submissions")
+    bt.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N", help="grading processes "
+                                                                                        "(default: one per CPU)")
+    bt.add_argument("--out", default="gradebook.sqlite", metavar="GRADEBOOK",
+                    help="the SQLite gradebook, kept across runs (default: gradebook.sqlite)")
+    bt.add_argument("--csv", metavar="PATH", help="write student, points per exercise, total")
+    bt.add_argument("--only", action="append", metavar="ID", help="an exercise id or lesson prefix (repeatable)")
+    bt.set_defaults(run=cmd_batch)
+    gb = sub.add_parser("gradebook", help="merge JSON reports (e.g. from CI jobs) into a gradebook; export it")
+    gb_sub = gb.add_subparsers(dest="gradebook_command", required=True, parser_class=_Parser)
+    gbm = gb_sub.add_parser("merge", help="file JSON reports of `course grade --json` in the gradebook")
+    gbm.add_argument("reports", nargs="+", metavar="REPORT")
+    gbm.add_argument("--out", default="gradebook.sqlite", metavar="GRADEBOOK", help="default: gradebook.sqlite")
+    gbm.add_argument("--csv", metavar="PATH", help="then write student, points per exercise, total")
+    gbm.add_argument("--allow-fixtures", action="store_true",
+                     help="accept reports graded in a student bundle (public checks only)")
+    gbm.set_defaults(run=cmd_gradebook_merge)
+    gbe = gb_sub.add_parser("export", help="write the gradebook as CSV and/or one JSON report per student")
+    gbe.add_argument("--out", default="gradebook.sqlite", metavar="GRADEBOOK", help="default: gradebook.sqlite")
+    gbe.add_argument("--csv", metavar="PATH")
+    gbe.add_argument("--reports", metavar="DIR", help="write DIR/<student>.json")
+    gbe.set_defaults(run=cmd_gradebook_export)
+    for s in (g, ls, nbb, rel, bt, gbm, gbe):
         s.add_argument("--course", metavar="DIR", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return p
 

@@ -123,3 +123,19 @@ def expect_raises(call: Callable[[], Any], error: str, *, what: str, hint: str =
             return
         raise
     raise CheckFailed(f"{what} returned {kind_of(got)}, expected it to raise {error}", hint=hint or None)
+
+
+def add_worked_example(ex: Any, title: str, make: Callable[[], dict], *, points: float = 1, name: str = "output",
+                       rtol: float = RTOL, atol: float = ATOL) -> None:
+    """A public check: the student's ``ex.name(**make())`` equals the reference's on one fixed input (a worked
+    example from the lesson, replayed from fixtures in the student bundle)."""
+
+    @ex.check(title, points)
+    def _(st: Any, ref: Any) -> None:
+        args = make()
+        expected = getattr(ref, ex.name)(**args)
+        try:
+            expect_array(getattr(st, ex.name)(**args), expected, name=name, rtol=rtol, atol=atol)
+        except CheckFailed as failed:
+            failed.case, failed.explicit = args, True
+            raise

@@ -116,29 +116,30 @@ class Recorder:
         module, calls, where = self._rec
         value = getattr(module, name)
         if not callable(value):
-            calls.append(_entry("get", name, (), {}, _plain(value, f"ref.{name}", where)))
+            calls.append(_entry("get", name, value=_plain(value, f"ref.{name}", where)))
             return value
 
         def call(*args: Any, **kwargs: Any) -> Any:
-            key, sent = call_key(name, args, kwargs), _snapshot([list(args), kwargs])
+            key, shown = call_key(name, args, kwargs), show_call(name, args, kwargs)
+            args_now, kwargs_now = _snapshot([list(args), kwargs])
             try:
                 result = value(*args, **kwargs)
             except Exception as e:
                 if type(e).__module__ != "builtins":
-                    raise ConfigError(f"{where}: {show_call(name, args, kwargs)} raised {type(e).__name__}; "
-                                      "fixtures replay built-in exceptions only (ValueError, ...)") from None
-                calls.append({**_entry("call", name, *sent, None), "key": key, "raised": [type(e).__name__, str(e)]})
+                    raise ConfigError(f"{where}: {shown} raised {type(e).__name__}; fixtures replay built-in "
+                                      "exceptions only (ValueError, ...)") from None
+                calls.append(_entry("call", name, args_now, kwargs_now, key=key, raised=[type(e).__name__, str(e)]))
                 raise
-            calls.append({**_entry("call", name, *sent, _plain(result, show_call(name, args, kwargs), where)),
-                          "key": key})
+            calls.append(_entry("call", name, args_now, kwargs_now, _plain(result, shown, where), key=key))
             return result
 
         return call
 
 
-def _entry(op: str, name: str, args: Any, kwargs: Any, value: Any) -> dict:
-    return {"op": op, "name": name, "key": "", "args": list(args), "kwargs": dict(kwargs), "value": value,
-            "raised": None}
+def _entry(op: str, name: str, args: list = (), kwargs: dict | None = None, value: Any = None, *, key: str = "",
+           raised: list | None = None) -> dict:
+    return {"op": op, "name": name, "key": key, "args": list(args), "kwargs": dict(kwargs or {}), "value": value,
+            "raised": raised}
 
 
 def _roundtrip(value: Any) -> Any:

@@ -8,7 +8,7 @@ function exactly when the student's architecture is right. All in float64, one t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -203,3 +203,104 @@ def add_module_checks(ex: Exercise, cases: Any, *, points: dict[str, float] | No
                               [f"no gradient reaches: {', '.join(missing[:5])}",
                                "is every layer used in forward, without .detach() or torch.no_grad()?"])
 
+    if ex.figure is None:  # the HTML report's layer table
+        ex.figure = layer_figure(name, cases)
+
+
+# Layer tables for the HTML report ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LayerRow:
+    """One leaf layer: its name, type, parameters ``(name, shape)`` and output shape (None when unknown)."""
+
+    name: str
+    type: str
+    params: tuple[tuple[str, tuple[int, ...]], ...]
+    output: tuple[int, ...] | None = None
+
+    def same(self, other: LayerRow) -> bool:
+        """The same layer, whatever its name (registration order is what lines layers up)."""
+        shapes = tuple(s for _, s in self.params) == tuple(s for _, s in other.params)
+        outputs = self.output is None or other.output is None or self.output == other.output
+        return self.type == other.type and shapes and outputs
+
+
+def layer_rows(layout: Layout, outputs: dict[str, tuple[int, ...]] | None = None) -> tuple[LayerRow, ...]:
+    """A row per leaf layer, in registration order; parameters a parent module holds itself get rows at the end."""
+    owned: dict[str, list] = {n: [] for n, _ in layout.layers}
+    extra: dict[str, list] = {}
+    for pname, shape, _ in layout.params:
+        owner, _, local = pname.rpartition(".")
+        (owned if owner in owned else extra).setdefault(owner, []).append((local, shape))
+    rows = [LayerRow(n, t, tuple(owned[n]), (outputs or {}).get(n)) for n, t in layout.layers]
+    return tuple(rows) + tuple(LayerRow(n or "(the module itself)", "parameters", tuple(p)) for n, p in extra.items())
+
+
+def reference_outputs(reference: torch.nn.Module, case: ModuleCase) -> dict[str, tuple[int, ...]]:
+    """The output shape of each leaf layer of the reference on ``case.x`` (its first call, for a layer used twice)."""
+    shapes: dict[str, tuple[int, ...]] = {}
+
+    def hook(name: str) -> Any:
+        def record(module: torch.nn.Module, inputs: Any, output: Any) -> None:
+            if isinstance(output, torch.Tensor):
+                shapes.setdefault(name, tuple(output.shape))
+        return record
+
+    handles = [m.register_forward_hook(hook(n)) for n, m in reference.named_modules() if n and not list(m.children())]
+    try:
+        reference_forward(reference, case)
+    finally:
+        for h in handles:
+            h.remove()
+    return shapes
+
+
+def figure_case(cases: Any) -> ModuleCase:
+    """A small, fixed configuration for the layer table: the simplest one whose integer arguments are all at
+    least 2 and whose images at least 3x3 (so that channels, kernels and strides show in the shapes), else the
+    simplest one."""
+    from hypothesis import HealthCheck, Phase, find, settings
+    from hypothesis.errors import NoSuchExample, Unsatisfiable
+
+    def ints(case: ModuleCase) -> list[int]:
+        flat = [*case.args, *case.kwargs.values()]
+        flat = [y for x in flat for y in (x if isinstance(x, tuple) else (x,))]
+        return [x for x in flat if isinstance(x, int) and not isinstance(x, bool)]
+
+    def varied(case: ModuleCase) -> bool:
+        return all(x >= 2 for x in ints(case)) and all(n >= 3 for n in case.input_shape[2:])
+
+    quick = settings(database=None, derandomize=True, max_examples=200, phases=(Phase.generate, Phase.shrink),
+                     suppress_health_check=list(HealthCheck))
+    for wanted in (varied, lambda c: True):
+        try:
+            return find(cases, wanted, settings=quick)
+        except (NoSuchExample, Unsatisfiable):
+            continue
+    raise ValueError("the strategy builds no case")
+
+
+def layer_figure(name: str, cases: Any) -> Callable[[Any, Any], dict | None]:
+    """An ``Exercise.figure`` hook: the layer table of the student's module beside the reference's, on one
+    configuration. The student's side has no per-layer output shapes: no worker operation reports them yet."""
+    def figure(st: Any, ref: Any) -> dict | None:
+        if ref is None:  # a student bundle: recorded answers, no reference to build
+            return None
+        case = figure_case(cases)
+        reference = reference_module(ref, name, case)
+        expected = layer_rows(_layout(_info(reference)), reference_outputs(reference, case))
+        table = {"title": f"{name}{_call_args(case)} on an input of shape {case.input_shape}",
+                 "reference": expected, "reference_output": reference_forward(reference, case).shape,
+                 "student": None, "student_output": None, "note": ""}
+        try:
+            table["student"] = layer_rows(student_layout(st, name, case))
+            table["student_output"] = student_forward(st, name, case, None)["output"].shape
+        except CheckFailed as failed:
+            table["note"] = f"your module: {failed.what}"
+        return {"layers": table}
+
+    return figure
+
+
+def _call_args(case: ModuleCase) -> str:
+    return "(" + ", ".join([*map(repr, case.args), *(f"{k}={v!r}" for k, v in case.kwargs.items())]) + ")"

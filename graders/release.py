@@ -22,6 +22,7 @@ from . import course as course_mod
 from .course import ConfigError, Course, Exercise as ExerciseConfig
 from .fixtures import RecordingLesson
 from .report.table import points
+from .results import Report
 from .runner import grade
 
 PACKAGE = Path(__file__).resolve().parent
@@ -63,7 +64,7 @@ def release(course: Course, outdir: Path, only: list[str] | None = None, fail_un
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     try:
-        _write(course, chosen, lessons, recorders, tmp, fail_under)
+        _write(course, chosen, lessons, recorders, tmp, fail_under, public_points)
         bundle = course_mod.load(tmp)
         _expect_full_marks(grade(bundle, course.root / "reference", mode="fixtures"),
                            f"the bundle's fixtures on reference/ (self-test in {tmp})")
@@ -80,7 +81,7 @@ def release(course: Course, outdir: Path, only: list[str] | None = None, fail_un
     return Release(outdir, lessons, public, hidden_only, public_points, fail_under)
 
 
-def _expect_full_marks(report, what: str) -> None:
+def _expect_full_marks(report: Report, what: str) -> None:
     short = [e for e in report.exercises if e.score < e.max_score]
     if short:
         e = short[0]
@@ -91,7 +92,7 @@ def _expect_full_marks(report, what: str) -> None:
 
 
 def _write(course: Course, chosen: list[ExerciseConfig], lessons: tuple[str, ...],
-           recorders: dict[str, RecordingLesson], out: Path, fail_under: float) -> None:
+           recorders: dict[str, RecordingLesson], out: Path, fail_under: float, public_points: float) -> None:
     (out / "course.toml").write_text(course_toml(course, chosen), encoding="utf-8")
     for lesson in lessons:
         rel = Path(*lesson.split(".")).with_suffix(".py")
@@ -110,7 +111,7 @@ def _write(course: Course, chosen: list[ExerciseConfig], lessons: tuple[str, ...
         shutil.copyfile(lock, out / "requirements.lock")
     (out / "pyproject.toml").write_text(pyproject(course), encoding="utf-8")
     bundle = course_mod.load(out)
-    (out / "README.md").write_text(readme(bundle, fail_under, lock.is_file()), encoding="utf-8")
+    (out / "README.md").write_text(readme(bundle, fail_under, public_points, lock.is_file()), encoding="utf-8")
     (out / ".github" / "workflows").mkdir(parents=True)
     (out / ".github" / "workflows" / "grade.yml").write_text(workflow(fail_under, lock.is_file()), encoding="utf-8")
     (out / ".gitignore").write_text("__pycache__/\n*.egg-info/\nbuild/\n.hypothesis/\nreport.json\njunit.xml\n")
@@ -209,10 +210,11 @@ INSTALL_LOCKED = ("pip install --extra-index-url https://download.pytorch.org/wh
 INSTALL = "pip install --extra-index-url https://download.pytorch.org/whl/cpu -e ."
 
 
-def readme(course: Course, fail_under: float, locked: bool) -> str:
+def readme(course: Course, fail_under: float, public_points: float, locked: bool) -> str:
     from .cli import catalogue_markdown
 
     install = INSTALL_LOCKED if locked else INSTALL
+    full = " (until every public check passes)" if fail_under >= public_points else ""
     return f"""# {course.name}
 
 Your exercises are in `exercises/`: each function or class has a docstring that says what it computes,
@@ -234,7 +236,7 @@ course grade --only week1.padding     # one lesson (or one exercise id)
 course grade --json report.json       # the same report, for machines
 ```
 
-Each failing check shows the smallest input that goes wrong, what came back, what was expected and a hint.
+Each failing check shows its input, what came back, what was expected and a hint.
 
 **What this score is.** Here `course grade` runs the *public* checks (the course's worked examples),
 against answers recorded from the reference solution (the report says `checks: fixtures`). Your grade
@@ -245,8 +247,8 @@ instructor only.
 ## Every push is graded
 
 `.github/workflows/grade.yml` installs the course, runs `course grade` and keeps `report.json` and
-`junit.xml` as artifacts of the run; the summary page of the run shows the table. The run fails while the
-score is under {points(fail_under)} (every public check passed).
+`junit.xml` as artifacts of the run; the summary page of the run shows the table. The run is marked failed
+while the score is under {points(fail_under)} points{full}.
 
 Do not edit `graders/`, `fixtures/`, `course.toml` or the workflow: your instructor grades with their own copy.
 
@@ -293,32 +295,32 @@ jobs:
 
 
 # -- no solutions ---------------------------------------------------------------------------------------
-def _lines(text: str) -> list[str]:
-    """Stripped lines without blanks and comments: a body matches whatever its indentation."""
-    return [s for s in (line.strip() for line in text.splitlines()) if s and not s.startswith("#")]
+def _squeeze(text: str) -> str:
+    """Comments dropped and whitespace squeezed: a body matches wherever it is pasted, however indented."""
+    return " ".join(re.sub(r"#[^\n]*", "", text).split())
 
 
 def reference_bodies(reference: Path) -> list[tuple[str, str]]:
-    """(``reference/week1/padding.py:zero_pad``, body text) for every function and method, docstrings left out."""
+    """(``reference/week1/padding.py:zero_pad``, body) for every function and method, docstrings left out."""
     out = []
     for path in sorted(reference.rglob("*.py")):
         source = path.read_text(encoding="utf-8")
+        lines = source.splitlines()
         for node in ast.walk(ast.parse(source)):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 body = node.body[1:] if ast.get_docstring(node) is not None else node.body
                 if body:
-                    text = "\n".join(ast.get_source_segment(source, s, padded=True) or "" for s in body)
-                    out.append((f"reference/{path.relative_to(reference).as_posix()}:{node.name}",
-                                "\n".join(_lines(text))))
+                    text = "\n".join(lines[body[0].lineno - 1:body[-1].end_lineno])
+                    out.append((f"reference/{path.relative_to(reference).as_posix()}:{node.name}", _squeeze(text)))
     return out
 
 
 def leaks(bundle: Path, reference: Path) -> list[str]:
-    """Where a reference body occurs in the bundle: ``exercises/week1/padding.py holds reference/...:zero_pad``."""
+    """Where a reference body occurs in the bundle: ``exercises/week1/padding.py holds the body of ...``."""
     bodies = reference_bodies(reference)
     found = []
     for path in sorted(p for p in bundle.rglob("*") if p.is_file()):
-        text = "\n".join(_lines(path.read_bytes().decode("utf-8", "replace")))
+        text = _squeeze(path.read_bytes().decode("utf-8", "replace"))
         found += [f"{path.relative_to(bundle).as_posix()} holds the body of {where}"
                   for where, body in bodies if body and body in text]
     return found

@@ -9,6 +9,8 @@ unpickled or called. ``CONVGRADE_ISOLATION=process`` forces the weaker level (e.
 from __future__ import annotations
 
 import atexit
+import ctypes
+import fcntl
 import itertools
 import json
 import os
@@ -127,8 +129,11 @@ class Zygote:
 
     def ask(self, body: dict, fds: list[int] = ()) -> dict:
         with self.lock:
-            socket.send_fds(self.ctl, [json.dumps(body).encode()], list(fds))
-            return self._recv()
+            try:
+                socket.send_fds(self.ctl, [json.dumps(body).encode()], list(fds))
+                return self._recv()
+            except OSError:
+                raise WorkerDied("the sandbox's fork server stopped") from None
 
     def alive(self) -> bool:
         return self.proc.poll() is None
@@ -174,8 +179,11 @@ class Sandbox:
     def __init__(self, submission: Path, limits: Limits = Limits(), preload: tuple[str, ...] = ("numpy",),
                  hide: tuple[Path, ...] = (), isolation: str | None = None) -> None:
         self.limits = limits
-        self.zygote = zygote(preload, isolation or os.environ.get(ISOLATION_ENV, "auto"))
+        self._preload, self._level = preload, isolation or os.environ.get(ISOLATION_ENV, "auto")
+        self.zygote = zygote(preload, self._level)
         self.isolation = self.zygote.isolation
+        if self.isolation == "process":
+            _undumpable()
         self._tmp = tempfile.TemporaryDirectory(prefix="convgrade-")
         tmp = Path(self._tmp.name).resolve()
         self.root = tmp / "submission"
@@ -185,7 +193,7 @@ class Sandbox:
         _copy_submission(Path(submission), self.root)
         self.scratch.mkdir()
         self.newroot.mkdir()
-        self.uid = UID_BASE + (os.getpid() * 7919 + next(_uids)) % UID_RANGE
+        self.uid, self._uid_lock = _reserve_uid()
         if self.isolation == "namespaces":
             os.chmod(tmp, 0o711)
             os.chown(self.scratch, self.uid, self.uid)
@@ -194,6 +202,7 @@ class Sandbox:
         self.pid: int | None = None
         self.chan: socket.socket | None = None
         self.watch: list = []  # the channel, and the worker's pidfd where the system has them
+        self.out: int | None = None  # the grader's own descriptor of the worker's output file
 
     def __enter__(self) -> Sandbox:
         return self
@@ -203,8 +212,13 @@ class Sandbox:
 
     # -- lifecycle -------------------------------------------------------------------------
     def _start(self) -> None:
+        if not self.zygote.alive():  # e.g. killed by a worker that shares its uid (process level)
+            self.zygote = zygote(self._preload, self._level)
         parent, child = socket.socketpair()
-        out = os.open(self.output_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_TRUNC, 0o600)
+        out = os.open(self.output_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        if self.out is not None:
+            os.close(self.out)
+        self.out = os.open(f"/proc/self/fd/{out}", os.O_RDONLY)  # read through this, never the path again
         limits = {"RLIMIT_AS": self.limits.memory, "RLIMIT_CPU": self.limits.cpu,
                   "RLIMIT_FSIZE": self.limits.file_size, "RLIMIT_CORE": 0}
         req = {"op": "spawn", "root": str(self.root), "cwd": str(self.scratch), "newroot": str(self.newroot),
@@ -224,7 +238,11 @@ class Sandbox:
 
     def close(self) -> None:
         self._kill()
+        if self.out is not None:
+            os.close(self.out)
+            self.out = None
         self._tmp.cleanup()
+        os.close(self._uid_lock)
 
     def fresh(self) -> None:
         """Start the next request in a new worker: nothing the last one's code left behind carries over."""
@@ -240,7 +258,10 @@ class Sandbox:
         if self.pid is None:
             return None
         pid, self.pid = self.pid, None
-        return self.zygote.ask({"op": "kill", "pid": pid})["code"]
+        try:
+            return self.zygote.ask({"op": "kill", "pid": pid})["code"]
+        except SandboxError:  # the zygote is gone, and its keepers killed their workers when it went
+            return None
 
     def set_memory(self, memory: int) -> None:
         """Use a new address-space limit from the next call on (restarting the worker if it changed)."""
@@ -255,6 +276,7 @@ class Sandbox:
             self._start()
         deadline = time.monotonic() + timeout
         try:
+            self.chan.settimeout(timeout)  # a worker that stops reading cannot block the grader
             self.chan.sendall(codec.encode(body))
             size = codec.frame_size(self._read(codec.PREFIX_SIZE, deadline))
             if size > self.limits.reply + codec.MAX_HEADER:
@@ -262,9 +284,9 @@ class Sandbox:
                 raise WorkerDied(f"the worker sent a reply of {describe_bytes(size)}, more than the limit of "
                                  f"{describe_bytes(self.limits.reply)}")
             reply = codec.decode(self._read(size, deadline))
-        except CallTimeout:
+        except (CallTimeout, TimeoutError):
             self._kill()
-            raise
+            raise CallTimeout("time limit exceeded") from None
         except (OSError, EOFError):
             raise self._died() from None
         except Exception as e:  # noqa: BLE001 - CodecError, or anything else a forged frame provokes
@@ -311,22 +333,40 @@ class Sandbox:
         return bytes(buf)
 
     def _output_exceeded(self) -> bool:
-        try:
-            return os.path.getsize(self.output_path) >= self.limits.file_size
-        except OSError:
-            return False
+        return self.out is not None and os.fstat(self.out).st_size >= self.limits.file_size
 
     def _output_message(self) -> str:
         return f"output limit of {describe_bytes(self.limits.file_size)} exceeded (your code printed or wrote too much)"
 
     def _output(self) -> str:
-        try:
-            with open(self.output_path, "rb") as f:
-                data = f.read(self.limits.output + 1)
-        except OSError:
-            return ""
+        data = os.pread(self.out, self.limits.output + 1, 0) if self.out is not None else b""
         text = data[: self.limits.output].decode("utf-8", "replace")
         return text + ("\n... (output truncated)" if len(data) > self.limits.output else "")
+
+
+def _reserve_uid() -> tuple[int, int]:
+    """A worker uid no other sandbox on this machine holds (a lock file per uid, released with its fd)."""
+    folder = Path(tempfile.gettempdir()) / f"convgrade-uids-{os.geteuid()}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    start = (os.getpid() * 7919 + next(_uids)) % UID_RANGE
+    for i in range(UID_RANGE):
+        uid = UID_BASE + (start + i) % UID_RANGE
+        fd = os.open(folder / str(uid), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return uid, fd
+        except OSError:
+            os.close(fd)
+    raise SandboxError(f"all {UID_RANGE} worker uids are in use")
+
+
+def _undumpable() -> None:
+    """At the process level the worker has the grader's uid: keep it from reading or writing the grader's
+    memory (ptrace, /proc/PID/mem) by making this process non-dumpable, as a setuid program is."""
+    try:
+        ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE
+    except (OSError, AttributeError):
+        pass
 
 
 def _wait_dead(pid: int | None, seconds: float = 1.0) -> bool:

@@ -25,8 +25,9 @@ DTYPES = frozenset(
 SCALARS = frozenset(np.dtype(c).type for c in ("?", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "f2", "f4", "f8",
                                                   "c8", "c16"))
 # Bound now, when the zygote loads this module: a submission that patches numpy cannot change what they are.
-_ndarray, _array, _dtype, _frombuffer, _dumps, _loads = np.ndarray, np.array, np.dtype, np.frombuffer, json.dumps, json.loads
-MAX_HEADER = 1 << 20
+_ndarray, _array, _dtype, _frombuffer = np.ndarray, np.array, np.dtype, np.frombuffer
+_dumps, _loads = json.dumps, json.loads
+MAX_HEADER = 4 << 20
 MAX_DEPTH = 40
 MAX_STRING = 1 << 16  # characters of one string
 MAX_INT_BITS = 256

@@ -152,7 +152,8 @@ def apply(cfg: dict) -> None:
         if hard == resource.RLIM_INFINITY or budget < hard:
             resource.setrlimit(resource.RLIMIT_NPROC, (budget, budget))
     for name, value in cfg["limits"].items():
-        resource.setrlimit(getattr(resource, name), (value, value))
+        # the CPU limit's soft side sends SIGXCPU (a clear message); at the hard side, a second later, SIGKILL
+        resource.setrlimit(getattr(resource, name), (value, value + (name == "RLIMIT_CPU")))
 
 
 def _tasks_of(uid: int) -> int:

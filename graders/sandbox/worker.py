@@ -4,7 +4,9 @@ A worker is a child forked by the zygote (see ``zygote.py``), isolated (``isolat
 byte of student code. Its ``sys.path`` is the standard library, the site-packages holding numpy/torch and
 the submission; ``graders`` and ``reference`` are refused. It talks to the grader over a socket with the
 codec (JSON + raw array bytes), one request, one reply. The student's stdout and stderr go to a file the
-grader reads; it is emptied before each request. This module imports nothing from ``graders``.
+grader reads; it is emptied before each request. After each piece of student code the builtins are put
+back, so that a submission that patches them cannot break the worker's own replies. Nothing here is a
+defence: the grader trusts no reply. This module imports nothing from ``graders``.
 """
 from __future__ import annotations
 

@@ -57,19 +57,21 @@ def children() -> list[int]:
 
 def kill_all_children(worker: int | None = None) -> int | None:
     """SIGKILL and reap every child (orphans of a subreaper included) until none is left; the worker's exit code."""
-    code = None
+    code, flags = None, 0
     while True:
-        for pid in children():
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        if flags == 0:  # a round: kill every child there is, then reap until no more have ended
+            for pid in children():
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
         try:
-            pid, status = os.waitpid(-1, 0)
+            pid, status = os.waitpid(-1, flags)
         except ChildProcessError:
             return code
         if pid == worker:
             code = os.waitstatus_to_exitcode(status)
+        flags = os.WNOHANG if pid else 0
 
 
 def close_fds_except(keep: set[int]) -> None:

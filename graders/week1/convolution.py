@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from graders.checks import CheckFailed, Exercise
-from graders.expect import (ATOL, RTOL, expect_array, expect_equal, expect_scalar, expect_shape, expect_tuple,
+from graders.expect import (add_worked_example, ATOL, RTOL, expect_array, expect_equal, expect_scalar, expect_shape, expect_tuple,
                             expect_type, expect_unchanged)
 from graders.feedback import fmt_index, kind_of
 from graders.strategies import ConvCase, arrays, conv_cases, conv_pairs, ordered
@@ -254,3 +254,13 @@ def _(st, ref):
 @conv_param_count.check("any f, n_c_prev and n_filters", points=3, given=_count_args())
 def _(args, st, ref):
     expect_equal(st.conv_param_count(**args), ref.conv_param_count(**args), name="count")
+
+
+add_worked_example(conv_layer_forward, "the course's example (np.random.seed(1), pad 1, stride 2)",
+                   lambda: dict(zip(("A_prev", "W", "b"), _course_arrays()), hparameters={"pad": 1, "stride": 2}),
+                   name="A", rtol=1e-9, atol=1e-12)
+
+
+def _course_arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.RandomState(1)
+    return rng.randn(2, 5, 7, 4), rng.randn(3, 3, 4, 8), rng.randn(1, 1, 1, 8)

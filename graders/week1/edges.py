@@ -274,3 +274,86 @@ def _(case, st, ref):
     vertical, horizontal = _pair(ref, case.kernels)
     got = _magnitude(st, case.image, vertical, horizontal)
     expect_array(got, np.zeros(got.shape), name="magnitude", check_dtype=False)
+
+
+# Pictures for the HTML report (`course grade --html`): a photograph through the student's code and the reference's.
+# A student bundle grades from recorded answers, without the reference (ref is None): no pictures there.
+
+@cache
+def _figure_photo(name: str) -> tuple[str, np.ndarray]:
+    """(label, a grey uint8 photograph) from scikit-image's bundled images, downsampled for speed."""
+    from skimage import data
+
+    if name == "chelsea":  # RGB: its luminance
+        grey = (data.chelsea()[::2, ::2] @ np.array([0.2125, 0.7154, 0.0721])).round().astype(np.uint8)
+        return "skimage.data.chelsea(), grey, [::2, ::2]", grey  # (150, 226)
+    step = {"camera": 4, "coins": 2}[name]
+    return f"skimage.data.{name}()[::{step}, ::{step}]", np.ascontiguousarray(getattr(data, name)()[::step, ::step])
+
+
+def _attempt(make: Any) -> tuple[Any, str]:
+    """(the student's value, "") or (None, what went wrong)."""
+    try:
+        return make(), ""
+    except CheckFailed as failed:
+        return None, f"your code {failed.what}" if failed.kind == "raised" else failed.what
+
+
+def _edges(photo: str, kind: str, got: Any, expected: np.ndarray, note: str, what: str) -> dict:
+    label, image = _figure_photo(photo)
+    return {"edges": {"caption": f"{label}: {what}", "photo": image, "got": got, "expected": expected,
+                      "note": note, "kind": kind}}
+
+
+def _magnitude_figure(st: Any, ref: ModuleType | None) -> dict | None:
+    if ref is None:
+        return None
+    _, image = _figure_photo("camera")
+    vertical, horizontal = _pair(ref, "sobel")
+    got, note = _attempt(lambda: st.edge_magnitude(image, vertical, horizontal))
+    return _edges("camera", "edge map", got, ref.edge_magnitude(image, vertical, horizontal), note,
+                  "edge_magnitude with the Sobel kernels")
+
+
+def _conv_figure(st: Any, ref: ModuleType | None) -> dict | None:
+    if ref is None:
+        return None
+    _, image = _figure_photo("coins")
+    vertical, _ = _pair(ref, "sobel")
+    got, note = _attempt(lambda: st.conv2d_valid(image, vertical))
+    return _edges("coins", "vertical edges", got, ref.conv2d_valid(image, vertical), note,
+                  "conv2d_valid with the vertical Sobel kernel")
+
+
+def _kernel_figure(name: str, directions: tuple[tuple, ...]) -> Any:
+    """The photograph through the student's kernel (applied by the reference's conv2d_valid) and the reference's;
+    for a kernel with directions, the first direction where the two kernels differ."""
+    def figure(st: Any, ref: ModuleType | None) -> dict | None:
+        from graders.feedback import kind_of
+
+        if ref is None:
+            return None
+        _, image = _figure_photo("chelsea")
+        tries = [(args, getattr(ref, name)(*args), *_attempt(lambda: getattr(st, name)(*args))) for args in directions]
+        args, expected, kernel, note = next((t for t in tries if not _same(t[2], t[1])), tries[0])
+        usable = (isinstance(kernel, np.ndarray) and kernel.ndim == 2 and kernel.dtype.kind in "biuf"
+                  and 1 <= min(kernel.shape) and max(kernel.shape) <= 15)
+        if kernel is not None and not usable:
+            note = f"your kernel is {kind_of(kernel)}, not a small 2-D array: it cannot be applied to the photograph"
+        got = ref.conv2d_valid(image, kernel) if usable else None
+        return _edges("chelsea", "filtered image", got, ref.conv2d_valid(image, expected), note,
+                      f"through {_call(name, args)} (applied with the reference's conv2d_valid)")
+
+    return figure
+
+
+def _same(got: Any, expected: np.ndarray) -> bool:
+    return isinstance(got, np.ndarray) and got.shape == expected.shape and bool(np.array_equal(got, expected))
+
+
+edge_magnitude.figure = _magnitude_figure
+conv2d_valid.figure = _conv_figure
+vertical_edge_kernel.figure = _kernel_figure("vertical_edge_kernel", ((),))
+horizontal_edge_kernel.figure = _kernel_figure("horizontal_edge_kernel", ((),))
+sobel_kernel.figure = _kernel_figure("sobel_kernel", (("vertical",), ("horizontal",)))
+scharr_kernel.figure = _kernel_figure("scharr_kernel", (("vertical",), ("horizontal",)))

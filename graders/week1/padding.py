@@ -5,7 +5,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from graders.checks import Exercise
-from graders.expect import expect_array, expect_equal, expect_raises, expect_shape, expect_unchanged
+from graders.expect import add_worked_example, expect_array, expect_equal, expect_raises, expect_shape, expect_unchanged
 from graders.strategies import PadCase, pad_cases
 
 zero_pad = Exercise("zero_pad", hint="np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0))) pads only H and W")
@@ -64,4 +64,16 @@ def _(f, st, ref):
 @same_padding.check("even filter sizes raise ValueError", points=1, given=st.integers(1, 20).map(lambda k: 2 * k))
 def _(f, st, ref):
     expect_raises(lambda: st.same_padding(f), "ValueError", what=f"same_padding({f})",
+                  hint="no whole number of rows keeps the size for an even f: raise ValueError(...)")
+
+
+add_worked_example(zero_pad, "the course's example: np.random.seed(1); x = np.random.randn(4, 3, 3, 2); pad 3",
+                   lambda: {"X": np.random.RandomState(1).randn(4, 3, 3, 2), "pad": 3}, name="X_pad")
+
+
+@same_padding.check("the course's sizes: f = 1, 3, 5, 7 and an even f = 4", points=1)
+def _(st, ref):
+    for f in (1, 3, 5, 7):
+        expect_equal(st.same_padding(f), ref.same_padding(f), name=f"same_padding({f})")
+    expect_raises(lambda: st.same_padding(4), "ValueError", what="same_padding(4)",
                   hint="no whole number of rows keeps the size for an even f: raise ValueError(...)")

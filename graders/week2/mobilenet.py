@@ -11,7 +11,7 @@ import torch
 from hypothesis import strategies as st
 
 from graders.checks import CheckFailed, Exercise
-from graders.expect import expect_array, expect_equal, expect_shape, expect_tuple, expect_unchanged
+from graders.expect import add_worked_example, expect_array, expect_equal, expect_shape, expect_tuple, expect_unchanged
 from graders.feedback import kind_of
 from graders.modules import (Layout, ModuleCase, add_module_checks, expect_count, expect_layout, reference_forward,
                              reference_module, student_forward, student_layout)
@@ -370,3 +370,24 @@ def _(st, ref):
                 continue
             raise
         raise CheckFailed(f"InvertedResidual{args} was built, expected it to raise ValueError")
+
+
+def _worked(depthwise_only: bool) -> dict:
+    rng = np.random.RandomState(1)
+    args = {"A_prev": rng.randn(2, 5, 6, 3), "W" if depthwise_only else "W_dw": rng.randn(3, 3, 3),
+            "b" if depthwise_only else "b_dw": rng.randn(1, 1, 1, 3)}
+    if not depthwise_only:
+        args.update(W_pw=rng.randn(1, 1, 3, 4), b_pw=rng.randn(1, 1, 1, 4))
+    return {**args, "hparameters": {"pad": 1, "stride": 2}}
+
+
+add_worked_example(depthwise_conv_forward, "a worked example (RandomState(1), 3 channels, pad 1, stride 2)",
+                   lambda: _worked(True), name="Z")
+add_worked_example(depthwise_separable_forward, "a worked example (RandomState(1), 3 -> 4 channels, pad 1, stride 2)",
+                   lambda: _worked(False), name="Z")
+
+
+@DepthwiseSeparableConv.check("MobileNet's first block, 32 -> 64 channels: 2,528 parameters", points=1)
+def _(st, ref):
+    expect_count(student_layout(st, "DepthwiseSeparableConv", ModuleCase((32, 64), (1, 32, 8, 8))), 2528,
+                 "DepthwiseSeparableConv")

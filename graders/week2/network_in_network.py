@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from graders.checks import Exercise
-from graders.expect import expect_array, expect_equal, expect_shape, expect_unchanged
+from graders.expect import add_worked_example, expect_array, expect_equal, expect_shape, expect_unchanged
 from graders.strategies import arrays
 
 
@@ -102,3 +102,8 @@ def _(st, ref):
 @conv_multiplications.check("any output shape, f and n_c_prev", points=2, given=_cost_args())
 def _(args, st, ref):
     expect_equal(st.conv_multiplications(**args), ref.conv_multiplications(**args), name="multiplications")
+
+
+add_worked_example(conv1x1_forward, "a worked example: 2 images of 2x3 pixels, 4 channels in, 2 out",
+                   lambda: {"A_prev": np.arange(48.0).reshape(2, 2, 3, 4) / 10,
+                            "W": np.arange(8.0).reshape(1, 1, 4, 2) - 3, "b": np.array([[[[0.5, -1.0]]]])})

@@ -48,7 +48,7 @@ def conv_single_step_no_bias(a_slice_prev, W, b):
 
 @mistake("conv_single_step", "the bias was added to every product before summing (f*f*n_C_prev times)",
          feedback=["conv_single_step: Z has the wrong value",
-                   "got 4.0, expected 1.0 (tolerance rtol=1e-06, atol=1e-08)"])
+                   "got 2.0, expected 1.0 (tolerance rtol=1e-06, atol=1e-08)"])
 def conv_single_step_bias_inside_sum(a_slice_prev, W, b):
     return float(np.sum(a_slice_prev * W + b))
 
@@ -65,7 +65,7 @@ def conv_single_step_float_of_array(a_slice_prev, W, b):
 # conv_forward
 
 @mistake("conv_forward", "a ReLU was applied inside conv_forward (it belongs to conv_layer_forward)",
-         feedback=["conv_forward: Z has wrong values", "conv_forward: Z(A_prev + A_prev2) has wrong values"])
+         feedback=["conv_forward: Z has wrong values", "conv_forward: Z(W + W2) has wrong values"])
 def conv_forward_relu(A_prev, W, b, hparameters):
     return np.maximum(_conv_forward(A_prev, W, b, hparameters), 0), (A_prev, W, b, hparameters)
 
@@ -106,7 +106,8 @@ def conv_forward_no_padding(A_prev, W, b, hparameters):
 
 
 @mistake("conv_forward", "the kernel was flipped (a true convolution, not the course's cross-correlation)",
-         feedback=["conv_forward: Z has wrong values", "got Z = [[[[0.]]]]", "expected Z = [[[[1.]]]]"])
+         feedback=["conv_forward: Z has wrong values", "first difference at Z[0, 0, 0, 0]: got 0.0, expected 1.0",
+                   "2 of 4 values differ (tolerance rtol=1e-06, atol=1e-08)"])
 def conv_forward_flipped(A_prev, W, b, hparameters):
     Z = _conv(_pad(A_prev, hparameters["pad"]), W[::-1, ::-1], hparameters["stride"]) + b
     return Z, (A_prev, W, b, hparameters)

@@ -72,7 +72,7 @@ def pool_forward_start_at_h(A_prev, hparameters, mode="max"):
          feedback=['pool_forward: A has wrong values (mode="average")',
                    "first difference at A[0, 0, 0, 0]: got 4.0, expected 1.0",
                    "pool_forward: max-pool gave less than average-pool",
-                   'at A[0, 0, 0, 0]: 1.0 (mode="max") < 2.0 (mode="average")'])
+                   'at A[0, 0, 0, 0]: 1.0 (mode="max") < 4.0 (mode="average")'])
 def pool_forward_sum(A_prev, hparameters, mode="max"):
     reduce = (lambda window: window.sum(axis=(0, 1))) if mode == "average" else _reduce(mode)
     return _pool(A_prev, hparameters["f"], hparameters["stride"], reduce), (A_prev, hparameters)
@@ -106,7 +106,7 @@ def pool_forward_all_channels(A_prev, hparameters, mode="max"):
 
 @mistake("pool_forward", 'mode was compared with "avg", so "average" (and any unknown mode) fell back to max',
          feedback=['pool_forward: A has wrong values (mode="average")',
-                   "first difference at A[0, 0, 0, 0]: got 2.0, expected 1.25",
+                   "first difference at A[0, 0, 0, 0]: got 2.0, expected 1.75",
                    "pool_forward: pool_forward(A_prev, {'f': 2, 'stride': 2}, mode='min') returned a tuple of 2 "
                    "items, expected it to raise ValueError"])
 def pool_forward_avg_string(A_prev, hparameters, mode="max"):
