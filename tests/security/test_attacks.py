@@ -1,0 +1,74 @@
+"""Hostile submissions never change a grade, crash or hang the grader, or leave a process behind.
+
+Each attack in ``corpus/`` is graded with the padding lesson: zero_pad scores 0 with the expected status and
+message, the lesson's other exercises keep their marks (for an attack at import, which takes the whole lesson
+file down, a bystander lesson graded beside it does), grading ends in time, nothing is left running, the
+grader's own state is untouched, and the report is valid JSON.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+
+import pytest
+
+from graders.runner import grade
+from graders.sandbox import ISOLATION_ENV
+from harness import (ISOLATION, PADDING, ROOT, TIME_LIMIT, Attack, attack_course, bystander, leftovers,  # noqa: F401
+                     load_corpus, new_marker, port, write_submission)
+
+ATTACKS = load_corpus()
+# Safe to run where the worker shares the grader's uid (root here): no kill(-1), no writes to the course.
+PROCESS_LEVEL = ["fork_storm", "thread_storm", "thread_after_return", "stdout_flood", "os_exit_in_call",
+                 "infinite_loop", "memory_bomb", "segfault", "exec_replaces_worker"]
+
+
+def _reference_digest() -> str:
+    return hashlib.sha256((ROOT / "reference" / "week1" / "padding.py").read_bytes()).hexdigest()
+
+
+def run_attack(attack: Attack, course, tmp_path, port: int, level: str = ISOLATION) -> None:
+    marker = new_marker()
+    submission = write_submission(tmp_path / "submission", course.root, attack, marker, port)
+    cwd, env, digest = os.getcwd(), dict(os.environ), _reference_digest()
+    start = time.monotonic()
+    report = grade(course, submission, ["week1.padding"] + ([bystander()] if attack.when == "import" else []))
+    elapsed = time.monotonic() - start
+    data = json.loads(json.dumps(report.to_json(), allow_nan=False))
+    assert (data["schema"], data["isolation"]) == ("course-grade/1", level)
+
+    results = {e["id"]: e for e in data["exercises"]}
+    zero_pad = results.pop("week1.padding.zero_pad")
+    text = "\n".join([zero_pad["feedback"], *(c["feedback"] for c in zero_pad["checks"])])
+    assert (zero_pad["score"], zero_pad["status"]) == (attack.score, attack.status), text
+    for words in attack.feedback:
+        assert words in text
+    if attack.when == "import":
+        results = {k: v for k, v in results.items() if k not in PADDING}
+    for other in results.values():
+        assert (other["status"], other["score"]) == ("passed", other["max_score"]), other
+
+    if attack.when == "import":
+        assert any(k.startswith(bystander() + ".") for k in results)
+    affected = 1 if attack.when == "call" else len(PADDING)
+    assert elapsed < affected * TIME_LIMIT + 10, f"grading took {elapsed:.1f} s"
+    assert leftovers(marker) == []
+    assert (os.getcwd(), dict(os.environ), _reference_digest()) == (cwd, env, digest)
+    for folder in ("/tmp", "/dev/shm", os.getcwd()):
+        assert not os.path.exists(os.path.join(folder, f"planted-{marker}.txt"))
+
+
+@pytest.mark.parametrize("attack", ATTACKS, ids=str)
+def test_attack(attack, attack_course, tmp_path, port):
+    if attack.level == "namespaces" and ISOLATION != "namespaces":
+        pytest.skip("only the namespaces level (Linux, as root) hides the course and the network from the worker")
+    run_attack(attack, attack_course, tmp_path, port)
+
+
+@pytest.mark.parametrize("attack", [a for a in ATTACKS if a.name in PROCESS_LEVEL], ids=str)
+def test_attack_at_the_process_level(attack, attack_course, tmp_path, port, monkeypatch):
+    """The weaker level (rlimits, a keeper that kills the whole tree) stops what it can stop, as root too."""
+    monkeypatch.setenv(ISOLATION_ENV, "process")
+    run_attack(attack, attack_course, tmp_path, port, level="process")
