@@ -117,11 +117,12 @@ def find(folder: Path, course: Course, only: list[str] | None, exclude: tuple[Pa
     return out
 
 
-def grade_path(course: Course, path: Path, only: list[str] | None = None) -> tuple[Report, list[str]]:
+def grade_path(course: Course, path: Path, only: list[str] | None = None,
+               figures: bool = False) -> tuple[Report, list[str]]:
     """Grade a folder laid out like exercises/, a notebook or a folder of notebooks, as ``course grade`` does:
     the report, and what was said about notebooks that belong to no lesson."""
     if not (path.suffix == ".ipynb" or (path.is_dir() and any(path.glob("**/*.ipynb")))):
-        return grade(course, path, only), []
+        return grade(course, path, only, figures=figures), []
     from .submission import prepare  # imports nbformat, which takes seconds: only when there are notebooks
 
     prepared = prepare(path)
@@ -137,7 +138,7 @@ def grade_path(course: Course, path: Path, only: list[str] | None = None) -> tup
                 notes.append(message)
             else:
                 broken[lesson] = message
-        return grade(course, prepared.folder, only, broken), notes
+        return grade(course, prepared.folder, only, broken, figures=figures), notes
     finally:
         prepared.close()
 

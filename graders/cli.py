@@ -46,7 +46,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     course = _course(args)
     path = _submission(course, args.submission)
     try:
-        report, notes = grade_path(course, path, args.only)
+        report, notes = grade_path(course, path, args.only, figures=bool(args.html))
     except Ungradable as e:
         raise ConfigError(str(e)) from None
     for note in notes:
@@ -62,6 +62,10 @@ def cmd_grade(args: argparse.Namespace) -> int:
         _write(args.gradescope, json.dumps(gradescope.render(report), indent=2) + "\n")
     if args.markdown:
         _write(args.markdown, markdown.render(report))
+    if args.html:
+        from .report import html
+
+        _write(args.html, html.render(report))
     print(json.dumps(data, indent=2) if args.json == "-" else table.render(report), end="\n" if args.json == "-" else "")
     if args.fail_under is not None and report.score < args.fail_under:
         print(f"score {report.score:g} is under --fail-under {args.fail_under:g}", file=sys.stderr)
@@ -210,6 +214,7 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--junit", metavar="PATH", help="write a JUnit XML report (one test case per check)")
     g.add_argument("--gradescope", metavar="PATH", help="write Gradescope's results.json")
     g.add_argument("--markdown", metavar="PATH", help="write a Markdown summary (e.g. $GITHUB_STEP_SUMMARY)")
+    g.add_argument("--html", metavar="PATH", help="write an HTML report with pictures (one self-contained file)")
     g.add_argument("--fail-under", type=float, metavar="N", help="exit 1 when the score is under N")
     g.add_argument("--student", metavar="NAME", help="whose submission it is, kept in the JSON report "
                                                       "(`course gradebook merge` files the report under it)")

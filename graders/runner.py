@@ -189,12 +189,14 @@ def grade_exercise(cfg: ExerciseConfig, lesson: Lesson, sandbox: Sandbox, course
 
 def _figure(spec: Exercise, ctx: Context, ref: ModuleType) -> dict | None:
     """The exercise's pictures for the HTML report; none when the student's code cannot make them."""
-    if spec.figure is None:
+    if spec.figure is None or ref is None:
         return None
     ctx.begin_example()
     try:
         return spec.figure(ctx.st, ref)
     except (CheckFailed, Fatal):
+        return None
+    except Exception:  # noqa: BLE001 - a picture that cannot be drawn must not cost the report
         return None
 
 

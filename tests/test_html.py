@@ -7,7 +7,6 @@ import io
 import re
 from html import escape
 from html.parser import HTMLParser
-from pathlib import Path
 
 import numpy as np
 import pytest
