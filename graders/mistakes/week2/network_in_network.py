@@ -7,7 +7,7 @@ from graders.mistakes import mistake
 # conv1x1_forward
 
 @mistake("conv1x1_forward", "W[0, 0] was transposed (W[0, 0].T is (n_C, n_C_prev))",
-         feedback=["conv1x1_forward: Z has wrong values", "first difference at Z[0, 1, 1, 0]: got 0.0, expected 1.0"])
+         feedback=["conv1x1_forward: Z has wrong values", "first difference at Z[0, 0, 0, 0]: got 1.0, expected 2.0"])
 def conv1x1_forward_transposed(A_prev, W, b):
     return A_prev @ W[0, 0].T + b
 
