@@ -95,8 +95,8 @@ class Context:
             size, limit = body.get("size"), body.get("limit")
             size = describe_bytes(size) if type(size) is int else "too much"
             limit = describe_bytes(limit) if type(limit) is int else "the limit"
-            raise self.stop(Fatal("error", f"{name} returned {size} of data, more than the limit of {limit}",
-                                  output=reply.output))
+            raise self.stop(Fatal("error", f"{self._who(name)}returned {size} of data, more than the limit of "
+                                           f"{limit}", output=reply.output))
         kind, message = _text(body.get("type"), 100), _text(body.get("message"), 2000)
         tb, where = _text(body.get("traceback", ""), 4000), body.get("where")
         if kind == "MemoryError":
@@ -111,11 +111,15 @@ class Context:
         if kind == "NotImplementedError":
             failed = CheckFailed(f"not implemented yet ({name} raises NotImplementedError)", kind="unimplemented")
         else:
-            who = "" if name == self.cfg.name else f"{name} "  # the feedback already starts with the exercise
-            failed = CheckFailed(f"{who}{_raised(kind, message)}", kind="raised")
+            failed = CheckFailed(f"{self._who(name)}{_raised(kind, message)}", kind="raised")
             failed.traceback = tb
         failed.raised, failed.output = kind, reply.output
         raise failed
+
+
+    def _who(self, name: str) -> str:
+        """Nothing for the exercise's own function (its feedback starts with its name), else ``"name "``."""
+        return "" if name == self.cfg.name else f"{name} "
 
 
 def _text(value: Any, limit: int) -> str:

@@ -81,7 +81,8 @@ class Reply:
 
 
 def describe_bytes(n: int) -> str:
-    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+    for unit, size in (("EiB", 1 << 60), ("PiB", 1 << 50), ("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20),
+                       ("KiB", 1 << 10)):
         if n >= size:
             return f"{round(n / size, 1):g} {unit}"
     return f"{n} bytes"
@@ -289,6 +290,8 @@ class Sandbox:
             raise CallTimeout("time limit exceeded") from None
         except (OSError, EOFError):
             raise self._died() from None
+        except SandboxError:
+            raise
         except Exception as e:  # noqa: BLE001 - CodecError, or anything else a forged frame provokes
             self._kill()
             raise WorkerDied(f"the worker sent a malformed reply ({str(e)[:200]})") from None

@@ -5,7 +5,7 @@ Each file in ``corpus/`` is one attack: Python appended to the reference ``week1
 outcome in its docstring:
 
     status: failed                     zero_pad's status
-    score: 0.75                        zero_pad's score, when some check rightly passes (default 0)
+    passes: output shape               a check that rightly passes (repeatable; by default none does: it scores 0)
     feedback: X_pad is None            words its feedback must contain (repeatable)
     when: import                       the attack runs at import, so it may take the lesson's other exercises
                                        down with it (default: call; then they keep full marks)
@@ -46,7 +46,7 @@ class Attack:
     when: str = "call"
     level: str = "any"
     symlink: str | None = None
-    score: float = 0.0
+    passes: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         return self.name
@@ -59,13 +59,13 @@ def load_corpus() -> list[Attack]:
         fields: dict[str, list[str]] = {}
         for line in (ast.get_docstring(ast.parse(source)) or "").splitlines():
             key, sep, value = line.partition(": ")
-            if sep and key in ("status", "score", "feedback", "when", "level", "symlink"):
+            if sep and key in ("status", "passes", "feedback", "when", "level", "symlink"):
                 fields.setdefault(key, []).append(value.strip())
         if "status" not in fields:
             raise ValueError(f"{path.name}: the docstring names no expected status")
         attacks.append(Attack(path.stem, source, fields["status"][0], tuple(fields.get("feedback", ())),
                               fields.get("when", ["call"])[0], fields.get("level", ["any"])[0],
-                              fields.get("symlink", [None])[0], float(fields.get("score", ["0"])[0])))
+                              fields.get("symlink", [None])[0], tuple(fields.get("passes", ()))))
     return attacks
 
 

@@ -42,21 +42,22 @@ def run_attack(attack: Attack, course, tmp_path, port: int, level: str = ISOLATI
     results = {e["id"]: e for e in data["exercises"]}
     zero_pad = results.pop("week1.padding.zero_pad")
     text = "\n".join([zero_pad["feedback"], *(c["feedback"] for c in zero_pad["checks"])])
-    assert (zero_pad["score"], zero_pad["status"]) == (attack.score, attack.status), text
+    passed = [c for c in zero_pad["checks"] if c["points"] > 0]
+    assert ([c["name"] for c in passed], zero_pad["status"]) == (list(attack.passes), attack.status), text
+    assert zero_pad["score"] == round(sum(c["max_points"] for c in passed), 4)
     for words in attack.feedback:
         assert words in text
-    if attack.when == "import":
+    if attack.when == "import":  # the lesson file is broken: the other lessons must not be
         results = {k: v for k, v in results.items() if k not in PADDING}
+        assert results and all(k.startswith(bystander() + ".") for k in results)
     for other in results.values():
         assert (other["status"], other["score"]) == ("passed", other["max_score"]), other
 
-    if attack.when == "import":
-        assert any(k.startswith(bystander() + ".") for k in results)
     affected = 1 if attack.when == "call" else len(PADDING)
     assert elapsed < affected * TIME_LIMIT + 10, f"grading took {elapsed:.1f} s"
     assert leftovers(marker) == []
     assert (os.getcwd(), dict(os.environ), _reference_digest()) == (cwd, env, digest)
-    for folder in ("/tmp", "/dev/shm", os.getcwd()):
+    for folder in ("/tmp", "/dev/shm", os.getcwd(), ROOT, ROOT / "reference"):
         assert not os.path.exists(os.path.join(folder, f"planted-{marker}.txt"))
 
 

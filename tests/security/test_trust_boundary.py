@@ -112,8 +112,8 @@ def test_regrading_ten_times_gives_byte_identical_reports(attack_course, tmp_pat
     reports = {json.dumps(grade(attack_course, sub, ["week1.padding"]).to_json(), indent=2) for _ in range(10)}
     assert len(reports) == 1
     (report,) = reports
-    statuses = [(e["status"], e["score"]) for e in json.loads(report)["exercises"]]
-    assert statuses == [("passed", 3.0), ("error", 0.0), ("partial", 0.6667)]
+    zero_pad, conv_output_size, same_padding = json.loads(report)["exercises"]
+    assert (zero_pad["status"], conv_output_size["status"], same_padding["status"]) == ("passed", "error", "partial")
     assert "your code ended the process (exit status 3)" in report and "about to leave" in report
 
 

@@ -1,7 +1,7 @@
 """A plain list of 2*10^6 floats: too large for the reply's header, which holds everything but arrays.
 
 status: error
-feedback: zero_pad returned 7.6 MiB of data, more than the limit of 4 MiB
+feedback: returned 7.6 MiB of data, more than the limit of 4 MiB
 """
 
 

@@ -1,7 +1,7 @@
 """A result of 10^9 float64 elements (8 GB), made without allocating them (a broadcast view).
 
 status: error
-feedback: zero_pad returned 7.5 GiB of data, more than the limit of 256 MiB
+feedback: returned 7.5 GiB of data, more than the limit of 256 MiB
 """
 
 

@@ -1,7 +1,7 @@
 """The right shape and dtype, every value NaN: the shape check passes (the shape is right), nothing else.
 
 status: partial
-score: 0.75
+passes: output shape
 feedback: X_pad has wrong values
 feedback: got nan, expected
 """

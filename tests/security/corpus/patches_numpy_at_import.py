@@ -3,7 +3,7 @@ zero_pad pads with ones. The grader compares in its own process: the shape check
 
 when: import
 status: partial
-score: 0.75
+passes: output shape
 feedback: X_pad has wrong values
 """
 import numpy.testing
