@@ -35,8 +35,8 @@ def kind_of(x: Any) -> str:
         return f"an ndarray of shape {x.shape}" + ("" if x.dtype == np.float64 else f" and dtype {x.dtype}")
     if isinstance(x, TensorData):
         return f"a torch.Tensor of shape {x.array.shape}"
-    if isinstance(x, Opaque):
-        return f"a {x.type_name} object"
+    if isinstance(x, Opaque):  # "week1.padding.Liar", or a description such as "str of 10000000 characters"
+        return f"a {x.type_name}" + ("" if " " in x.type_name else " object")
     if isinstance(x, (tuple, list)):
         return f"a {type(x).__name__} of {len(x)} item{'s' * (len(x) != 1)}"
     if x is None:
@@ -45,11 +45,17 @@ def kind_of(x: Any) -> str:
         return f"a bool ({x})"
     if isinstance(x, np.generic):
         return f"a numpy {x.dtype} scalar ({x})"
+    if isinstance(x, str) and len(x) > 60:
+        return f"a str of {len(x)} characters"
     if isinstance(x, (int, float, str)):
-        return f"a{'n' * isinstance(x, int)} {type(x).__name__} ({x!r})"
+        return f"a{'n' * isinstance(x, int)} {type(x).__name__} ({_short(repr(x))})"
     if isinstance(x, dict):
         return "a dict"
     return f"a {type(x).__name__}"
+
+
+def _short(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
 
 
 def describe_value(name: str, value: Any) -> tuple[str, str | None]:
@@ -57,7 +63,7 @@ def describe_value(name: str, value: Any) -> tuple[str, str | None]:
     if isinstance(value, np.ndarray):
         extra = f"{name} = {fmt_array(value)}" if value.size <= SMALL else None
         return f"{name}.shape={value.shape}", extra
-    return f"{name}={value!r}", None
+    return f"{name}={_short(repr(value))}", None
 
 
 def describe_case(case: Any, label: str = "smallest failing input") -> list[str]:

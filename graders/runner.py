@@ -166,6 +166,10 @@ def grade_exercise(cfg: ExerciseConfig, lesson: Lesson, sandbox: Sandbox, course
             failed = run_check(check, cfg, ctx, lesson.reference, course_seed)
         except Fatal as fatal:
             return _fatal(cfg, spec, checks, results, fatal)
+        except Exception as e:  # noqa: BLE001 - a value no check foresaw: this exercise only, never the report
+            return _fatal(cfg, spec, checks, results,
+                          Fatal("error", f"the grader could not check this answer ({type(e).__name__}: "
+                                         f"{str(e)[:200]}); please tell your instructor"))
         if failed is None:
             results.append(CheckResult(check.name, True, max_points, max_points, "", check.public))
             continue

@@ -103,9 +103,9 @@ def test_the_stubs_score_zero_from_the_fixtures(bundle):
     data = json.loads(run.stdout)
     assert (data["mode"], data["score"], data["max_score"]) == ("fixtures", 0.0, float(fail_under(bundle)))
     assert [(e["id"], e["status"]) for e in data["exercises"]] == [
-        ("week1.padding.conv_output_size", "unimplemented"), ("week1.pooling.pool_forward", "unimplemented")]
+        ("week1.padding.zero_pad", "unimplemented"), ("week1.padding.conv_output_size", "unimplemented"),
+        ("week1.padding.same_padding", "unimplemented"), ("week1.pooling.pool_forward", "unimplemented")]
     assert all(c["public"] for e in data["exercises"] for c in e["checks"])  # hidden checks are left out
-    assert "graded by your instructor only: week1.padding.zero_pad, week1.padding.same_padding" in run.stderr
 
 
 def paste(stub: str, reference: str) -> str:
@@ -131,7 +131,7 @@ def test_reference_bodies_pasted_in_score_full_marks(bundle, tmp_path):
     run = in_bundle(bundle, "grade", str(sub), "--json", "-", "--fail-under", fail_under(bundle))
     assert run.returncode == 0, run.stderr
     data = json.loads(run.stdout)
-    assert (data["mode"], data["score"], data["max_score"]) == ("fixtures", 2.0, 2.0)
+    assert (data["mode"], data["score"]) == ("fixtures", data["max_score"]) and data["score"] > 2
     assert {e["status"] for e in data["exercises"]} == {"passed"}
 
 
