@@ -46,7 +46,7 @@ class Check:
     body: Body
     given: SearchStrategy | None = None  # None: the body takes (st, ref) and runs once
     examples: tuple = ()  # explicit cases (the course's worked examples), tried after the generated ones
-    max_examples: int | None = None  # overrides course.toml for this check (e.g. slow large models)
+    max_examples: int | None = None  # at most this many (course.toml's count is the default and the ceiling)
     hint: str | None = None
     public: bool = True  # public: shown in the open (notebooks) and replayed from fixtures (student bundle)
 

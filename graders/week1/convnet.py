@@ -259,7 +259,7 @@ def _lenet_cases(draw) -> ModuleCase:
                       input_seed=draw(st.integers(0, 2**16)))
 
 
-add_module_checks(LeNet5, _lenet_cases(), max_examples=5)
+add_module_checks(LeNet5, _lenet_cases())
 
 # LeNet-5's table: each parameter's shape in registration order, and where it comes from
 LENET_PARAMS = (

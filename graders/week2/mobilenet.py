@@ -319,7 +319,7 @@ def _add_large_input_check(ex: Exercise, *, hint: str) -> None:
 DepthwiseSeparableConv = Exercise("DepthwiseSeparableConv", hint="3x3 conv with groups=in_channels, padding=1, the "
                                                                  "stride, bias=False -> BN -> ReLU -> 1x1 conv "
                                                                  "(bias=False) -> BN -> ReLU")
-add_module_checks(DepthwiseSeparableConv, _block_cases(v2=False), max_examples=_EXAMPLES)
+add_module_checks(DepthwiseSeparableConv, _block_cases(v2=False))
 _add_large_input_check(DepthwiseSeparableConv, hint="MobileNet v1 uses nn.ReLU, not clipped at 6 (ReLU6 is v2's)")
 
 
@@ -327,7 +327,7 @@ InvertedResidual = Exercise("InvertedResidual", hint="[1x1 expand -> BN -> ReLU6
                                                      "depthwise (groups=hidden, padding=1, the stride) -> BN -> ReLU6 "
                                                      "-> 1x1 project -> BN (linear: no activation), + x only when "
                                                      "stride == 1 and in_channels == out_channels")
-add_module_checks(InvertedResidual, _block_cases(v2=True), max_examples=_EXAMPLES)
+add_module_checks(InvertedResidual, _block_cases(v2=True))
 _add_large_input_check(InvertedResidual, hint="the expand and depthwise stages end in nn.ReLU6 (min(max(x, 0), 6)); "
                                               "the projection has no activation")
 

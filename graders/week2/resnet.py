@@ -131,7 +131,7 @@ def _identity(st, name: str, case: ModuleCase, reference: torch.nn.Module, expec
 IdentityBlock = Exercise("IdentityBlock", hint="1x1 -> BN -> ReLU -> fxf 'same' -> BN -> ReLU -> 1x1 -> BN, then "
                                                "relu(main(x) + x); a conv followed by BN has bias=False")
 _docstring_example(IdentityBlock, ModuleCase((256, (64, 64, 256), 3), (2, 256, 5, 7)), (2, 256, 5, 7), count=70_400)
-add_module_checks(IdentityBlock, identity_cases(), max_examples=10)
+add_module_checks(IdentityBlock, identity_cases())
 
 
 @IdentityBlock.check("raises ValueError when filters[2] != channels", 1)
@@ -161,7 +161,7 @@ ConvolutionalBlock = Exercise("ConvolutionalBlock", hint="the main path of Ident
                                                          "relu(main(x) + shortcut(x)); H_out = floor((H - 1) / s) + 1")
 _docstring_example(ConvolutionalBlock, ModuleCase((64, (64, 64, 256), 3), (1, 64, 7, 8), {"stride": 2}),
                    (1, 256, 4, 4))
-add_module_checks(ConvolutionalBlock, convolutional_cases(), max_examples=10)
+add_module_checks(ConvolutionalBlock, convolutional_cases())
 
 
 @st.composite
@@ -207,7 +207,7 @@ def _(st, ref):
         expect_count(student_layout(st, "ResNet50", ModuleCase((), (1, 3, 32, 32))), 25_557_032, "ResNet50")
 
 
-add_module_checks(ResNet50, resnet_cases(), max_examples=1)
+add_module_checks(ResNet50, resnet_cases())
 
 
 @st.composite
