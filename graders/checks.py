@@ -12,8 +12,9 @@ A check body raises ``CheckFailed`` (through the ``expect_*`` helpers) or return
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from hypothesis.strategies import SearchStrategy
 
@@ -84,3 +85,22 @@ class Exercise:
     @property
     def total(self) -> float:
         return sum(c.points for c in self.checks)
+
+
+def worked(case: Any, body: Callable[[Any], None]) -> None:
+    """Run ``body(case)`` on one of the course's worked examples, so that a failure shows that input."""
+    try:
+        body(case)
+    except CheckFailed as failed:
+        failed.case, failed.explicit = case, True
+        raise
+
+
+@contextmanager
+def fixed_input(text: str) -> Iterator[None]:
+    """Name the fixed input of a check without ``given`` in its failure ("input: ...")."""
+    try:
+        yield
+    except CheckFailed as failed:
+        failed.details.insert(0, f"input: {text}")
+        raise

@@ -12,7 +12,7 @@ import numpy as np
 from hypothesis import strategies as st
 from numpy.lib.stride_tricks import sliding_window_view
 
-from graders.checks import CheckFailed, Exercise
+from graders.checks import worked as _worked, CheckFailed, Exercise
 from graders.expect import (ATOL, RTOL, expect_array, expect_raises, expect_scalar, expect_shape, expect_tuple,
                             expect_type, expect_unchanged)
 from graders.feedback import fmt_index
@@ -77,14 +77,6 @@ def _against_numerical(got: np.ndarray, expected: np.ndarray, name: str, g: str,
 
 
 # shared check bodies ---------------------------------------------------------------------------------------
-
-def _worked(case: Any, body: Callable[[Any], None]) -> None:
-    """Run ``body(case)`` on one of the course's worked examples, so that a failure shows that input."""
-    try:
-        body(case)
-    except CheckFailed as failed:
-        failed.case, failed.explicit = case, True
-        raise
 
 
 def _first(bad: np.ndarray) -> tuple[int, ...]:

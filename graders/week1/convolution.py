@@ -7,20 +7,12 @@ from typing import Any, Callable
 import numpy as np
 from hypothesis import strategies as st
 
-from graders.checks import CheckFailed, Exercise
+from graders.checks import worked as _worked, CheckFailed, Exercise
 from graders.expect import (add_worked_example, ATOL, RTOL, expect_array, expect_equal, expect_scalar, expect_shape, expect_tuple,
                             expect_type, expect_unchanged)
 from graders.feedback import fmt_index, kind_of
 from graders.strategies import ConvCase, arrays, conv_cases, conv_pairs, ordered
 
-
-def _worked(case: Any, body: Callable[[Any], None]) -> None:
-    """Run ``body(case)`` on one of the course's worked examples, so that a failure shows that input."""
-    try:
-        body(case)
-    except CheckFailed as failed:
-        failed.case, failed.explicit = case, True
-        raise
 
 
 # conv_single_step ------------------------------------------------------------------------------------------

@@ -6,14 +6,12 @@ device over random num_classes, outputs on one small batch only.
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterator
 
 import numpy as np
 from hypothesis import strategies as st
 
-from graders.checks import CheckFailed, Exercise
+from graders.checks import Exercise, fixed_input as _input
 from graders.expect import expect_array, expect_equal
 from graders.modules import (ModuleCase, _layout, expect_count, expect_layout, reference_forward, reference_module,
                              student_call_on_module, student_forward, student_layout)
@@ -35,15 +33,6 @@ def _net_case(size: int, num_classes: int | None = None) -> ModuleCase:
 def _layouts(st, ref, name: str, case: ModuleCase):
     return student_layout(st, name, case), _layout(info(reference_module(ref, name, case, "meta")))
 
-
-@contextmanager
-def _input(text: str) -> Iterator[None]:
-    """Name the fixed input of a check without ``given`` in its failure."""
-    try:
-        yield
-    except CheckFailed as failed:
-        failed.details.insert(0, f"input: {text}")
-        raise
 
 
 def _compare(st, ref, name: str, size: int, mode: str) -> None:

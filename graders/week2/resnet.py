@@ -6,30 +6,19 @@ has scale and shift 0 must pass relu(x) through.
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator
 
 import numpy as np
 import torch
 from hypothesis import strategies as st
 
-from graders.checks import CheckFailed, Exercise
+from graders.checks import CheckFailed, Exercise, fixed_input as _input
 from graders.expect import expect_array, expect_shape
 from graders.modules import (ModuleCase, _layout, add_module_checks, expect_count, expect_layout, reference_module,
                              student_forward, student_layout)
 from graders.sandbox.torch_ops import info
 from graders.strategies import arrays
 
-
-@contextmanager
-def _input(text: str) -> Iterator[None]:
-    """Name the fixed input of a check without ``given`` in its failure."""
-    try:
-        yield
-    except CheckFailed as failed:
-        failed.details.insert(0, f"input: {text}")
-        raise
 
 
 def _docstring_example(ex: Exercise, case: ModuleCase, out_shape: tuple[int, ...], count: int | None = None) -> None:
