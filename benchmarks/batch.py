@@ -103,8 +103,9 @@ def bench() -> Section:
         why.append(f"The start is paid in full by both: {start:.1f} s against {each:.2f} s per submission caps "
                    f"--jobs 2 at {bound:.2f}x for {STUDENTS} submissions (a bigger class raises the cap).")
     if growth > 1.05:
-        why.append(f"The work grew {growth:.2f}x with two processes (the second process's start-up and zygote, "
-                   "shared caches).")
+        why.append(f"The work grew {growth:.2f}x with two processes: the second grading process repeats the start "
+                   f"(up to {start:.1f} s, {start / cpu[1]:.0%} of --jobs 1's CPU), and two processes share the "
+                   "caches and memory bandwidth.")
     section.targets.append(Target("2 grading processes vs 1 (`course batch --jobs`)", ">= 1.8x",
                                   f"{speedup:.2f}x ({wall[1]:.1f} s vs {wall[2]:.1f} s)", speedup >= 1.8,
                                   "" if speedup >= 1.8 else " ".join(why)))

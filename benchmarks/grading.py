@@ -106,7 +106,7 @@ def vs_nbgrader(section: Section) -> None:
         f"### `course grade` vs `nbgrader autograde` (week 1, {n} notebooks, one student)", "",
         f"One student (the reference's solutions filled into the released notebooks) hands in the week-1 "
         f"notebooks {', '.join(NB_LESSONS)}; week1.convnet is left out to keep `make bench` short (its "
-        f"`train_digits` trains LeNet-5 for ~20 s in both paths alike). `course nbgrader build` + "
+        f"`train_digits` trains LeNet-5, the same seconds in both paths). `course nbgrader build` + "
         f"`nbgrader generate_assignment` are set up once (not timed); then, in turns, {NB_PAIRS} times each: "
         f"`nbgrader autograde week1 --create --force` (a kernel per notebook runs the test cells, which call "
         f"the same checks, public then hidden) and `course grade submitted/ada/week1 --only ...` on the same "
@@ -118,7 +118,7 @@ def vs_nbgrader(section: Section) -> None:
              ", ".join(f"{r.wall:.1f}" for r in course_runs)],
             ["**ratio** nbgrader / course", f"**{ratio:.2f}x**", f"{nb_cpu / course_cpu:.2f}x", ""]]),
         "Where nbgrader's extra time goes (measured in the same run):", "",
-        *table(["part", "wall", "CPU"], [
+        *table(["part (one run each)", "wall", "CPU"], [
             ["`nbgrader autograde` with no notebook to grade (its own start, config, database)",
              f"{bare.wall:.1f} s", f"{bare.cpu:.1f} s"],
             [f"a kernel start (nbclient), once per notebook: x{n}", f"{probe['kernel']:.1f} s", ""],
@@ -154,8 +154,8 @@ def full_course(section: Section) -> None:
                      mib(r.max_rss), mib(r.tree_pss), depth(0), depth(1), depth(3)])
     section.lines += [
         "### The whole course, one submission", "",
-        "`course grade SUBMISSION --json` as a subprocess, one run each (a full-course grade takes minutes on "
-        "this machine; the medians of several runs are in the comparison below). Memory: the largest peak RSS of "
+        "`course grade SUBMISSION --json` as a subprocess, one run each to keep `make bench` short (the medians "
+        "of several runs are in the comparison with nbgrader below); CPU counts the grader, zygote and workers. Memory: the largest peak RSS of "
         "any one process of the tree (exact: `wait4`'s `ru_maxrss`), and the largest sum of PSS over the live "
         "tree (grader, zygote, keepers, worker; shared pages counted once; sampled every 0.1 s), and the largest PSS "
         "of each kind of process.", "",

@@ -1,6 +1,8 @@
 """The worker round trip: `Sandbox.call` on a tiny function with small arrays, and where its time goes."""
 from __future__ import annotations
 
+import builtins
+import importlib
 import os
 import socket
 import subprocess
@@ -90,7 +92,13 @@ def micro(frame: bytes, reply: bytes, output: Path) -> list[list[str]]:
         ("grader", "stat + open + read + close of the output file", lambda: (os.path.getsize(output),
                                                                               open(output, "rb").read(2001))),
         ("worker", "ftruncate of the output file (reset_output)", lambda: os.ftruncate(fd, 0)),
+        ("worker", "stdout and stderr flushed, twice", lambda: [s.flush() for s in (sys.stdout, sys.stderr) * 2]),
+        ("worker", "os.path.isfile + importlib.import_module of a loaded module", lambda: (
+            os.path.isfile(output), importlib.import_module("json"))),
+        ("worker", "the builtins restored, twice (`builtins.__dict__.update`)", lambda: (
+            builtins.__dict__.update(names), builtins.__dict__.update(names))),
     ]
+    names = dict(builtins.__dict__)
     rows = []
     for side, what, fn in steps:
         rows.append([side, what, us(median([min(timed(fn, 200)) for _ in range(5)]))])

@@ -242,6 +242,7 @@ def _parallel(root: Path, only: list[str] | None, todo: list[Submission], jobs: 
 def _serve(conn: Connection, root: str, only: list[str] | None, parent: int) -> None:
     """A grading process: grade each (student, path) received and send back the JSON report, or why not."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the batch's to handle
+    os.setsid()  # a scheduling group of its own: with autogroup on, --jobs N then really gets N CPUs' share
     _die_with(parent)
     course = course_mod.load(Path(root))
     while (task := conn.recv()) is not None:
