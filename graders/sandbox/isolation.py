@@ -124,9 +124,9 @@ def new_root(cfg: dict) -> None:
     """Build the worker's whole filesystem in a tmpfs at ``cfg["newroot"]`` and switch to it."""
     new, uid = cfg["newroot"], cfg["uid"]
     mount("tmpfs", new, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
+    _tmpfs(new + "/tmp", 0o1777)  # first: Python itself may live under /tmp (a checkout's .venv), bound on top
     _system(new, [p for p in sys.path if os.path.isdir(p)])
     _dev(new)
-    _tmpfs(new + "/tmp", 0o1777)
     _bind(cfg["root"], new)
     _tmpfs(new + cfg["cwd"], 0o700, owner=uid)
     os.makedirs(new + "/proc")
