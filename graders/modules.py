@@ -81,9 +81,14 @@ def _perturb_batchnorm(module: torch.nn.Module) -> None:
                 m.bias.copy_(0.1 * torch.randn(n, generator=g))
 
 
+def layout_of(module: torch.nn.Module) -> Layout:
+    """The parameters, buffers and leaf layers of a module built here (the trusted side)."""
+    return _layout(_info(module))
+
+
 def reference_layout(ref: Any, name: str, case: ModuleCase) -> Layout:
     """The reference module's parameters and layers, built on the meta device (costs no memory)."""
-    return _layout(_info(reference_module(ref, name, case, "meta")))
+    return layout_of(reference_module(ref, name, case, "meta"))
 
 
 def student_layout(st: Any, name: str, case: ModuleCase) -> Layout:

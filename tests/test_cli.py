@@ -76,7 +76,7 @@ def test_list_shows_every_exercise_with_points():
     assert "     3  week1.padding.zero_pad" in run.stdout
 
 
-def test_a_syntax_error_costs_only_its_lesson(tmp_path, course_obj=None):
+def test_a_syntax_error_costs_only_its_lesson(tmp_path):
     sub = write_submission(tmp_path, {"week1/padding.py": "def zero_pad(X, pad):\n    return X +\n"})
     run = course("grade", str(sub), "--only", "week1.padding", "--json", "-")
     data = json.loads(run.stdout)

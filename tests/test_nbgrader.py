@@ -8,7 +8,6 @@ import ast
 import csv
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path

@@ -7,9 +7,8 @@ from hypothesis import strategies as st
 from graders.checks import CheckFailed, Exercise
 from graders.expect import expect_array, expect_equal, expect_shape
 from graders.feedback import fmt_index
-from graders.modules import (ModuleCase, _layout, add_module_checks, expect_count, expect_layout, reference_forward,
+from graders.modules import (ModuleCase, add_module_checks, layout_of, expect_count, expect_layout, reference_forward,
                              reference_module, student_forward, student_layout)
-from graders.sandbox.torch_ops import info
 
 # bottleneck_cost -------------------------------------------------------------------------------------------
 
@@ -74,7 +73,7 @@ add_module_checks(InceptionModule, _cases(channels=(4, 6), sides=(3, 7)))
                        hint="torch.cat([branch1(x), branch3(x), branch5(x), branch_pool(x)], dim=1)")
 def _(case, st, ref):
     reference = reference_module(ref, NAME, case)
-    expect_layout(student_layout(st, NAME, case), _layout(info(reference)))
+    expect_layout(student_layout(st, NAME, case), layout_of(reference))
     expected = reference_forward(reference, case)
     got = expect_shape(student_forward(st, NAME, case, reference)["output"], expected.shape, name="output")
     k = case.args[1]  # every branch has k channels

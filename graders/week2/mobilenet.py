@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from graders.checks import CheckFailed, Exercise
 from graders.expect import add_worked_example, expect_array, expect_equal, expect_shape, expect_tuple, expect_unchanged
 from graders.feedback import kind_of
-from graders.modules import (Layout, ModuleCase, add_module_checks, expect_count, expect_layout, reference_forward,
-                             reference_module, student_forward, student_layout)
+from graders.modules import (ModuleCase, add_module_checks, expect_count, expect_layout, reference_forward,
+                             reference_layout, reference_module, student_forward, student_layout)
 from graders.strategies import arrays, ordered, output_size, side
 
 
@@ -296,14 +296,9 @@ def _block_cases(draw, *, v2: bool, ratios: tuple[int, ...] = (1, 2, 3, 6), scal
     return BlockCase(args, (N, c_in, H, W), kwargs, draw(st.integers(0, 999)), scale)
 
 
-def _reference_layout(ref: Any, name: str, case: ModuleCase) -> Layout:
-    module = reference_module(ref, name, case, "meta")
-    return Layout(tuple((n, tuple(p.shape), p.requires_grad) for n, p in module.named_parameters()), (), ())
-
-
 def _run(st: Any, ref: Any, name: str, case: ModuleCase, reference: torch.nn.Module) -> np.ndarray:
     """The student's output in eval mode with ``reference``'s weights, after checking that they line up."""
-    expect_layout(student_layout(st, name, case), _reference_layout(ref, name, case))
+    expect_layout(student_layout(st, name, case), reference_layout(ref, name, case))
     return student_forward(st, name, case, reference)["output"]
 
 
@@ -337,7 +332,7 @@ _add_large_input_check(InvertedResidual, hint="the expand and depthwise stages e
                         hint="with expand_ratio == 1 the block starts at the depthwise conv: no 1x1 expand, no BN, "
                              "no ReLU6 before it")
 def _(case, st, ref):
-    expect_count(student_layout(st, "InvertedResidual", case), _reference_layout(ref, "InvertedResidual", case).count,
+    expect_count(student_layout(st, "InvertedResidual", case), reference_layout(ref, "InvertedResidual", case).count,
                  "InvertedResidual")
 
 

@@ -14,9 +14,8 @@ from hypothesis import strategies as st
 
 from graders.checks import CheckFailed, Exercise, fixed_input as _input
 from graders.expect import expect_array, expect_shape
-from graders.modules import (ModuleCase, _layout, add_module_checks, expect_count, expect_layout, reference_module,
+from graders.modules import (ModuleCase, add_module_checks, layout_of, expect_count, expect_layout, reference_module,
                              student_forward, student_layout)
-from graders.sandbox.torch_ops import info
 from graders.strategies import arrays
 
 
@@ -110,7 +109,7 @@ def _batchnorms(module: torch.nn.Module) -> list[torch.nn.BatchNorm2d]:
 def _identity(st, name: str, case: ModuleCase, reference: torch.nn.Module, expected: np.ndarray) -> None:
     """Run the student's block with the reference's weights, its main path's last BatchNorm zeroed (the reference's
     BatchNorms in order: main path 1, 2, 3, then the shortcut's)."""
-    expect_layout(student_layout(st, name, case), _layout(info(reference)))
+    expect_layout(student_layout(st, name, case), layout_of(reference))
     with torch.no_grad():
         _batchnorms(reference)[2].weight.zero_()
         _batchnorms(reference)[2].bias.zero_()
