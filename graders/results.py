@@ -37,7 +37,7 @@ class ExerciseResult:
 class Report:
     course: str
     mode: str  # "reference" or "fixtures"
-    isolation: str  # "namespaces" or "process"
+    isolation: str  # "namespaces", "user-namespaces" or "process"
     exercises: tuple[ExerciseResult, ...]
 
     @property

@@ -12,9 +12,11 @@ os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gett
 from graders import course as course_mod  # noqa: E402
 from graders.results import ExerciseResult, Report  # noqa: E402
 from graders.runner import grade  # noqa: E402
+from graders.sandbox import isolation  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-ISOLATION = "namespaces" if os.geteuid() == 0 else "process"  # what the sandbox reaches on this machine
+LEVELS = isolation.levels()  # what the sandbox can do on this machine, strongest first
+ISOLATION = LEVELS[0]
 
 
 @pytest.fixture(scope="session")

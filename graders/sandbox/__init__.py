@@ -4,7 +4,8 @@ A worker serves one exercise of one submission (``fresh()`` starts the next exer
 is reused across its calls; when it dies (crash, limit, timeout) the next call forks a fresh one. The
 worker reads a copy of the submission, never the original folder, and writes its output to a file, never
 to the grader's stdout. Replies are decoded strictly (see ``codec``); nothing the worker sends is
-unpickled or called. ``CONVGRADE_ISOLATION=process`` forces the weaker level (e.g. to test it).
+unpickled or called. ``CONVGRADE_ISOLATION=process`` (or ``user-namespaces``) forces a weaker level, e.g. to
+test it as root.
 """
 from __future__ import annotations
 
@@ -172,7 +173,7 @@ def _close_zygotes() -> None:
 class Sandbox:
     """Runs one submission's code in a worker process with resource limits and, where possible, namespaces.
 
-    At the namespaces level the worker's filesystem holds only the system, Python and its copy of the
+    At the namespaces levels the worker's filesystem holds only the system, Python and its copy of the
     submission, so nothing else (the course, the graders, other submissions, reports) can be seen. At the
     process level nothing can be hidden: ``hide`` is kept for callers that name what must stay private.
     """
@@ -183,7 +184,7 @@ class Sandbox:
         self._preload, self._level = preload, isolation or os.environ.get(ISOLATION_ENV, "auto")
         self.zygote = zygote(preload, self._level)
         self.isolation = self.zygote.isolation
-        if self.isolation == "process":
+        if self.isolation != "namespaces":  # the worker may share the grader's uid
             _undumpable()
         self._tmp = tempfile.TemporaryDirectory(prefix="convgrade-")
         tmp = Path(self._tmp.name).resolve()
@@ -194,8 +195,10 @@ class Sandbox:
         _copy_submission(Path(submission), self.root)
         self.scratch.mkdir()
         self.newroot.mkdir()
-        self.uid, self._uid_lock = _reserve_uid()
-        if self.isolation == "namespaces":
+        self.uid, self._uid_lock = _reserve_uid()  # used by root; any other user's worker keeps its uid
+        if os.geteuid() != 0:
+            self.uid = os.getuid()
+        elif self.isolation != "process":
             os.chmod(tmp, 0o711)
             os.chown(self.scratch, self.uid, self.uid)
             os.chmod(self.scratch, 0o700)

@@ -5,6 +5,10 @@ holds only what the worker needs: the system folders and Python (read-only), its
 (read-only), and fresh size-limited tmpfs for its scratch folder, /tmp and /dev/shm. Nothing else exists
 there: not the course, the reference, the graders, other submissions or the grading output. /proc shows
 only the worker's own processes; then it becomes an unprivileged uid of its own, with a process limit.
+``user-namespaces`` (Linux, any user where unprivileged user namespaces are allowed): the same filesystem,
+network, IPC and UTS namespaces, entered through a new user namespace, plus a new PID namespace: the worker
+can neither see nor signal any process outside it, the grader among them, though it runs under the grader's
+uid (as root, under a uid of its own). It drops every capability and may gain none (no_new_privs).
 ``process``: resource limits only. Loaded by path in the zygote; imports no ``graders``.
 """
 from __future__ import annotations
@@ -13,12 +17,17 @@ import ctypes
 import os
 import platform
 import resource
+import signal
 import sys
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWNET = 0x00020000, 0x04000000, 0x08000000, 0x40000000
+CLONE_NEWUSER, CLONE_NEWPID = 0x10000000, 0x20000000
+NAMESPACES = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 0x4000, 0x40000
 MNT_DETACH = 2
-PR_SET_DUMPABLE = 4
+LOCKED = 1 | 2 | 4 | 8 | 1024 | 2048 | 4096  # read-only, nosuid, nodev, noexec, noatime, nodiratime, relatime
+PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 4, 38
+CAPABILITY_VERSION_3 = 0x20080522
 SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "arm64": 41, "riscv64": 41, "ppc64le": 203, "s390x": 217}
 SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
 DEVICES = ("null", "zero", "full", "random", "urandom")
@@ -46,20 +55,34 @@ def prctl(option: int, value: int) -> None:
                        ctypes.c_ulong(0)), "prctl")
 
 
+def levels() -> list[str]:
+    """Every level this process can apply to its children, strongest first."""
+    found = []
+    if platform.machine() in SYS_PIVOT_ROOT:
+        if os.geteuid() == 0 and _probe(lambda: unshare(NAMESPACES)):
+            found.append("namespaces")
+        if _probe(_enter_user_namespace):
+            found.append("user-namespaces")
+    return [*found, "process"]
+
+
 def available() -> str:
     """The strongest level this process can apply to its children."""
-    if os.geteuid() != 0 or platform.machine() not in SYS_PIVOT_ROOT:
-        return "process"
+    return levels()[0]
+
+
+def _probe(enter) -> bool:
+    """Whether a child can ``enter`` its namespaces and make its mounts private there."""
     pid = os.fork()
     if pid == 0:
         try:
-            unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)
+            enter()
             mount(None, "/", None, MS_REC | MS_PRIVATE)
             os._exit(0)
         except BaseException:  # noqa: BLE001
             os._exit(1)
     _, status = os.waitpid(pid, 0)
-    return "namespaces" if os.waitstatus_to_exitcode(status) == 0 else "process"
+    return os.waitstatus_to_exitcode(status) == 0
 
 
 def _inside(path: str, folder: str) -> bool:
@@ -76,6 +99,7 @@ def _bind(source: str, new: str, *, writable: bool = False, device: bool = False
         open(target, "a").close()
     mount(source, target, None, MS_BIND | MS_REC)
     flags = MS_REMOUNT | MS_BIND | MS_NOSUID | (0 if device else MS_NODEV) | (0 if writable else MS_RDONLY)
+    flags |= os.statvfs(target).f_flag & LOCKED  # in a user namespace these cannot be cleared, only kept
     mount(None, target, None, flags)
 
 
@@ -130,21 +154,46 @@ def new_root(cfg: dict) -> None:
     _bind(cfg["root"], new)
     _tmpfs(new + cfg["cwd"], 0o700, owner=uid)
     os.makedirs(new + "/proc")
-    mount("proc", new + "/proc", "proc", MS_NOSUID | MS_NODEV, "hidepid=2")
+    try:
+        mount("proc", new + "/proc", "proc", MS_NOSUID | MS_NODEV, "hidepid=2")
+    except OSError:  # a container may forbid a new procfs in a user namespace: then the worker has no /proc
+        if cfg["isolation"] == "namespaces":
+            raise
     pivot_root(new)
     mount(None, "/", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
 
 
 def apply(cfg: dict) -> None:
     """Enter the configured isolation level and set the resource limits; irreversible."""
-    if cfg["isolation"] == "namespaces":
-        unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)
+    level = cfg["isolation"]
+    if level == "namespaces":
+        unshare(NAMESPACES)
         mount(None, "/", None, MS_REC | MS_PRIVATE)
         new_root(cfg)
         uid = cfg["uid"]
         os.setgroups([])
         os.setgid(uid)
         os.setuid(uid)
+        resource.setrlimit(resource.RLIMIT_NPROC, (cfg["nproc"], cfg["nproc"]))
+    elif level == "user-namespaces" and os.geteuid() != 0:
+        budget = _tasks_of(os.getuid()) + cfg["nproc"]  # counted before /proc shows only the new namespace
+        _enter_user_namespace()
+        _init_and_worker()  # returns in the worker, pid 2 of the new PID namespace
+        mount(None, "/", None, MS_REC | MS_PRIVATE)
+        new_root(cfg)
+        _drop_capabilities()
+        resource.setrlimit(resource.RLIMIT_NPROC, (budget, budget))
+    elif level == "user-namespaces":  # root, testing this level: its Python may be where the worker's uid
+        unshare(NAMESPACES)  # cannot look (/root), so the filesystem is built first, then the uid changes
+        mount(None, "/", None, MS_REC | MS_PRIVATE)
+        new_root(cfg)
+        os.setgroups([])
+        os.setresgid(cfg["uid"], cfg["uid"], cfg["uid"])
+        os.setresuid(cfg["uid"], cfg["uid"], cfg["uid"])
+        _enter_user_namespace()
+        _init_and_worker()
+        mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV, "hidepid=2")  # this PID namespace's own
+        _drop_capabilities()
         resource.setrlimit(resource.RLIMIT_NPROC, (cfg["nproc"], cfg["nproc"]))
     elif os.geteuid() != 0:  # the uid is shared with the grader: bound the worker's new processes only
         budget = _tasks_of(os.getuid()) + cfg["nproc"]
@@ -154,6 +203,71 @@ def apply(cfg: dict) -> None:
     for name, value in cfg["limits"].items():
         # the CPU limit's soft side sends SIGXCPU (a clear message); at the hard side, a second later, SIGKILL
         resource.setrlimit(getattr(resource, name), (value, value + (name == "RLIMIT_CPU")))
+
+
+def _enter_user_namespace() -> None:
+    """New user (this uid and gid, mapped to themselves), PID, mount, network, IPC and UTS namespaces."""
+    uid, gid = os.geteuid(), os.getegid()
+    unshare(CLONE_NEWUSER | CLONE_NEWPID | NAMESPACES)
+    prctl(PR_SET_DUMPABLE, 1)  # /proc/self of an undumpable process belongs to root: its maps are not ours
+    for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
+        with open(f"/proc/self/{name}", "w", encoding="ascii") as f:
+            f.write(text)
+    prctl(PR_SET_DUMPABLE, 0)
+
+
+def _init_and_worker() -> None:
+    """Fork the new PID namespace's init, which forks the worker; return in the worker.
+
+    This process stays outside the namespace and ends as the worker ended (same exit status or signal),
+    so the grader sees one worker whatever the level. The init reaps orphans and ends when the worker
+    does, and the kernel then kills whatever is left in the namespace. Neither runs student code."""
+    read, write = os.pipe()
+    init = os.fork()
+    if init == 0:
+        os.close(read)
+        worker = os.fork()
+        if worker == 0:
+            os.close(write)
+            os.setsid()  # its own session and process group, as at the other levels
+            return
+        _close_fds_except(write)
+        while True:
+            pid, status = os.waitpid(-1, 0)
+            if pid == worker:
+                os.write(write, str(status).encode())
+                os._exit(0)
+    os.close(write)
+    _close_fds_except(read)
+    data = os.read(read, 32)
+    _, status = os.waitpid(init, 0)
+    _end_as(int(data) if data else status)
+
+
+def _end_as(status: int) -> None:
+    """Exit with the exit status, or die of the signal, that the raw wait ``status`` describes."""
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        signal.signal(sig, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, [sig])
+        os.kill(os.getpid(), sig)
+        os._exit(128 + sig)
+    os._exit(os.waitstatus_to_exitcode(status))
+
+
+def _close_fds_except(keep: int) -> None:
+    """Close every descriptor but ``keep``, without /proc: the worker may be remounting it just now."""
+    os.closerange(0, keep)
+    os.closerange(keep + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[1])
+
+
+def _drop_capabilities() -> None:
+    """No capability in any set, and none to gain by exec (the user namespace gave a full set)."""
+    header = (ctypes.c_uint32 * 2)(CAPABILITY_VERSION_3, 0)
+    data = (ctypes.c_uint32 * 6)()
+    _check(_libc.capset(header, data), "capset")
+    prctl(PR_SET_NO_NEW_PRIVS, 1)
 
 
 def _tasks_of(uid: int) -> int:

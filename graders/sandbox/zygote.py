@@ -7,7 +7,7 @@ folder on its ``sys.path``. It receives its configuration, then requests, over a
 
 Each worker has a keeper: a small process between the zygote and the worker that is a child subreaper, so
 every process the worker starts stays below it, even one that called setsid and whose parent exited. To
-kill, the keeper kills its children until it has none left: nothing escapes, at either isolation level.
+kill, the keeper kills its children until it has none left: nothing escapes, at any isolation level.
 The keeper runs no student code; the worker isolates itself (``isolation.apply``) before importing any.
 This module imports nothing from ``graders``.
 """

@@ -28,11 +28,11 @@ import pytest
 
 from graders import course as course_mod
 from graders.sandbox import UID_BASE, UID_RANGE
+from conftest import ISOLATION, LEVELS  # noqa: F401
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 CORPUS = HERE / "corpus"
-ISOLATION = "namespaces" if os.geteuid() == 0 else "process"  # what the sandbox reaches on this machine
 TIME_LIMIT, CALL_TIMEOUT = 3, 2
 PADDING = ("week1.padding.zero_pad", "week1.padding.conv_output_size", "week1.padding.same_padding")
 
@@ -67,6 +67,27 @@ def load_corpus() -> list[Attack]:
                               fields.get("when", ["call"])[0], fields.get("level", ["any"])[0],
                               fields.get("symlink", [None])[0], tuple(fields.get("passes", ()))))
     return attacks
+
+
+PROBE_HELPERS = '''
+import os, socket
+
+
+def reachable(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
+
+def writable(path):
+    try:
+        with open(path, "a"):
+            return True
+    except OSError:
+        return False
+'''  # the start of a probe: code that reports, from inside a worker, what it can reach
 
 
 def bystander() -> str:

@@ -16,8 +16,8 @@ import pytest
 
 from graders.runner import grade
 from graders.sandbox import ISOLATION_ENV
-from harness import (ISOLATION, PADDING, ROOT, TIME_LIMIT, Attack, attack_course, bystander, leftovers,  # noqa: F401
-                     load_corpus, new_marker, port, write_submission)
+from harness import (ISOLATION, LEVELS, PADDING, ROOT, TIME_LIMIT, Attack, attack_course, bystander,  # noqa: F401
+                     leftovers, load_corpus, new_marker, port, write_submission)
 
 ATTACKS = load_corpus()
 # Safe to run where the worker shares the grader's uid (root here): no kill(-1), no writes to the course.
@@ -51,7 +51,7 @@ def run_attack(attack: Attack, course, tmp_path, port: int, level: str = ISOLATI
         results = {k: v for k, v in results.items() if k not in PADDING}
         assert results and all(k.startswith(bystander() + ".") for k in results)
     for other in results.values():
-        assert (other["status"], other["score"]) == ("passed", other["max_score"]), other
+        assert (other["status"], other["score"]) == ("passed", other["max_score"]), json.dumps(other)
 
     affected = 1 if attack.when == "call" else len(PADDING)
     assert elapsed < affected * TIME_LIMIT + 10, f"grading took {elapsed:.1f} s"
@@ -63,9 +63,18 @@ def run_attack(attack: Attack, course, tmp_path, port: int, level: str = ISOLATI
 
 @pytest.mark.parametrize("attack", ATTACKS, ids=str)
 def test_attack(attack, attack_course, tmp_path, port):
-    if attack.level == "namespaces" and ISOLATION != "namespaces":
-        pytest.skip("only the namespaces level (Linux, as root) hides the course and the network from the worker")
+    if attack.level == "namespaces" and ISOLATION == "process":
+        pytest.skip("only the namespaces levels (Linux: root, or user namespaces) hide the course and the network")
     run_attack(attack, attack_course, tmp_path, port)
+
+
+@pytest.mark.parametrize("attack", ATTACKS, ids=str)
+def test_attack_in_user_namespaces(attack, attack_course, tmp_path, port, monkeypatch):
+    """The level a non-root grader gets where unprivileged user namespaces are allowed, tested here as root."""
+    if ISOLATION == "user-namespaces" or "user-namespaces" not in LEVELS:
+        pytest.skip("the strongest level here is user-namespaces (tested above) or user namespaces are not allowed")
+    monkeypatch.setenv(ISOLATION_ENV, "user-namespaces")
+    run_attack(attack, attack_course, tmp_path, port, level="user-namespaces")
 
 
 @pytest.mark.parametrize("attack", [a for a in ATTACKS if a.name in PROCESS_LEVEL], ids=str)

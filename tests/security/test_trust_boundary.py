@@ -15,37 +15,26 @@ import numpy as np
 import pytest
 
 from graders.runner import grade
-from graders.sandbox import UID_BASE, UID_RANGE, Limits, Sandbox, codec, worker_env
-from harness import ISOLATION, ROOT, attack_course, load_corpus, port, reference_submission  # noqa: F401
+from graders.sandbox import ISOLATION_ENV, UID_BASE, UID_RANGE, Limits, Sandbox, codec, worker_env
+from harness import ISOLATION, LEVELS, PROBE_HELPERS, ROOT, attack_course, load_corpus, port, reference_submission  # noqa: F401
 
 NAMESPACES_ONLY = pytest.mark.skipif(
-    ISOLATION != "namespaces",
-    reason="the namespaces level needs Linux and root; here the sandbox gives 'process' (rlimits only), "
-           "where the worker shares the grader's uid and filesystem")
+    ISOLATION == "process",
+    reason="the namespaces levels need Linux and root or user namespaces; here the sandbox gives 'process' "
+           "(rlimits only), where the worker shares the grader's uid and filesystem")
+STRONG = [pytest.param(level, marks=pytest.mark.skipif(level not in LEVELS, reason=f"{level} is not available here"))
+          for level in ("namespaces", "user-namespaces")]
 COURSE_BIN = Path(sys.executable).with_name("course")
 
-PROBE = '''
-import os, resource, socket
+PROBE = PROBE_HELPERS + '''
+import resource
+
 
 def facts(port, paths):
-    def reachable():
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return True
-        except OSError:
-            return False
-
-    def writable(path):
-        try:
-            with open(path, "a"):
-                return True
-        except OSError:
-            return False
-
     return {
         "uid": os.getuid(), "gid": os.getgid(), "groups": os.getgroups(),
         "own_session": os.getsid(0) == os.getpid(), "own_group": os.getpgrp() == os.getpid(),
-        "network": reachable(), "interfaces": sorted(name for _, name in socket.if_nameindex()),
+        "network": reachable(port), "interfaces": sorted(name for _, name in socket.if_nameindex()),
         "visible": [p for p in paths if os.path.lexists(p)],
         "pids": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()), "pid": os.getpid(),
         "writable": [p for p in ("/usr/x", "/etc/x", "/x", __file__, os.getcwd() + "/x", "/tmp/x") if writable(p)],
@@ -60,12 +49,13 @@ def test_the_report_names_the_strongest_isolation_this_machine_allows(tmp_path):
     (tmp_path / "week1").mkdir()
     with Sandbox(tmp_path) as sb:
         assert sb.isolation == ISOLATION
-    if ISOLATION != "namespaces":
-        pytest.skip("not root on Linux: the namespaces level is not available, 'process' is the strongest")
+    if ISOLATION == "process":
+        pytest.skip("neither root nor user namespaces here: 'process' is the strongest level")
 
 
-@NAMESPACES_ONLY
-def test_the_worker_sees_and_reaches_only_what_it_needs(attack_course, tmp_path, port):
+@pytest.mark.parametrize("level", STRONG)
+def test_the_worker_sees_and_reaches_only_what_it_needs(level, attack_course, tmp_path, port, monkeypatch):
+    monkeypatch.setenv(ISOLATION_ENV, level)
     probe = reference_submission(tmp_path / "probe")
     (probe / "week1" / "probe.py").write_text(PROBE)
     other = reference_submission(tmp_path / "other")
@@ -78,14 +68,17 @@ def test_the_worker_sees_and_reaches_only_what_it_needs(attack_course, tmp_path,
                                    neighbour.root, neighbour.scratch, neighbour.output_path, sb.output_path,
                                    sb.root.parent / "root", COURSE_BIN, Path(sys.executable).resolve())]
         facts = sb.call("week1.probe", "facts", [port, secret], timeout=10).value
-    assert UID_BASE <= facts["uid"] < UID_BASE + UID_RANGE and facts["gid"] == facts["uid"] and facts["groups"] == []
+    assert sb.isolation == level
+    if os.geteuid() == 0:  # a uid of its own; any other user's worker keeps the user's uid
+        assert UID_BASE <= facts["uid"] < UID_BASE + UID_RANGE and facts["gid"] == facts["uid"] and facts["groups"] == []
     assert facts["own_session"] and facts["own_group"]
     assert (facts["network"], facts["interfaces"]) == (False, ["lo"])
     assert facts["visible"] == []
     assert facts["pids"] == [facts["pid"]]  # /proc shows no other process, the grader's included
     assert facts["writable"] == [str(sb.scratch / "x"), "/tmp/x"]
-    assert facts["limits"] == {"RLIMIT_AS": 1 << 30, "RLIMIT_FSIZE": limits.file_size, "RLIMIT_NPROC": limits.nproc,
-                               "RLIMIT_CORE": 0}
+    nproc = facts["limits"].pop("RLIMIT_NPROC")
+    assert nproc == limits.nproc if os.geteuid() == 0 else limits.nproc < nproc < 10 * limits.nproc
+    assert facts["limits"] == {"RLIMIT_AS": 1 << 30, "RLIMIT_FSIZE": limits.file_size, "RLIMIT_CORE": 0}
     assert facts["env"] == sorted(worker_env("/"))
 
 
