@@ -12,6 +12,8 @@ dZ[i, h, w, c] back to that window; where windows overlap, their contributions a
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+WINDOW_VALUES = 1 << 17  # float64 values (1 MiB) of windows copied at a time in conv_backward
+
 
 def conv_backward(dZ, cache):
     """Backward pass of a convolution layer: the gradients of the cost w.r.t. its input, W and b.
@@ -38,31 +40,40 @@ def conv_backward(dZ, cache):
     (each pixel met W once), dW [[[[10.0]]]] (1 + 2 + 3 + 4), db [[[[4.0]]]].
     """
     A_prev, W, b, hparameters = cache
-    stride, pad = hparameters["stride"], hparameters["pad"]
-    f = W.shape[0]
+    s, p = hparameters["stride"], hparameters["pad"]
+    f, f, n_C_prev, n_C = W.shape
     m, n_H, n_W, n_C = dZ.shape
-
-    A_pad = np.pad(A_prev, ((0, 0), (pad, pad), (pad, pad), (0, 0)))  # (m, n_H_prev + 2pad, n_W_prev + 2pad, n_C_prev)
-
-    # db: every output position added b once.
-    db = dZ.sum(axis=(0, 1, 2)).reshape(1, 1, 1, n_C)
-
-    # dW: every f x f window a_slice that produced an output, weighted by that output's dZ, summed over (i, h, w).
-    windows = sliding_window_view(A_pad, (f, f), axis=(1, 2))[:, ::stride, ::stride]  # (m, n_H, n_W, n_C_prev, f, f)
-    dW = np.tensordot(windows, dZ, axes=([0, 1, 2], [0, 1, 2]))  # (n_C_prev, f, f, n_C)
-    dW = dW.transpose(1, 2, 0, 3)  # (f, f, n_C_prev, n_C)
-
-    # dA_pad: for each kernel offset (kh, kw), all output positions send dZ @ W[kh, kw].T to the input pixel they read there.
-    dA_pad = np.zeros_like(A_pad, dtype=np.float64)
-    for kh in range(f):
-        for kw in range(f):
-            rows = slice(kh, kh + stride * (n_H - 1) + 1, stride)
-            cols = slice(kw, kw + stride * (n_W - 1) + 1, stride)
-            dA_pad[:, rows, cols, :] += dZ @ W[kh, kw].T  # (m, n_H, n_W, n_C) @ (n_C, n_C_prev)
-
     n_H_prev, n_W_prev = A_prev.shape[1:3]
-    dA_prev = dA_pad[:, pad:pad + n_H_prev, pad:pad + n_W_prev, :]  # (m, n_H_prev, n_W_prev, n_C_prev)
-    return dA_prev, dW, db
+    A_pad = np.zeros((m, n_H_prev + 2 * p, n_W_prev + 2 * p, n_C_prev))  # zero-padded by p on H and W
+    A_pad[:, p:p + n_H_prev, p:p + n_W_prev, :] = A_prev
+    # windows[i, h, w] is the slice a_slice = A_pad[i, h*s:h*s+f, w*s:w*s+f, :] (a view, nothing copied)
+    sm, sh, sw, sc = A_pad.strides
+    windows = np.ndarray((m, n_H, n_W, f, f, n_C_prev), A_pad.dtype, A_pad, 0, (sm, sh * s, sw * s, sh, sw, sc))
+    K = f * f * n_C_prev
+    W_cols = W.reshape(K, n_C)  # filter c as column c
+    dW = np.zeros((K, n_C))
+    dA_pad = np.zeros(A_pad.shape)
+    # A block of output rows at a time (all of them when they are few), so that the block's windows, copied
+    # into rows, are still in the CPU's cache when the products read them.
+    few = m * n_H * n_W * K <= WINDOW_VALUES
+    block = n_H if few else max(1, WINDOW_VALUES // (n_W * K))
+    for i in [slice(None)] if few else [slice(i, i + 1) for i in range(m)]:
+        for h in range(0, n_H, block):
+            rows = windows[i, h:h + block].reshape(-1, K)  # every window a row
+            dZ_rows = dZ[i, h:h + block].reshape(-1, n_C)
+            # dW: every window, weighted by its output's dZ, summed over (i, h, w)
+            dW += rows.T @ dZ_rows
+            # dA: each output sends W[..., c] * dZ back to the window it read; where windows overlap, they add up
+            d_windows = (dZ_rows @ W_cols.T).reshape(-1, min(block, n_H - h), n_W, f, f, n_C_prev)
+            top = h * s
+            for kh in range(f):
+                for kw in range(f):
+                    rows_h = slice(top + kh, top + kh + s * (d_windows.shape[1] - 1) + 1, s)
+                    cols_w = slice(kw, kw + s * (n_W - 1) + 1, s)
+                    dA_pad[i, rows_h, cols_w, :] += d_windows[:, :, :, kh, kw]
+    db = dZ.sum(axis=(0, 1, 2)).reshape(1, 1, 1, n_C)  # every output position added b once
+    dA_prev = dA_pad[:, p:p + n_H_prev, p:p + n_W_prev, :]  # (m, n_H_prev, n_W_prev, n_C_prev)
+    return dA_prev, dW.reshape(f, f, n_C_prev, n_C), db
 
 
 def create_mask_from_window(x):

@@ -12,6 +12,8 @@ dZ[i, h, w, c] back to that window; where windows overlap, their contributions a
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+WINDOW_VALUES = 1 << 17  # float64 values (1 MiB) of windows copied at a time in conv_backward
+
 
 def conv_backward(dZ, cache):
     """Backward pass of a convolution layer: the gradients of the cost w.r.t. its input, W and b.

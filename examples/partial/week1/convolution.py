@@ -6,7 +6,8 @@ Each filter covers all n_C_prev channels and makes one output channel; the kerne
 not flipped (cross-correlation). Everything is float64.
 """
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+
+WINDOW_VALUES = 1 << 17  # float64 values (1 MiB) of windows copied at a time in conv_forward
 
 
 def conv_single_step(a_slice_prev, W, b):
@@ -49,11 +50,25 @@ def conv_forward(A_prev, W, b, hparameters):
     (f, f, n_C_prev, n_C) = W.shape
     s = hparameters["stride"]
     p = hparameters["pad"]
-    A_pad = np.pad(A_prev, ((0, 0), (p, p), (p, p), (0, 0)))  # (m, n_H_prev + 2p, n_W_prev + 2p, n_C_prev)
-    windows = sliding_window_view(A_pad, (f, f), axis=(1, 2))[:, ::s, ::s]  # (m, n_H, n_W, n_C_prev, f, f)
-    # every window times every filter in one matrix product: sum over (n_C_prev, f, f)
-    Z = np.einsum("mhwcij,ijcn->mhwn", windows, W, optimize=True)  # (m, n_H, n_W, n_C)
-    Z = Z + b
+    n_H = (n_H_prev + 2 * p - f) // s + 1
+    n_W = (n_W_prev + 2 * p - f) // s + 1
+    A_pad = np.zeros((m, n_H_prev + 2 * p, n_W_prev + 2 * p, n_C_prev))  # zero-padded by p on H and W
+    A_pad[:, p:p + n_H_prev, p:p + n_W_prev, :] = A_prev
+    # windows[i, h, w] is the slice A_pad[i, h*s:h*s+f, w*s:w*s+f, :]: a view of A_pad, nothing copied
+    sm, sh, sw, sc = A_pad.strides
+    windows = np.ndarray((m, n_H, n_W, f, f, n_C_prev), A_pad.dtype, A_pad, 0, (sm, sh * s, sw * s, sh, sw, sc))
+    # Every window as a row times every filter as a column: matrix products, a block of output rows at a time
+    # (all of them when they are few) so that the block's windows, copied into rows, are still in the CPU's
+    # cache when the product reads them.
+    K = f * f * n_C_prev
+    few = m * n_H * n_W * K <= WINDOW_VALUES
+    block = n_H if few else max(1, WINDOW_VALUES // (n_W * K))
+    Z = np.empty((m, n_H, n_W, n_C))
+    for i in [slice(None)] if few else [slice(i, i + 1) for i in range(m)]:
+        for h in range(0, n_H, block):
+            rows = windows[i, h:h + block].reshape(-1, K)  # (images * rows * n_W, f * f * n_C_prev)
+            np.matmul(rows, W.reshape(K, n_C), out=Z[i, h:h + block].reshape(-1, n_C))  # a view of Z: Z is filled
+    Z += b
     cache = (A_prev, W, b, hparameters)
     return Z, cache
 
