@@ -94,11 +94,10 @@ def bench() -> Section:
         why.append(f"The machine was busy (load average {section.load} on {cpus} CPUs), so CPU time is what is "
                    f"short: --jobs 2 got {util[2]:.2f} CPUs' worth, --jobs 1 {util[1]:.2f}.")
         if autogroup() and split_speedup > 1.2 * speedup:
-            why.append(f"Autogroup scheduling is on: the kernel shares CPU time between sessions first. The "
-                       f"batch's grading processes stay in the batch's session and share its one slice (only the "
-                       f"workers get sessions of their own, from the zygote). The same 20 submissions graded by two "
-                       f"processes in sessions of their own took {wall['split']:.1f} s, a {split_speedup:.2f}x "
-                       f"speedup over --jobs 1 on the same busy machine, against {speedup:.2f}x for --jobs 2.")
+            why.append(f"Autogroup scheduling is on: the kernel shares CPU time between sessions first, and the "
+                       f"other sessions on this machine take their share. The same 20 submissions graded by two "
+                       f"separate batches took {wall['split']:.1f} s, a {split_speedup:.2f}x speedup over --jobs 1 "
+                       f"on the same busy machine, against {speedup:.2f}x for --jobs 2.")
     if bound < 1.9:
         why.append(f"The start is paid in full by both: {start:.1f} s against {each:.2f} s per submission caps "
                    f"--jobs 2 at {bound:.2f}x for {STUDENTS} submissions (a bigger class raises the cap).")
