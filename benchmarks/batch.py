@@ -84,9 +84,9 @@ def bench() -> Section:
             ["speedup --jobs 1 / two in own sessions", f"{split_speedup:.2f}x", "", "", ""]]),
         f"wall = CPU / CPUs' worth used, so speedup = (CPUs' worth used, --jobs 2 / --jobs 1: {gain:.2f}) / "
         f"(CPU grew: {growth:.2f}x) = {speedup:.2f}x. A batch of one submission takes "
-        f"{single[0].wall:.1f} s (one run): from the two, a batch costs "
-        f"{start:.1f} s to start (interpreter, imports, a grading process and its zygote) and {each:.2f} s per "
-        f"submission, so two processes sharing the submissions perfectly would be at most {bound:.2f}x faster.",
+        f"{single[0].wall:.1f} s (one run): from the two, a batch costs {start:.1f} s to start (the command's "
+        f"interpreter and imports, a grading process forked from it, its zygote) and {each:.2f} s per submission, "
+        f"so two processes sharing the submissions perfectly would be at most {bound:.2f}x faster.",
         ""]
     why = [f"{1.8 / speedup:.2f}x short. speedup = {gain:.2f} (CPU time per second two processes got, relative to "
            f"one) / {growth:.2f} (CPU the same 20 submissions cost, relative to one)."]

@@ -164,7 +164,8 @@ def zygote(preload: tuple[str, ...], isolation: str = "auto") -> Zygote:
 
 
 @atexit.register
-def _close_zygotes() -> None:
+def close_zygotes() -> None:
+    """End this process's zygotes and their workers (at exit; a process that leaves by os._exit calls it)."""
     for z in _zygotes.values():
         z.close()
     _zygotes.clear()

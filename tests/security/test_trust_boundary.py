@@ -18,12 +18,10 @@ from graders.runner import grade
 from graders.sandbox import ISOLATION_ENV, UID_BASE, UID_RANGE, Limits, Sandbox, codec, worker_env
 from harness import ISOLATION, LEVELS, PROBE_HELPERS, ROOT, attack_course, load_corpus, port, reference_submission  # noqa: F401
 
-NAMESPACES_ONLY = pytest.mark.skipif(
-    ISOLATION == "process",
-    reason="the namespaces levels need Linux and root or user namespaces; here the sandbox gives 'process' "
-           "(rlimits only), where the worker shares the grader's uid and filesystem")
-STRONG = [pytest.param(level, marks=pytest.mark.skipif(level not in LEVELS, reason=f"{level} is not available here"))
-          for level in ("namespaces", "user-namespaces")]
+STRONG = [pytest.param(level, marks=pytest.mark.skipif(level not in LEVELS, reason=(
+    f"{level} is not available here (namespaces needs Linux and root, user-namespaces unprivileged user "
+    "namespaces); the weaker levels cannot hide the course or the network from the worker")))
+    for level in ("namespaces", "user-namespaces")]
 COURSE_BIN = Path(sys.executable).with_name("course")
 
 PROBE = PROBE_HELPERS + '''
@@ -170,8 +168,10 @@ def _cli(course_root: Path, sub: Path, *args: str, **kwargs) -> subprocess.Popen
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
 
 
-@NAMESPACES_ONLY
-def test_two_submissions_graded_in_parallel_neither_see_nor_affect_each_other(attack_course, tmp_path):
+@pytest.mark.parametrize("level", STRONG)
+def test_two_submissions_graded_in_parallel_neither_see_nor_affect_each_other(level, attack_course, tmp_path,
+                                                                             monkeypatch):
+    monkeypatch.setenv(ISOLATION_ENV, level)
     token = f"secret{os.getpid()}x{time.monotonic_ns()}"
     subs = {name: reference_submission(tmp_path / name, extra.replace("TOKEN", token))
             for name, extra in (("a", A_SOURCE), ("b", B_SOURCE))}
