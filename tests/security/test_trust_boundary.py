@@ -158,7 +158,10 @@ def zero_pad(X, pad):
     raise RuntimeError(f"found {_found[0]}")
 
 def conv_output_size(n, f, pad=0, stride=1):
-    os.kill(-1, signal.SIGKILL)  # every process this uid may signal
+    try:
+        os.kill(-1, signal.SIGKILL)  # every process this uid may signal
+    except ProcessLookupError:  # none at all (user-namespaces: alone in its PID namespace)
+        pass
     return int((n + 2 * pad - f) // stride + 1)
 '''
 
