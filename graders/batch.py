@@ -3,10 +3,9 @@
 DIR holds one folder or notebook per student. A few long-lived grading processes (forked from the batch, with
 the graders imported; the sandbox's zygote, which imports numpy and torch, starts once in each) take
 submissions one at a time and send each report back; the batch files it in the gradebook at once, in one
-transaction. Killed at any moment (even ``kill -9``: the grading
-processes die with it) and run again, it skips every submission whose row is final for the same content hash,
-course version and selection, and grades the rest. A submission that cannot be graded gets a row that says
-why; it never stops the batch.
+transaction. Killed at any moment (even ``kill -9``: the grading processes die with it) and run again, it skips
+every submission whose row is final for the same content hash, course version and selection, and grades the
+rest. A submission that cannot be graded gets a row that says why; it never stops the batch.
 """
 from __future__ import annotations
 
