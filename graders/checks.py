@@ -38,6 +38,7 @@ class CheckFailed(Exception):
         self.traceback = ""  # the student's own traceback when their code raised
         self.output = ""  # what their code printed
         self.arrays: dict | None = None  # {"name", "got", "expected"} when arrays differ (for the HTML report)
+        self.explain: Any = None  # (reference module) -> more detail lines, for the failure that is reported
 
 
 @dataclass(frozen=True)

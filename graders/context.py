@@ -8,12 +8,15 @@ shrinking a crash.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Callable
 
 from .checks import CheckFailed
 from .course import Exercise as ExerciseConfig
 from .mistakes import Call
 from .sandbox import CallTimeout, Reply, Sandbox, SandboxError, describe_bytes
+
+
+OPTIONAL_TIMEOUT = 2.0  # seconds for an operation that only adds to the feedback (``Student.try_request``)
 
 
 class Fatal(BaseException):
@@ -32,11 +35,13 @@ class Context:
         sandbox.fresh()  # a new worker: nothing another exercise's code did (patches, threads, files) carries over
         self.used = 0.0  # seconds spent waiting for the student's code
         self.calls: list[Call] = []
+        self.explain: Callable[[Any], list[str]] | None = None  # more feedback for a failure, given the reference
         self.fatal: Fatal | None = None
         self.st = Student(self, return_args=False)
 
     def begin_example(self) -> None:
         self.calls = []
+        self.explain = None
 
     def stop(self, fatal: Fatal) -> Fatal:
         self.fatal = fatal
@@ -156,6 +161,25 @@ class Student:
         if op == "call_on_module" or op == "module_forward" and isinstance(body.get("value"), dict):
             self._ctx.calls.append(Call(name, (), {}, body["value"], request=req))
         return body
+
+    def try_request(self, op: str, name: str, **payload: Any) -> dict | None:
+        """``request`` for an optional operation (e.g. one that only adds to the feedback): None when it fails.
+        Its failure, even a crash or a time-out, ends nothing, and its time is not taken from the exercise's."""
+        ctx = self._ctx
+        if ctx.fatal is not None:
+            return None
+        timeout = min(ctx.cfg.call_timeout, OPTIONAL_TIMEOUT)
+        try:
+            return ctx._interpret(name, ctx.sandbox.request({"op": op, "name": name, **payload,
+                                                              "module": ctx.cfg.lesson}, timeout))
+        except (CheckFailed, Fatal, SandboxError):
+            ctx.fatal = None  # a worker that died or timed out is replaced at the next request
+            return None
+
+    def explain_failures(self, explain: Callable[[Any], list[str]]) -> None:
+        """Lines to add to this example's failure, if it fails: ``explain(reference module)``, worked out once,
+        for the failure that is reported (not at every step of hypothesis's search)."""
+        self._ctx.explain = explain
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):

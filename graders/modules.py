@@ -17,6 +17,7 @@ from .checks import CheckFailed, Exercise
 from .expect import expect_array, expect_shape
 from .feedback import kind_of
 from .sandbox.codec import TensorData
+from .sandbox.torch_ops import MAX_TRACE, trace
 from .sandbox.torch_ops import info as _info
 
 torch.set_num_threads(1)
@@ -92,8 +93,57 @@ def reference_layout(ref: Any, name: str, case: ModuleCase) -> Layout:
 
 
 def student_layout(st: Any, name: str, case: ModuleCase) -> Layout:
+    _explain_with_trace(st, name, case)
     body = st.request("module_info", name, args=list(case.args), kwargs=case.kwargs, seed=SEED)
     return _layout(body["value"])
+
+
+Step = tuple[str, str, tuple[int, ...], bool]  # a layer that ran: name, type, output shape, has parameters
+
+
+def student_trace(st: Any, name: str, case: ModuleCase) -> list[Step] | None:
+    """The layers of the student's module as they run on ``case``'s input shape (on the meta device: see
+    torch_ops.trace), or None when the module cannot be built or the worker's reply is malformed."""
+    body = st.try_request("module_trace", name, args=list(case.args), kwargs=case.kwargs, seed=SEED,
+                          input_shape=list(case.input_shape))
+    try:
+        return [(str(n)[:100], str(t)[:100], tuple(int(k) for k in shape), weighted is True)
+                for n, t, shape, weighted in body["value"]["layers"][:MAX_TRACE]]
+    except (TypeError, ValueError, KeyError):
+        return None
+
+
+def first_difference(st: Any, ref: Any, name: str, case: ModuleCase) -> list[str]:
+    """A line naming the first layer, in the order they run, whose output shape is not the reference's there.
+    Layers without parameters that keep the number of values (activations, dropout, flatten) are passed over on
+    both sides, so that an nn.ReLU on one side and F.relu on the other line up."""
+    if getattr(ref, name, None) is None:  # a student bundle: no reference module to trace
+        return []
+    try:
+        expected = trace(reference_module(ref, name, case, "meta"), list(case.input_shape))["layers"]
+    except Exception:  # noqa: BLE001 - arguments the reference rejects (a check that expects an error)
+        return []
+    got = student_trace(st, name, case)
+    for (gn, gt, gs), (en, et, es) in zip(_shaping(got or [], case), _shaping(expected, case)):
+        if gs != es:
+            return [f"the first layer whose output shape differs from the reference's: your {gn} ({gt}) gives "
+                    f"{gs}, the reference's {en} ({et}) gives {es}"]
+    return []
+
+
+def _shaping(steps: list, case: ModuleCase) -> list[tuple[str, str, tuple[int, ...]]]:
+    """The steps of layers with parameters, and of those without that change the number of values."""
+    kept, size = [], int(np.prod(case.input_shape))
+    for n, t, shape, weighted in steps:
+        if weighted or int(np.prod(shape)) != size:
+            kept.append((n, t, tuple(shape)))
+        size = int(np.prod(shape))
+    return kept
+
+
+def _explain_with_trace(st: Any, name: str, case: ModuleCase) -> None:
+    """If this example fails, its feedback names the first layer whose output shape is wrong."""
+    st.explain_failures(lambda ref: first_difference(st, ref, name, case))
 
 
 def expect_count(got: Layout, expected: int, name: str) -> None:
@@ -122,6 +172,7 @@ def student_forward(st: Any, name: str, case: ModuleCase, reference: torch.nn.Mo
                     grads: bool = False, grad_output: np.ndarray | None = None) -> dict:
     """Run the student's module on ``case.x`` with the reference's weights (with its own when ``reference`` is
     None); the decoded reply."""
+    _explain_with_trace(st, name, case)
     params = None if reference is None else [p.detach().numpy() for p in reference.parameters()]
     buffers = None if reference is None else [b.detach().numpy() for b in reference.buffers()]
     body = st.request("module_forward", name, args=list(case.args), kwargs=case.kwargs, seed=SEED, params=params,
@@ -287,7 +338,7 @@ def figure_case(cases: Any) -> ModuleCase:
 
 def layer_figure(name: str, cases: Any) -> Callable[[Any, Any], dict | None]:
     """An ``Exercise.figure`` hook: the layer table of the student's module beside the reference's, on one
-    configuration. The student's side has no per-layer output shapes: no worker operation reports them yet."""
+    configuration, with each layer's output shape on both sides."""
     def figure(st: Any, ref: Any) -> dict | None:
         if ref is None:  # a student bundle: recorded answers, no reference to build
             return None
@@ -298,7 +349,10 @@ def layer_figure(name: str, cases: Any) -> Callable[[Any, Any], dict | None]:
                  "reference": expected, "reference_output": reference_forward(reference, case).shape,
                  "student": None, "student_output": None, "note": ""}
         try:
-            table["student"] = layer_rows(student_layout(st, name, case))
+            outputs: dict[str, tuple[int, ...]] = {}
+            for layer, _, shape, _ in student_trace(st, name, case) or []:
+                outputs.setdefault(layer, shape)
+            table["student"] = layer_rows(student_layout(st, name, case), outputs)
             table["student_output"] = student_forward(st, name, case, None)["output"].shape
         except CheckFailed as failed:
             table["note"] = f"your module: {failed.what}"

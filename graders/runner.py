@@ -104,8 +104,8 @@ def run_check(check: Check, cfg: ExerciseConfig, ctx: Context, ref: ModuleType, 
             with _quiet():
                 check.body(ctx.st, ref)
         except CheckFailed as failed:
-            failed.calls = list(ctx.calls)
-            return failed
+            failed.calls, failed.explain = list(ctx.calls), ctx.explain
+            return explained(failed, ref)
         return None
 
     def body(case: object) -> None:
@@ -114,7 +114,7 @@ def run_check(check: Check, cfg: ExerciseConfig, ctx: Context, ref: ModuleType, 
             with _quiet():
                 check.body(case, ctx.st, ref)
         except CheckFailed as failed:
-            failed.case, failed.calls = case, list(ctx.calls)
+            failed.case, failed.calls, failed.explain = case, list(ctx.calls), ctx.explain
             raise
 
     # course.toml sets the count; a check may only ask for fewer (e.g. one that builds a large model twice)
@@ -132,11 +132,21 @@ def run_check(check: Check, cfg: ExerciseConfig, ctx: Context, ref: ModuleType, 
             test()
         except CheckFailed as failed:
             failed.explicit = phases == (Phase.explicit,)
-            return failed
+            return explained(failed, ref)
         except Flaky:
             return CheckFailed("gave different results for the same input",
                                ["the function must be deterministic: no randomness, no state kept between calls"])
     return None
+
+
+def explained(failed: CheckFailed, ref: ModuleType) -> CheckFailed:
+    """The failure with the lines its example asked for (``st.explain_failures``), unless it is unimplemented."""
+    if failed.explain is not None and failed.kind != "unimplemented":
+        try:
+            failed.details = [*failed.details, *failed.explain(ref)]
+        except Exception:  # noqa: BLE001 - e.g. arguments the reference rejects: the lines are extra, nothing more
+            pass
+    return failed
 
 
 def _feedback(fn: str, failed: CheckFailed, check: Check, mistakes: list[Mistake]) -> str:

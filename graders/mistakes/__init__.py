@@ -123,7 +123,8 @@ def as_submission(reference_source: str, m: Mistake) -> str:
         elif isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name.startswith("_"):
             keep.append(node)
         elif isinstance(node, (ast.Assign, ast.AnnAssign)) and all(
-                isinstance(t, ast.Name) and t.id.startswith("_") for t in getattr(node, "targets", [node.target])):
+                isinstance(t, ast.Name) and t.id.startswith("_")
+                for t in (node.targets if isinstance(node, ast.Assign) else [node.target])):
             keep.append(node)  # private constants the mistakes share
     node = next(n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == m.impl.__name__)
     node.decorator_list = []

@@ -1,5 +1,6 @@
 """The layer table of a torch module exercise: the student's leaf layers beside the reference's, row by row in
-registration order, the first row where they differ highlighted. Rows are ``graders.modules.LayerRow``."""
+registration order, with each layer's output shape (its first run), the first row where they differ highlighted.
+Rows are ``graders.modules.LayerRow``."""
 from __future__ import annotations
 
 from html import escape
@@ -43,21 +44,21 @@ def render(table: dict) -> str:
     for i in range(min(MAX_ROWS, max(len(student or ()), len(reference)))):
         mine = student[i] if student is not None and i < len(student) else None
         theirs = reference[i] if i < len(reference) else None
-        cells = [str(i + 1), *(_layer(mine) if student is not None else []), *_layer(theirs),
-                 _shape(theirs.output if theirs is not None else None)]
+        cells = [str(i + 1), *(_layer(mine) + [_shape(mine.output if mine is not None else None)]
+                               if student is not None else []),
+                 *_layer(theirs), _shape(theirs.output if theirs is not None else None)]
         if i == first:
             cells[0] += "<div class=\"note\">first difference</div>"
         attr = ' class="first-diff"' if i == first else ""
         rows.append(f"<tr{attr}>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     more = max(len(student or ()), len(reference)) - MAX_ROWS
-    mine_head = "<th>your layer</th><th>parameters</th>" if student is not None else ""
+    mine_head = "<th>your layer</th><th>parameters</th><th>output shape</th>" if student is not None else ""
     outputs = f"output: reference {_shape(table.get('reference_output'))}"
     if student is not None:
         outputs = f"output: yours {_shape(table.get('student_output'))}, reference {_shape(table.get('reference_output'))}"
     verdict = ("the layers line up with the reference's" if student is not None and first is None
                else f"first difference at row {first + 1}" if first is not None else "")
-    notes = [table.get("title", ""), outputs, verdict, table.get("note", ""),
-             "output shapes per layer are the reference's (your module's are not measured)"]
+    notes = [table.get("title", ""), outputs, verdict, table.get("note", "")]
     return ("<h3>Layers</h3><p class=\"note\">" + escape("; ".join(n for n in notes if n)) + "</p>"
             "<div class=\"scroll\"><table class=\"layers\"><thead><tr><th>#</th>" + mine_head
             + "<th>reference layer</th><th>parameters</th><th>output shape</th></tr></thead><tbody>" + "".join(rows)

@@ -38,6 +38,35 @@ def info(module: torch.nn.Module) -> dict:
     }
 
 
+MAX_TRACE = 1000  # layer runs reported by trace
+
+
+def trace(module: torch.nn.Module, input_shape: list[int]) -> dict:
+    """Run ``module`` (on the meta device: shapes only, no arithmetic) on an input of ``input_shape``: for each
+    leaf layer in the order the layers ran (one used twice appears twice) its name, type, output shape and whether
+    it has parameters of its own; and the error that stopped the run, if one did."""
+    ran: list[list] = []
+
+    def hook(name: str) -> Any:
+        def record(layer: torch.nn.Module, inputs: Any, output: Any) -> None:
+            if isinstance(output, torch.Tensor) and len(ran) < MAX_TRACE:
+                weighted = any(True for _ in layer.parameters(recurse=False))
+                ran.append([name, type(layer).__name__, list(output.shape), weighted])
+        return record
+
+    handles = [m.register_forward_hook(hook(n)) for n, m in module.named_modules() if n and not list(m.children())]
+    error = None
+    try:
+        with torch.no_grad():
+            module.to(torch.float64)(torch.empty(input_shape, dtype=torch.float64, device="meta"))
+    except Exception as e:  # noqa: BLE001 - where the run stopped is the point
+        error = f"{type(e).__name__}: {e}"[:500]
+    finally:
+        for h in handles:
+            h.remove()
+    return {"layers": ran, "error": error}
+
+
 def load_state(module: torch.nn.Module, params: list[np.ndarray], buffers: list[np.ndarray]) -> None:
     """Copy the given arrays into the parameters and buffers, in registration order."""
     targets = [("parameter", n, t) for n, t in module.named_parameters()]

@@ -4,6 +4,8 @@ from torch import nn
 
 from graders.mistakes import mistake
 
+FIRST = "the first layer whose output shape differs from the reference's: "
+
 
 def _alexnet_features(first_pad=0, last_pool=True):
     layers = [nn.Conv2d(3, 96, 11, stride=4, padding=first_pad), nn.ReLU(), nn.MaxPool2d(3, stride=2),
@@ -37,7 +39,9 @@ class _Net(nn.Module):
 
 
 @mistake("AlexNet", "the first conv has padding 5 ('same'), so 227 -> 57 instead of 55",
-         feedback=["AlexNet: output has wrong values", "input: x.shape=(1, 3, 227, 227), num_classes=10"])
+         feedback=["AlexNet: output has wrong values", "input: x.shape=(1, 3, 227, 227), num_classes=10",
+                   f"{FIRST}your features.0 (Conv2d) gives (1, 96, 57, 57), the reference's features.0 (Conv2d) "
+                   "gives (1, 96, 55, 55)"])
 class AlexNetSameFirstConv(_Net):
     def __init__(self, num_classes=1000):
         super().__init__()
@@ -49,7 +53,9 @@ class AlexNetSameFirstConv(_Net):
          diagnose=False,
          feedback=["AlexNet: has 197,746,049 trainable parameters, expected 58,285,441",
                    "parameter 11 (classifier.0.weight) has shape (4096, 43264), expected (4096, 9216) "
-                   "(the reference's classifier.0.weight)"])
+                   "(the reference's classifier.0.weight)",
+                   f"{FIRST}your classifier.0 (Linear) gives (1, 4096), the reference's features.12 (MaxPool2d) "
+                   "gives (1, 256, 6, 6)"])
 class AlexNetNoLastPool(_Net):
     def __init__(self, num_classes=1000):
         super().__init__()
@@ -98,7 +104,9 @@ class VGG16ReluOnLogits(_Net):
 
 @mistake("VGG16", "the 3x3 convs have no padding, so each one shrinks the image by 2", diagnose=False,
          feedback=["VGG16: raised RuntimeError: mat1 and mat2 shapes cannot be multiplied (1x512 and 25088x4096)",
-                   "input: x.shape=(1, 3, 224, 224), num_classes=10"])
+                   "input: x.shape=(1, 3, 224, 224), num_classes=10",
+                   f"{FIRST}your features.0 (Conv2d) gives (1, 64, 222, 222), the reference's features.0 (Conv2d) "
+                   "gives (1, 64, 224, 224)"])
 class VGG16NoPadding(_Net):
     def __init__(self, num_classes=1000):
         super().__init__()

@@ -105,7 +105,9 @@ class IdentityBlockPadTopLeft(_IdentityBlock):
 
 @mistake("IdentityBlock", "the middle conv has no padding, so the main path shrinks", diagnose=False,
          feedback=["IdentityBlock: raised RuntimeError: Calculated padded input size per channel: "
-                   "(1 x 1). Kernel size: (2 x 2). Kernel size can't be greater than actual input size"])
+                   "(1 x 1). Kernel size: (2 x 2). Kernel size can't be greater than actual input size",
+                   "the first layer whose output shape differs from the reference's: your main.3 (Conv2d) gives "
+                   "(2, 64, 3, 5), the reference's main.3 (Conv2d) gives (2, 64, 5, 7)"])
 class IdentityBlockNoPadding(_IdentityBlock):
     def __init__(self, channels, filters, f):
         super().__init__(channels, filters, f, padding=0)
