@@ -248,11 +248,14 @@ def _end_as(status: int) -> None:
     """Exit with the exit status, or die of the signal, that the raw wait ``status`` describes."""
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        signal.signal(sig, signal.SIG_DFL)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, [sig])
-        os.kill(os.getpid(), sig)
-        os._exit(128 + sig)
+        try:
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+            if sig != signal.SIGKILL:  # its action cannot be set (nor blocked): it is always the default
+                signal.signal(sig, signal.SIG_DFL)
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, [sig])
+            os.kill(os.getpid(), sig)
+        finally:
+            os._exit(128 + sig)
     os._exit(os.waitstatus_to_exitcode(status))
 
 
