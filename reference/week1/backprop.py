@@ -56,7 +56,7 @@ def conv_backward(dZ, cache):
     # A block of output rows at a time (all of them when they are few), so that the block's windows, copied
     # into rows, are still in the CPU's cache when the products read them.
     few = m * n_H * n_W * K <= WINDOW_VALUES
-    block = n_H if few else max(1, WINDOW_VALUES // (n_W * K))
+    block = max(1, n_H if few else WINDOW_VALUES // (n_W * K))
     for i in [slice(None)] if few else [slice(i, i + 1) for i in range(m)]:
         for h in range(0, n_H, block):
             rows = windows[i, h:h + block].reshape(-1, K)  # every window a row

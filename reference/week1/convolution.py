@@ -62,7 +62,7 @@ def conv_forward(A_prev, W, b, hparameters):
     # cache when the product reads them.
     K = f * f * n_C_prev
     few = m * n_H * n_W * K <= WINDOW_VALUES
-    block = n_H if few else max(1, WINDOW_VALUES // (n_W * K))
+    block = max(1, n_H if few else WINDOW_VALUES // (n_W * K))
     Z = np.empty((m, n_H, n_W, n_C))
     for i in [slice(None)] if few else [slice(i, i + 1) for i in range(m)]:
         for h in range(0, n_H, block):
