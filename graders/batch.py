@@ -187,9 +187,9 @@ def _row(sub: Submission, reply: dict, course: Course, scope: str) -> Row:
 def _parallel(root: Path, only: list[str] | None, todo: list[Submission], jobs: int
               ) -> Iterator[tuple[Submission, dict]]:
     """(submission, reply) as each is graded, by ``jobs`` grading processes fed one submission at a time."""
-    # Forked: the graders are imported already, so a grading process starts in milliseconds, not half a second.
-    # This process has no threads and no zygote (grading processes start their own) to copy.
-    ctx = mp.get_context("fork")
+    # Forked (on Linux): the graders are imported already, so a grading process starts in milliseconds, not half
+    # a second. This process has no threads and no zygote (grading processes start their own) to copy.
+    ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
     pending = list(reversed(todo))
     procs: dict[Connection, mp.Process] = {}
     busy: dict[Connection, Submission] = {}
