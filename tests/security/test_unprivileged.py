@@ -74,7 +74,7 @@ def _as_nobody(*command: str) -> list[str]:
 @pytest.fixture
 def place():
     """A folder nobody can reach, unlike pytest's own (mode 0700 under root's)."""
-    folder = Path(tempfile.mkdtemp(prefix="convgrade-nobody-"))
+    folder = Path(tempfile.mkdtemp(prefix="convgrade-nobody-", dir="/tmp"))  # not $TMPDIR: it may be root's own
     folder.chmod(0o755)
     yield folder
     shutil.rmtree(folder, ignore_errors=True)
