@@ -98,7 +98,9 @@ def same_padding(f):
 ''')
 
 
-def test_regrading_ten_times_gives_byte_identical_reports(attack_course, tmp_path):
+@pytest.mark.parametrize("level", ["auto", *STRONG[1:]])  # the strongest level here, and user-namespaces as well
+def test_regrading_ten_times_gives_byte_identical_reports(level, attack_course, tmp_path, monkeypatch):
+    monkeypatch.setenv(ISOLATION_ENV, level)
     sub = _wrong_submission(tmp_path / "sub")
     reports = {json.dumps(grade(attack_course, sub, ["week1.padding"]).to_json(), indent=2) for _ in range(10)}
     assert len(reports) == 1
