@@ -229,8 +229,7 @@ def bench() -> Section:
                max(bwd.values()) <= 1.5, why(bwd, 1.5, "backward", stages, conv["gflops"])),
         Target("reference conv_forward GFLOP/s vs numpy matmul (large shape)", ">= 50 %",
                f"{share['large']:.0%} (medium {share['medium']:.0%}, course {share['course']:.0%})",
-               share["large"] >= 0.5, "" if share["large"] >= 0.5 else why({"large": 2.0}, 1.0, "forward", stages,
-                                                                          conv["gflops"])),
+               share["large"] >= 0.5, "" if share["large"] >= 0.5 else steps("large", "forward", stages) + "."),
     ]
     return section
 
@@ -243,15 +242,21 @@ def why(ratios: dict[str, float], goal: float, direction: str, stages: dict[str,
         if ratio <= goal:
             continue
         text = f"{shape} shape: {ratio:.2f}x, {ratio / goal - 1:.0%} over the goal"
-        s, r = stages.get(shape), rates[shape]
-        if s is not None and direction == "forward":
-            text += (f". Of conv_forward's {us(s[FWD_WHOLE])}: padding {us(s[PAD])}, the windows' copy "
-                     f"{us(s[FWD_COPY])}, the GEMM {us(s[FWD_GEMM])}, the bias {us(s['Z += b'])}")
-        elif s is not None:
-            text += (f". Of conv_backward's {us(s[BWD_WHOLE])}: padding {us(s[PAD])}, dW's GEMM {us(s[BWD_DW])}, "
-                     f"dA's GEMM {us(s[BWD_DA])} and its f·f adds {us(s[BWD_ADD])}")
+        if shape in stages:
+            text += ". " + steps(shape, direction, stages)
         if direction == "forward":
+            r = rates[shape]
             text += (f"; the reference runs at {r['reference'] / r['matmul']:.0%} of numpy's bare matmul on the same "
                      f"matrices, torch's whole convolution (MKL) at {r['torch'] / r['matmul']:.0%} of it")
         out.append(text + ".")
     return " ".join(out)
+
+
+def steps(shape: str, direction: str, stages: dict[str, dict[str, float]]) -> str:
+    """The time of each step of the pass on ``shape`` (one of the shapes taken apart)."""
+    s = stages[shape]
+    if direction == "forward":
+        return (f"Of conv_forward's {us(s[FWD_WHOLE])}: padding {us(s[PAD])}, the windows' copy "
+                f"{us(s[FWD_COPY])}, the GEMM {us(s[FWD_GEMM])}, the bias {us(s['Z += b'])}")
+    return (f"Of conv_backward's {us(s[BWD_WHOLE])}: padding {us(s[PAD])}, dW's GEMM {us(s[BWD_DW])}, "
+            f"dA's GEMM {us(s[BWD_DA])} and its f·f adds {us(s[BWD_ADD])}")

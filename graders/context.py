@@ -81,6 +81,19 @@ class Context:
             self.used += time.monotonic() - start
         return self._interpret(name, reply)
 
+    def try_request(self, req: dict) -> dict | None:
+        """``request`` for an optional operation: None when it fails. Its failure, even a crash or a time-out,
+        ends nothing (a dead worker is replaced at the next request), and its time is not the exercise's."""
+        if self.fatal is not None:
+            return None
+        try:
+            reply = self.sandbox.request({**req, "module": self.cfg.lesson}, min(self.cfg.call_timeout,
+                                                                                OPTIONAL_TIMEOUT))
+            return self._interpret(req["name"], reply)
+        except (CheckFailed, Fatal, SandboxError):
+            self.fatal = None  # _interpret may have recorded one: this failure ends nothing
+            return None
+
     def _interpret(self, name: str, reply: Reply) -> dict:
         body, path = reply.body, self.cfg.path
         if reply.status == "ok":
@@ -163,18 +176,9 @@ class Student:
         return body
 
     def try_request(self, op: str, name: str, **payload: Any) -> dict | None:
-        """``request`` for an optional operation (e.g. one that only adds to the feedback): None when it fails.
-        Its failure, even a crash or a time-out, ends nothing, and its time is not taken from the exercise's."""
-        ctx = self._ctx
-        if ctx.fatal is not None:
-            return None
-        timeout = min(ctx.cfg.call_timeout, OPTIONAL_TIMEOUT)
-        try:
-            return ctx._interpret(name, ctx.sandbox.request({"op": op, "name": name, **payload,
-                                                              "module": ctx.cfg.lesson}, timeout))
-        except (CheckFailed, Fatal, SandboxError):
-            ctx.fatal = None  # a worker that died or timed out is replaced at the next request
-            return None
+        """``request`` for an optional operation (e.g. one that only adds to the feedback): see
+        ``Context.try_request``."""
+        return self._ctx.try_request({"op": op, "name": name, **payload})
 
     def explain_failures(self, explain: Callable[[Any], list[str]]) -> None:
         """Lines to add to this example's failure, if it fails: ``explain(reference module)``, worked out once,

@@ -113,7 +113,7 @@ def student_trace(st: Any, name: str, case: ModuleCase) -> list[Step] | None:
         return None
 
 
-def first_difference(st: Any, ref: Any, name: str, case: ModuleCase) -> list[str]:
+def first_shape_difference(st: Any, ref: Any, name: str, case: ModuleCase) -> list[str]:
     """A line naming the first layer, in the order they run, whose output shape is not the reference's there.
     Layers without parameters that keep the number of values (activations, dropout, flatten) are passed over on
     both sides, so that an nn.ReLU on one side and F.relu on the other line up."""
@@ -143,7 +143,7 @@ def _shaping(steps: list, case: ModuleCase) -> list[tuple[str, str, tuple[int, .
 
 def _explain_with_trace(st: Any, name: str, case: ModuleCase) -> None:
     """If this example fails, its feedback names the first layer whose output shape is wrong."""
-    st.explain_failures(lambda ref: first_difference(st, ref, name, case))
+    st.explain_failures(lambda ref: first_shape_difference(st, ref, name, case))
 
 
 def expect_count(got: Layout, expected: int, name: str) -> None:

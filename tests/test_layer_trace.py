@@ -11,7 +11,7 @@ from torch import nn
 
 from conftest import ROOT, feedback_lines, grade_one, write_submission
 from graders.context import OPTIONAL_TIMEOUT
-from graders.modules import ModuleCase, first_difference, student_trace
+from graders.modules import ModuleCase, first_shape_difference, student_trace
 from graders.sandbox import torch_ops
 
 CASE = ModuleCase((), (2, 3, 8, 8))
@@ -63,21 +63,21 @@ REF = SimpleNamespace(Net=Reference)
 
 
 def test_a_layer_that_changes_the_shape_differently_is_named():
-    assert first_difference(Worker(NoPadding), REF, "Net", CASE) == [
+    assert first_shape_difference(Worker(NoPadding), REF, "Net", CASE) == [
         "the first layer whose output shape differs from the reference's: your conv (Conv2d) gives (2, 4, 6, 6), "
         "the reference's conv (Conv2d) gives (2, 4, 8, 8)"]
 
 
 def test_activations_and_flatten_as_functions_or_layers_line_up():
-    assert first_difference(Worker(SameShapes), REF, "Net", CASE) == []
-    assert first_difference(Worker(Reference), REF, "Net", CASE) == []
+    assert first_shape_difference(Worker(SameShapes), REF, "Net", CASE) == []
+    assert first_shape_difference(Worker(Reference), REF, "Net", CASE) == []
 
 
 def test_a_malformed_trace_from_the_worker_adds_nothing():
     for reply in (None, {"value": {"layers": [["conv", "Conv2d", "not a shape"]]}}, {"value": 3}, {}):
         st = Worker(Reference, reply=reply if reply is not None else {"value": None})
         assert student_trace(st, "Net", CASE) is None
-        assert first_difference(st, REF, "Net", CASE) == []
+        assert first_shape_difference(st, REF, "Net", CASE) == []
 
 
 class Mismatched(Reference):

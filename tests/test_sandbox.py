@@ -2,12 +2,15 @@
 costs only that call; the worker is restarted for the next one. Data crosses only through the codec."""
 from __future__ import annotations
 
+import json
+import os
 import time
 
 import numpy as np
 import pytest
 
 from graders.sandbox import CallTimeout, Limits, Sandbox, WorkerDied, codec
+from graders.sandbox.isolation import close_fds_except
 
 SOURCE = '''
 import os, sys, time
@@ -188,3 +191,25 @@ def test_codec_round_trip():
     back = codec.decode(frame[codec.PREFIX_SIZE:])
     assert back["a"][1] == [1.5, None, "x"] and type(back["b"]) is np.float64 and back["c"].shape == (0, 3)
     assert np.array_equal(back["a"][0], value["a"][0]) and back["a"][0].dtype == np.int32
+
+
+
+def test_close_fds_except_keeps_exactly_the_given_descriptors():
+    """Including 0 and a neighbour of it: closerange(n, n) would close everything from n up."""
+    read, write = os.pipe()
+    extra = os.dup(write)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            close_fds_except({0, write})
+            left = [int(n) for n in os.listdir("/proc/self/fd")]  # one of them is listdir's own
+            os.write(write, json.dumps(left).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    os.close(extra)
+    os.waitpid(pid, 0)
+    left = json.loads(os.read(read, 1000))
+    os.close(read)
+    assert 0 in left and write in left and len(left) == 3  # the third: listdir's, at the lowest free number (1)
+    assert not {2, read, extra} & set(left)

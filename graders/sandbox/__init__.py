@@ -196,10 +196,9 @@ class Sandbox:
         _copy_submission(Path(submission), self.root)
         self.scratch.mkdir()
         self.newroot.mkdir()
-        self.uid, self._uid_lock = _reserve_uid()  # used by root; any other user's worker keeps its uid
-        if os.geteuid() != 0:
-            self.uid = os.getuid()
-        elif self.isolation != "process":
+        self.uid, self._uid_lock = os.getuid(), None  # any other user's worker keeps its uid
+        if os.geteuid() == 0 and self.isolation != "process":  # root's gets one of its own
+            self.uid, self._uid_lock = _reserve_uid()
             os.chmod(tmp, 0o711)
             os.chown(self.scratch, self.uid, self.uid)
             os.chmod(self.scratch, 0o700)
@@ -247,7 +246,9 @@ class Sandbox:
             os.close(self.out)
             self.out = None
         self._tmp.cleanup()
-        os.close(self._uid_lock)
+        if self._uid_lock is not None:
+            os.close(self._uid_lock)
+            self._uid_lock = None
 
     def fresh(self) -> None:
         """Start the next request in a new worker: nothing the last one's code left behind carries over."""

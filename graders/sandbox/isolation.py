@@ -231,14 +231,14 @@ def _init_and_worker() -> None:
             os.close(write)
             os.setsid()  # its own session and process group, as at the other levels
             return
-        _close_fds_except(write)
+        close_fds_except({write})
         while True:
             pid, status = os.waitpid(-1, 0)
             if pid == worker:
                 os.write(write, str(status).encode())
                 os._exit(0)
     os.close(write)
-    _close_fds_except(read)
+    close_fds_except({read})
     data = os.read(read, 32)
     _, status = os.waitpid(init, 0)
     _end_as(int(data) if data else status)
@@ -259,10 +259,14 @@ def _end_as(status: int) -> None:
     os._exit(os.waitstatus_to_exitcode(status))
 
 
-def _close_fds_except(keep: int) -> None:
-    """Close every descriptor but ``keep``, without /proc: the worker may be remounting it just now."""
-    os.closerange(0, keep)
-    os.closerange(keep + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[1])
+def close_fds_except(keep: set[int]) -> None:
+    """Close every descriptor but those in ``keep``, without reading /proc (a worker may be remounting it)."""
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    start = 0
+    for fd in [*sorted(keep), hard if 0 < hard < 1 << 30 else 1 << 30]:  # RLIM_INFINITY does not fit a C int
+        if start < fd:  # closerange(n, n) would close every descriptor from n up (close_range(n, n - 1))
+            os.closerange(start, fd)
+        start = fd + 1
 
 
 def _drop_capabilities() -> None:

@@ -74,15 +74,6 @@ def kill_all_children(worker: int | None = None) -> int | None:
         flags = os.WNOHANG if pid else 0
 
 
-def close_fds_except(keep: set[int]) -> None:
-    for fd in sorted(int(n) for n in os.listdir("/proc/self/fd") if n.isdigit()):
-        if fd > 2 and fd not in keep:
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-
-
 class Zygote:
     def __init__(self, ctl: socket.socket, cfg: dict) -> None:
         self.ctl, self.cfg = ctl, cfg
@@ -149,7 +140,7 @@ class Zygote:
     def keep(self, ctl: socket.socket, req: dict, fds: list[int]) -> int:
         """The keeper: fork the worker, wait for the zygote's kill (or its end), then end the whole tree."""
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        close_fds_except({ctl.fileno(), *fds})
+        self.isolation.close_fds_except({0, 1, 2, ctl.fileno(), *fds})
         self.isolation.prctl(PR_SET_CHILD_SUBREAPER, 1)
         worker = os.fork()
         if worker == 0:

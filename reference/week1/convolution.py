@@ -61,13 +61,14 @@ def conv_forward(A_prev, W, b, hparameters):
     # (all of them when they are few) so that the block's windows, copied into rows, are still in the CPU's
     # cache when the product reads them.
     K = f * f * n_C_prev
+    W_cols = W.reshape(K, n_C)  # filter c as column c
     few = m * n_H * n_W * K <= WINDOW_VALUES
     block = max(1, n_H if few else WINDOW_VALUES // (n_W * K))
     Z = np.empty((m, n_H, n_W, n_C))
     for i in [slice(None)] if few else [slice(i, i + 1) for i in range(m)]:
         for h in range(0, n_H, block):
             rows = windows[i, h:h + block].reshape(-1, K)  # (images * rows * n_W, f * f * n_C_prev)
-            np.matmul(rows, W.reshape(K, n_C), out=Z[i, h:h + block].reshape(-1, n_C))  # a view of Z: Z is filled
+            np.matmul(rows, W_cols, out=Z[i, h:h + block].reshape(-1, n_C))  # a view of Z: Z is filled
     Z += b
     cache = (A_prev, W, b, hparameters)
     return Z, cache
