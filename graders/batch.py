@@ -27,7 +27,7 @@ from .gradebook import Gradebook, Row, graded_row, now
 from .report.table import points
 from .results import Report
 from .runner import grade
-from .sandbox import COPY_IGNORE, close_zygotes
+from .sandbox import COPY_IGNORE, IsolationError, close_zygotes
 
 
 class Ungradable(Exception):
@@ -253,7 +253,7 @@ def _serve(conn: Connection, root: str, only: list[str] | None, parent: int) -> 
             reply: dict = {"report": report.to_json()}
         except Ungradable as e:
             reply = {"problem": str(e)}
-        except ConfigError as e:
+        except (ConfigError, IsolationError) as e:  # the batch stops: nothing is graded at another level
             reply = {"config_error": str(e)}
         except Exception as e:  # noqa: BLE001 - a bug in the graders: recorded as crashed, retried next run
             reply = {"crash": f"{type(e).__name__}: {str(e)[:300]}"}

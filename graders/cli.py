@@ -11,7 +11,7 @@ from . import course as course_mod
 from .course import ConfigError, Course
 from .results import Report
 
-EXIT_OK, EXIT_UNDER, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_UNDER, EXIT_USAGE = 0, 1, 2  # EXIT_USAGE: also a configuration error (course.toml, CONVGRADE_ISOLATION)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -218,7 +218,7 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--fail-under", type=float, metavar="N", help="exit 1 when the score is under N")
     g.add_argument("--student", metavar="NAME", help="whose submission it is, kept in the JSON report "
                                                       "(`course gradebook merge` files the report under it)")
-    g.set_defaults(run=cmd_grade)
+    g.set_defaults(run=cmd_grade, grades=True)
     ls = sub.add_parser("list", help="the catalogue with points")
     ls.add_argument("--markdown", action="store_true", help="as a Markdown table (the README's catalogue)")
     ls.set_defaults(run=cmd_list)
@@ -234,7 +234,7 @@ def parser() -> argparse.ArgumentParser:
                                                                   "assignments (repeatable)")
     rel.add_argument("--fail-under", type=float, metavar="N",
                      help="the score under which the bundle's CI fails (default: every public check passed)")
-    rel.set_defaults(run=cmd_release)
+    rel.set_defaults(run=cmd_release, grades=True)
     bt = sub.add_parser("batch", help="grade one folder or notebook per student, in parallel, resumably")
     bt.add_argument("dir", metavar="DIR", help="the folder holding the submissions")
     bt.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N", help="grading processes "
@@ -243,7 +243,7 @@ def parser() -> argparse.ArgumentParser:
                     help="the SQLite gradebook, kept across runs (default: gradebook.sqlite)")
     bt.add_argument("--csv", metavar="PATH", help="write student, points per exercise, total")
     bt.add_argument("--only", action="append", metavar="ID", help="an exercise id or lesson prefix (repeatable)")
-    bt.set_defaults(run=cmd_batch)
+    bt.set_defaults(run=cmd_batch, grades=True)
     gb = sub.add_parser("gradebook", help="merge JSON reports (e.g. from CI jobs) into a gradebook; export it")
     gb_sub = gb.add_subparsers(dest="gradebook_command", required=True, parser_class=_Parser)
     gbm = gb_sub.add_parser("merge", help="file JSON reports of `course grade --json` in the gradebook")
@@ -265,9 +265,15 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    errors: tuple[type[BaseException], ...] = (ConfigError,)
     try:
+        if getattr(args, "grades", False):  # the isolation level is checked before anything is graded
+            from .sandbox.levels import IsolationError, resolve
+
+            errors = (ConfigError, IsolationError)
+            resolve()
         return args.run(args)
-    except ConfigError as e:
+    except errors as e:
         print(f"course: {e}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # `course list | head`

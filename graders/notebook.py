@@ -8,6 +8,8 @@
 The student's code is the notebook's code cells run so far (IPython's input history, test cells left out),
 written as the lesson file and graded in the sandbox exactly as ``course grade`` grades it. Nothing is
 written to stderr (nbgrader would score the cell 0) and nothing raises: a failure is feedback, not a traceback.
+One exception: an isolation level that is unknown or unavailable (``CONVGRADE_ISOLATION``) raises
+``IsolationError``, so the cell fails loudly instead of grading untrusted code at another level.
 """
 from __future__ import annotations
 

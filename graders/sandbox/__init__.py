@@ -4,8 +4,9 @@ A worker serves one exercise of one submission (``fresh()`` starts the next exer
 is reused across its calls; when it dies (crash, limit, timeout) the next call forks a fresh one. The
 worker reads a copy of the submission, never the original folder, and writes its output to a file, never
 to the grader's stdout. Replies are decoded strictly (see ``codec``); nothing the worker sends is
-unpickled or called. ``CONVGRADE_ISOLATION=process`` (or ``user-namespaces``) forces a weaker level, e.g. to
-test it as root.
+unpickled or called. ``CONVGRADE_ISOLATION`` chooses the level (see ``levels``), e.g. a weaker one to test it
+as root. A new worker's first frame, sent before it runs any student code, says what it entered; the
+sandbox checks it against the level asked for, so ``isolation`` is what the workers really applied.
 """
 from __future__ import annotations
 
@@ -30,13 +31,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from . import codec
+from . import codec, isolation as _isolation
+from .levels import ENV as ISOLATION_ENV, IsolationError, resolve, verify
 
 HERE = Path(__file__).resolve().parent
 STATUSES = {"ok", "raised", "missing", "syntax", "too_large"}
 UID_BASE, UID_RANGE = 200_000, 50_000
 COPY_IGNORE = shutil.ignore_patterns(".git", "__pycache__", ".hypothesis", "*.pyc", ".ipynb_checkpoints")
-ISOLATION_ENV = "CONVGRADE_ISOLATION"
 WORKER_BROKE = 70  # the worker's exit status when its own code failed (see zygote.py)
 
 
@@ -109,8 +110,10 @@ def worker_env(home: str) -> dict[str, str]:
 class Zygote:
     """The fork server, one per grading process and preload set; thread-safe."""
 
-    def __init__(self, preload: tuple[str, ...], isolation: str) -> None:
+    def __init__(self, preload: tuple[str, ...], level: str) -> None:
         self.lock = threading.Lock()
+        self.level = level  # resolved: known, and available here
+        self.outside = _isolation.namespaces()  # the grader's namespaces, the zygote's and each keeper's too
         self.ctl, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         env = worker_env(tempfile.gettempdir())
         self.proc = subprocess.Popen([sys.executable, "-I", "-S", str(HERE / "zygote.py"), str(child.fileno())],
@@ -119,9 +122,8 @@ class Zygote:
                                      start_new_session=True)
         child.close()
         self.ctl.send(json.dumps({"here": str(HERE), "sys_path": _worker_sys_path(), "preload": list(preload),
-                                  "isolation": isolation}).encode())
-        hello = self._recv()
-        self.isolation: str = hello["isolation"]
+                                  "isolation": level}).encode())
+        self._recv()  # its hello: ready (a level it does not know ends it, and this raises WorkerDied)
 
     def _recv(self) -> dict:
         data = self.ctl.recv(1 << 16)
@@ -154,12 +156,13 @@ _zygotes_lock = threading.Lock()
 _uids = itertools.count()
 
 
-def zygote(preload: tuple[str, ...], isolation: str = "auto") -> Zygote:
-    key = (tuple(sorted(preload)), isolation)
+def zygote(preload: tuple[str, ...], requested: str | None = None) -> Zygote:
+    """This process's fork server for ``preload`` at the ``requested`` level (see ``levels.resolve``)."""
+    key = (tuple(sorted(preload)), requested)
     with _zygotes_lock:
         z = _zygotes.get(key)
         if z is None or not z.alive():
-            z = _zygotes[key] = Zygote(key[0], isolation)
+            z = _zygotes[key] = Zygote(key[0], resolve(requested))
         return z
 
 
@@ -182,9 +185,10 @@ class Sandbox:
     def __init__(self, submission: Path, limits: Limits = Limits(), preload: tuple[str, ...] = ("numpy",),
                  hide: tuple[Path, ...] = (), isolation: str | None = None) -> None:
         self.limits = limits
-        self._preload, self._level = preload, isolation or os.environ.get(ISOLATION_ENV, "auto")
-        self.zygote = zygote(preload, self._level)
-        self.isolation = self.zygote.isolation
+        self._preload = preload
+        self._requested = os.environ.get(ISOLATION_ENV, "") if isolation is None else isolation
+        self.zygote = zygote(preload, self._requested)
+        self.isolation = self.zygote.level  # then, from each worker's first frame, the level it proved it entered
         if self.isolation != "namespaces":  # the worker may share the grader's uid
             _undumpable()
         self._tmp = tempfile.TemporaryDirectory(prefix="convgrade-")
@@ -207,6 +211,7 @@ class Sandbox:
         self.chan: socket.socket | None = None
         self.watch: list = []  # the channel, and the worker's pidfd where the system has them
         self.out: int | None = None  # the grader's own descriptor of the worker's output file
+        self._unproved: dict | None = None  # the limits asked of a new worker, until its first frame proves them
 
     def __enter__(self) -> Sandbox:
         return self
@@ -217,7 +222,7 @@ class Sandbox:
     # -- lifecycle -------------------------------------------------------------------------
     def _start(self) -> None:
         if not self.zygote.alive():  # e.g. killed by a worker that shares its uid (process level)
-            self.zygote = zygote(self._preload, self._level)
+            self.zygote = zygote(self._preload, self._requested)
         parent, child = socket.socketpair()
         out = os.open(self.output_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
         if self.out is not None:
@@ -233,7 +238,7 @@ class Sandbox:
         finally:
             os.close(out)
             child.close()
-        self.chan = parent
+        self.chan, self._unproved = parent, limits
         self.watch = [parent]
         try:  # readable when the worker ends, even if a process it started still holds its socket open
             self.watch.append(os.pidfd_open(self.pid))
@@ -284,12 +289,9 @@ class Sandbox:
         try:
             self.chan.settimeout(timeout)  # a worker that stops reading cannot block the grader
             self.chan.sendall(codec.encode(body))
-            size = codec.frame_size(self._read(codec.PREFIX_SIZE, deadline))
-            if size > self.limits.reply + codec.MAX_HEADER:
-                self._kill()
-                raise WorkerDied(f"the worker sent a reply of {describe_bytes(size)}, more than the limit of "
-                                 f"{describe_bytes(self.limits.reply)}")
-            reply = codec.decode(self._read(size, deadline))
+            if self._unproved is not None:  # a new worker: first, what it entered (no extra round trip)
+                self._prove(self._frame(deadline))
+            reply = self._frame(deadline)
         except (CallTimeout, TimeoutError):
             self._kill()
             raise CallTimeout("time limit exceeded") from None
@@ -313,11 +315,32 @@ class Sandbox:
         return self.request({"op": "call", "module": module, "name": name, "args": list(args),
                              "kwargs": kwargs or {}, "return_args": return_args}, timeout)
 
+    def _frame(self, deadline: float) -> Any:
+        size = codec.frame_size(self._read(codec.PREFIX_SIZE, deadline))
+        if size > self.limits.reply + codec.MAX_HEADER:
+            self._kill()
+            raise WorkerDied(f"the worker sent a reply of {describe_bytes(size)}, more than the limit of "
+                             f"{describe_bytes(self.limits.reply)}")
+        return codec.decode(self._read(size, deadline))
+
+    def _prove(self, frame: Any) -> None:
+        """Check a new worker's first frame (sent before it ran any student code) against the level asked for."""
+        facts = frame.get("facts") if type(frame) is dict and frame.get("status") == "entered" else frame
+        try:
+            self.isolation = verify(self.zygote.level, facts, self.zygote.outside, self._unproved)
+        except IsolationError:
+            self._kill()
+            raise
+        self._unproved = None
+
     def _died(self) -> WorkerDied:
         """After the channel broke: let the worker finish dying, end what it left, and say why it ended."""
         dead = _wait_dead(self.pid)
         output = self._output()
         code = self._kill()
+        if self._unproved is not None and code == WORKER_BROKE:  # its own code failed: no student code ran yet
+            raise IsolationError(f"the worker could not enter the {self.zygote.level} isolation level: "
+                                 f"{output.strip()[-500:]}")
         if self._output_exceeded() or code == -signal.SIGXFSZ:
             return WorkerDied(self._output_message(), output)
         if not dead:

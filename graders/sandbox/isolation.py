@@ -9,7 +9,9 @@ only the worker's own processes; then it becomes an unprivileged uid of its own,
 network, IPC and UTS namespaces, entered through a new user namespace, plus a new PID namespace: the worker
 can neither see nor signal any process outside it, the grader among them, though it runs under the grader's
 uid (as root, under a uid of its own). It drops every capability and may gain none (no_new_privs).
-``process``: resource limits only. Loaded by path in the zygote; imports no ``graders``.
+``process``: resource limits only. ``KNOWN`` lists every level, ``levels()`` those this machine provides.
+The worker tells the grader what it entered (``entered``): its namespaces, ids, capabilities and limits.
+Loaded by path in the zygote; imports no ``graders``.
 """
 from __future__ import annotations
 
@@ -26,11 +28,13 @@ NAMESPACES = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 0x4000, 0x40000
 MNT_DETACH = 2
 LOCKED = 1 | 2 | 4 | 8 | 1024 | 2048 | 4096  # read-only, nosuid, nodev, noexec, noatime, nodiratime, relatime
-PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 4, 38
+PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS = 4, 38, 39
 CAPABILITY_VERSION_3 = 0x20080522
 SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "arm64": 41, "riscv64": 41, "ppc64le": 203, "s390x": 217}
 SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
 DEVICES = ("null", "zero", "full", "random", "urandom")
+KNOWN = ("namespaces", "user-namespaces", "process")  # every level there is, strongest first
+NAMESPACE_NAMES = ("mnt", "net", "ipc", "uts", "pid", "user")
 TMPFS = 64 << 20  # size of each private tmpfs (scratch, /tmp, /dev/shm), bytes
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -57,32 +61,71 @@ def prctl(option: int, value: int) -> None:
 
 def levels() -> list[str]:
     """Every level this process can apply to its children, strongest first."""
-    found = []
-    if platform.machine() in SYS_PIVOT_ROOT:
-        if os.geteuid() == 0 and _probe(lambda: unshare(NAMESPACES)):
-            found.append("namespaces")
-        if _probe(_enter_user_namespace):
-            found.append("user-namespaces")
-    return [*found, "process"]
+    return [level for level in KNOWN if not missing(level)]
 
 
-def available() -> str:
-    """The strongest level this process can apply to its children."""
-    return levels()[0]
+def missing(level: str) -> str:
+    """What this machine lacks to apply ``level`` (one of ``KNOWN``) to this process's children; "" if nothing."""
+    if level == "process":
+        return ""
+    if not sys.platform.startswith("linux") or platform.machine() not in SYS_PIVOT_ROOT:
+        return f"Linux namespaces (this is {platform.system()} on {platform.machine()})"
+    if level == "namespaces":
+        if os.geteuid() != 0:
+            return f"root (this process runs as uid {os.geteuid()}; for any other user there is user-namespaces)"
+        failed = _probe(lambda: unshare(NAMESPACES))
+        return failed and f"permission to create mount, network, IPC and UTS namespaces ({failed})"
+    failed = _probe(_enter_user_namespace)
+    return failed and (f"unprivileged user namespaces ({failed}; see the sysctls user.max_user_namespaces, "
+                       "kernel.unprivileged_userns_clone and kernel.apparmor_restrict_unprivileged_userns)")
 
 
-def _probe(enter) -> bool:
-    """Whether a child can ``enter`` its namespaces and make its mounts private there."""
+def _probe(enter) -> str:
+    """Why a child cannot ``enter`` its namespaces and make its mounts private there; "" when it can."""
+    read, write = os.pipe()
     pid = os.fork()
     if pid == 0:
         try:
+            os.close(read)
             enter()
             mount(None, "/", None, MS_REC | MS_PRIVATE)
             os._exit(0)
-        except BaseException:  # noqa: BLE001
+        except BaseException as exc:  # noqa: BLE001
+            os.write(write, str(exc).encode(errors="replace")[:500])
             os._exit(1)
+    os.close(write)
     _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status) == 0
+    os.set_blocking(read, False)  # what the child wrote is there now; a process forked meanwhile may hold the pipe
+    try:
+        said = os.read(read, 1000).decode(errors="replace")
+    except BlockingIOError:
+        said = ""
+    finally:
+        os.close(read)
+    return "" if os.waitstatus_to_exitcode(status) == 0 else said or f"exit status {status}"
+
+
+def namespaces() -> dict[str, str]:
+    """This process's namespaces as the kernel names them (``{"net": "net:[4026531840]", ...}``); {} without /proc."""
+    found = {}
+    for name in NAMESPACE_NAMES:
+        try:
+            found[name] = os.readlink(f"/proc/self/ns/{name}")
+        except OSError:
+            pass
+    return found
+
+
+def entered(ns: dict[str, str], limits: list[str]) -> dict:
+    """What this process is in after ``apply`` (its namespaces ``ns`` as ``apply`` read them), as the kernel
+    says: the worker sends it to the grader before it runs any student code."""
+    header, data = (ctypes.c_uint32 * 2)(CAPABILITY_VERSION_3, 0), (ctypes.c_uint32 * 6)()
+    _check(_libc.capget(header, data), "capget")
+    return {"namespaces": ns, "ids": [*os.getresuid(), *os.getresgid()], "groups": os.getgroups(),
+            "capabilities": [data[i] | data[i + 3] << 32 for i in range(3)],  # effective, permitted, inheritable
+            "no_new_privs": _libc.prctl(ctypes.c_int(PR_GET_NO_NEW_PRIVS), ctypes.c_ulong(0), ctypes.c_ulong(0),
+                                        ctypes.c_ulong(0), ctypes.c_ulong(0)),
+            "limits": {name: list(resource.getrlimit(getattr(resource, name))) for name in [*limits, "RLIMIT_NPROC"]}}
 
 
 def _inside(path: str, folder: str) -> bool:
@@ -163,11 +206,16 @@ def new_root(cfg: dict) -> None:
     mount(None, "/", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
 
 
-def apply(cfg: dict) -> None:
-    """Enter the configured isolation level and set the resource limits; irreversible."""
+def apply(cfg: dict) -> dict[str, str]:
+    """Enter the configured isolation level and set the resource limits, irreversibly; the namespaces entered,
+    read as soon as they are (the new root may have no /proc to read them from later)."""
     level = cfg["isolation"]
+    if level not in KNOWN:
+        raise ValueError(f"unknown isolation level {level!r}")
+    ns = {}
     if level == "namespaces":
         unshare(NAMESPACES)
+        ns = namespaces()
         mount(None, "/", None, MS_REC | MS_PRIVATE)
         new_root(cfg)
         uid = cfg["uid"]
@@ -179,6 +227,7 @@ def apply(cfg: dict) -> None:
         budget = _tasks_of(os.getuid()) + cfg["nproc"]  # counted before /proc shows only the new namespace
         _enter_user_namespace()
         _init_and_worker()  # returns in the worker, pid 2 of the new PID namespace
+        ns = namespaces()
         mount(None, "/", None, MS_REC | MS_PRIVATE)
         new_root(cfg)
         _drop_capabilities()
@@ -192,6 +241,7 @@ def apply(cfg: dict) -> None:
         os.setresuid(cfg["uid"], cfg["uid"], cfg["uid"])
         _enter_user_namespace()
         _init_and_worker()
+        ns = namespaces()
         mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV, "hidepid=2")  # this PID namespace's own
         _drop_capabilities()
         resource.setrlimit(resource.RLIMIT_NPROC, (cfg["nproc"], cfg["nproc"]))
@@ -203,6 +253,7 @@ def apply(cfg: dict) -> None:
     for name, value in cfg["limits"].items():
         # the CPU limit's soft side sends SIGXCPU (a clear message); at the hard side, a second later, SIGKILL
         resource.setrlimit(getattr(resource, name), (value, value + (name == "RLIMIT_CPU")))
+    return ns or namespaces()
 
 
 def _enter_user_namespace() -> None:

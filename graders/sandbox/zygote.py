@@ -8,7 +8,8 @@ folder on its ``sys.path``. It receives its configuration, then requests, over a
 Each worker has a keeper: a small process between the zygote and the worker that is a child subreaper, so
 every process the worker starts stays below it, even one that called setsid and whose parent exited. To
 kill, the keeper kills its children until it has none left: nothing escapes, at any isolation level.
-The keeper runs no student code; the worker isolates itself (``isolation.apply``) before importing any.
+The keeper runs no student code; the worker isolates itself (``isolation.apply``) before importing any,
+and its first frame to the grader says what it entered (``isolation.entered``).
 This module imports nothing from ``graders``.
 """
 from __future__ import annotations
@@ -89,7 +90,9 @@ class Zygote:
             importlib.import_module(name)
         if "torch" in cfg["preload"]:
             self.torch_ops = self.torch_ops()
-        self.level = self.isolation.available() if cfg["isolation"] == "auto" else cfg["isolation"]
+        self.level = cfg["isolation"]  # chosen by the grader (``levels.resolve``): known and available here
+        if self.level not in self.isolation.KNOWN:
+            raise ValueError(f"unknown isolation level {self.level!r}")
         try:  # the grader and the zygote share a uid at the process level: keep the worker out of our memory
             self.isolation.prctl(self.isolation.PR_SET_DUMPABLE, 0)
             self.isolation.prctl(PR_SET_CHILD_SUBREAPER, 1)  # a keeper killed by its worker leaves orphans here
@@ -203,7 +206,7 @@ class Zygote:
             for fd in (null, out_fd):
                 os.close(fd)
             req["isolation"] = self.level
-            self.isolation.apply(req)
+            ns = self.isolation.apply(req)
             os.chdir(req["cwd"])
             os.environ.clear()
             os.environ.update(req["env"])
@@ -211,6 +214,8 @@ class Zygote:
             sys.path.insert(0, req["root"])
             os.set_inheritable(chan_fd, False)  # a program the student execs must not hold the grader's socket
             chan = socket.socket(fileno=chan_fd)
+            facts = self.isolation.entered(ns, list(req["limits"]))  # before any student code: the grader checks it
+            chan.sendall(self.codec.encode({"status": "entered", "facts": facts}))
             self.worker.Worker(chan, req["root"], self.codec, self.torch_ops, req["reply"]).serve()
             code = 0
         except BaseException as exc:  # noqa: BLE001 - say what broke in the output file (print may be patched)
