@@ -8,6 +8,7 @@ import ast
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -146,3 +147,15 @@ def test_a_corrupt_notebook_names_the_file(tmp_path, env):
     done = subprocess.run([str(BIN / "course"), "--course", str(ROOT), "grade", str(foreign)], env=env,
                           capture_output=True, text=True)
     assert done.returncode == 2 and "not a notebook of this course" in done.stderr
+
+
+def test_an_unknown_isolation_level_fails_the_test_cell_in_the_kernel(tmp_path, env):
+    run([str(BIN / "course"), "--course", str(ROOT), "nbgrader", "build", str(tmp_path), "--assignment", "week1"],
+        tmp_path, env)
+    done = subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "notebook", "--execute", "--output-dir",
+                           str(tmp_path / "out"), str(tmp_path / "source" / "week1" / "padding.ipynb")],
+                          cwd=tmp_path, env={**env, "CONVGRADE_ISOLATION": "banana"}, capture_output=True, text=True)
+    said = re.sub(r"\x1b\[[0-9;]*m", "", done.stderr)  # the kernel's traceback, without its colours
+    assert done.returncode != 0  # the first test cell raised: nothing was graded at another level
+    assert "IsolationError: CONVGRADE_ISOLATION=banana: no such isolation level" in said, said[-3000:]
+    assert 'convgrade.check("week1.padding.zero_pad", public=True)' in said

@@ -10,11 +10,13 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
+from graders.sandbox import ISOLATION_ENV
 from harness import PROBE_HELPERS, ROOT, port  # noqa: F401
 
 ISOLATION_PY = ROOT / "graders" / "sandbox" / "isolation.py"
@@ -114,3 +116,18 @@ def test_an_unprivileged_user_gets_the_user_namespaces_level(place, port):
     assert facts["visible"] == []
     assert facts["submission"] == ["week1"]
     assert facts["writable"] == [cfg["cwd"] + "/x", "/tmp/x"]
+
+
+def test_an_unprivileged_user_asking_for_namespaces_is_refused_before_grading():
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("needs root (to become nobody) and setpriv")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HOME": "/tmp", ISOLATION_ENV: "namespaces"}
+    if subprocess.run(_as_nobody(sys.executable, "-c", "import graders.cli"), env=env, cwd="/").returncode != 0:
+        pytest.skip("nobody cannot run this Python with the graders (e.g. a checkout under /root)")
+    done = subprocess.run(_as_nobody(sys.executable, "-m", "graders.cli", "--course", str(ROOT), "grade",
+                                     str(ROOT / "reference"), "--only", "week1.padding", "--json", "-"),
+                          env=env, cwd="/", capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.startswith(f"course: {ISOLATION_ENV}=namespaces: this machine cannot provide that level: it "
+                                  f"needs root (this process runs as uid {NOBODY}; for any other user there is "
+                                  "user-namespaces); available here: ")
