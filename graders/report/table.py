@@ -8,7 +8,8 @@ QUIET = ("unimplemented", "missing")  # one summary line says it all; no per-che
 
 
 def line(e: ExerciseResult) -> str:
-    return f"  {e.status:<14}{points(e.score) + '/' + points(e.max_score):>13}   {e.id} — {e.feedback.splitlines()[0]}"
+    shown = f"{points(e.score)}/{points(e.max_score)}"
+    return f"  {e.status:<14}{shown:>13}   {e.id} — {e.feedback.splitlines()[0]}"
 
 
 def render(report: Report) -> str:
