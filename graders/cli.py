@@ -67,8 +67,10 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
         _write(args.html, html.render(report))
     print(json.dumps(data, indent=2) if args.json == "-" else table.render(report), end="\n" if args.json == "-" else "")
+    # report.score is the float nearest to the score as shown, so this compares the shown score with N
     if args.fail_under is not None and report.score < args.fail_under:
-        print(f"score {report.score:g} is under --fail-under {args.fail_under:g}", file=sys.stderr)
+        given = repr(args.fail_under).removesuffix(".0")
+        print(f"score {table.points(report.score)} is under --fail-under {given}", file=sys.stderr)
         return EXIT_UNDER
     return EXIT_OK
 
@@ -91,12 +93,13 @@ def _write(path: str, text: str) -> None:
 
 def catalogue_markdown(course: Course) -> str:
     """The catalogue as the README shows it (a test keeps the README in step with course.toml)."""
+    from .points import add
     from .report.table import points
 
     out = []
     for aid, title in course.assignments.items():
         chosen = [e for e in course.exercises if e.assignment == aid]
-        out += [f"**{title}** ({points(sum(e.points for e in chosen))} points)", "",
+        out += [f"**{title}** ({points(add(e.points for e in chosen))} points)", "",
                 "| exercise | points | what |", "|---|---:|---|"]
         out += [f"| `{e.id}` | {points(e.points)} | {e.title} |" for e in chosen]
         out.append("")
@@ -104,6 +107,7 @@ def catalogue_markdown(course: Course) -> str:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from .points import add
     from .report.table import points
 
     course = _course(args)
@@ -113,7 +117,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     print(f"{course.name} ({course.id}, version {course.version}): {points(course.max_score)} points")
     for aid, title in course.assignments.items():
         chosen = [e for e in course.exercises if e.assignment == aid]
-        print(f"\n{title} — {points(sum(e.points for e in chosen))} points")
+        print(f"\n{title} — {points(add(e.points for e in chosen))} points")
         for e in chosen:
             print(f"  {points(e.points):>4}  {e.id:<46} {e.title}")
     return EXIT_OK

@@ -5,11 +5,14 @@ Every error names the file, the entry and the fix, e.g.
 """
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from .points import DECIMALS, add, is_exact
 
 FILENAME = "course.toml"
 ID = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*){2,}$", re.IGNORECASE)
@@ -63,7 +66,7 @@ class Course:
 
     @property
     def max_score(self) -> float:
-        return sum(e.points for e in self.exercises)
+        return add(e.points for e in self.exercises)
 
     @property
     def lessons(self) -> list[str]:
@@ -183,7 +186,10 @@ def _exercise(eid: str, table: Any, defaults: dict, assignments: dict) -> Exerci
     points = table.get("points")
     if points is None:
         raise ConfigError(f"{FILENAME}: {where}: points is missing; add points = <a positive number>")
-    if type(points) not in (int, float) or points <= 0:
+    if type(points) not in (int, float) or not math.isfinite(points) or points <= 0:
         raise ConfigError(f"{FILENAME}: {where}: points = {points!r}, expected a positive number")
+    if not is_exact(points):
+        raise ConfigError(f"{FILENAME}: {where}: points = {points!r} has more than {DECIMALS} decimals; "
+                          f"round it (points are shown with at most {DECIMALS} decimals)")
     limits = _limits(table, defaults, where)
     return Exercise(eid, table["title"], float(points), **limits)

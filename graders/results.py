@@ -4,12 +4,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .points import add
+
 SCHEMA = "course-grade/1"
 STATUSES = ("passed", "partial", "failed", "unimplemented", "error", "timeout", "missing")
 
 
 @dataclass(frozen=True)
 class CheckResult:
+    """Points here and below are whole numbers of 1/10,000 of a point, decided once (see ``points``)."""
+
     name: str
     passed: bool
     points: float
@@ -42,11 +46,11 @@ class Report:
 
     @property
     def score(self) -> float:
-        return round(sum(e.score for e in self.exercises), 4)
+        return add(e.score for e in self.exercises)
 
     @property
     def max_score(self) -> float:
-        return round(sum(e.max_score for e in self.exercises), 4)
+        return add(e.max_score for e in self.exercises)
 
     def to_json(self) -> dict:
         return {

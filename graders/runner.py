@@ -28,6 +28,7 @@ from .context import Context, Fatal  # noqa: E402
 from .course import ConfigError, Course, Exercise as ExerciseConfig  # noqa: E402
 from .feedback import describe_case, failure_text  # noqa: E402
 from .mistakes import Mistake, catalogue, diagnose  # noqa: E402
+from .points import add, shares  # noqa: E402
 from .results import CheckResult, ExerciseResult, Report  # noqa: E402
 from .sandbox import Limits, Sandbox  # noqa: E402
 
@@ -162,6 +163,11 @@ def ordered(checks: list[Check]) -> list[Check]:
     return sorted(checks, key=lambda c: not c.public)
 
 
+def max_points(cfg: ExerciseConfig, spec: Exercise) -> dict[str, float]:
+    """What each check is worth: the exercise's points shared by the checks' weights, adding up exactly."""
+    return dict(zip((c.name for c in spec.checks), shares(cfg.points, [c.points for c in spec.checks])))
+
+
 def grade_exercise(cfg: ExerciseConfig, lesson: Lesson, sandbox: Sandbox, course_seed: int,
                    public: bool | None = None, figures: bool = False) -> ExerciseResult:
     """Run the exercise's checks (only the public or hidden ones when ``public`` says so); with ``figures``,
@@ -171,8 +177,8 @@ def grade_exercise(cfg: ExerciseConfig, lesson: Lesson, sandbox: Sandbox, course
     results: list[CheckResult] = []
     kinds: list[str] = []
     checks = [c for c in ordered(spec.checks) if public is None or c.public == public]
+    worth = max_points(cfg, spec)
     for check in checks:
-        max_points = round(cfg.points * check.points / spec.total, 4)
         try:
             failed = run_check(check, cfg, ctx, lesson.reference, course_seed)
         except Fatal as fatal:
@@ -182,13 +188,12 @@ def grade_exercise(cfg: ExerciseConfig, lesson: Lesson, sandbox: Sandbox, course
                           Fatal("error", f"the grader could not check this answer ({type(e).__name__}: "
                                          f"{str(e)[:200]}); please tell your instructor"))
         if failed is None:
-            results.append(CheckResult(check.name, True, max_points, max_points, "", check.public))
+            results.append(CheckResult(check.name, True, worth[check.name], worth[check.name], "", check.public))
             continue
         kinds.append(failed.kind)
-        results.append(CheckResult(check.name, False, 0.0, max_points,
+        results.append(CheckResult(check.name, False, 0.0, worth[check.name],
                                    _feedback(cfg.name, failed, check, lesson.mistakes), check.public, failed.arrays))
-    earned = sum(c.points for c, r in zip(checks, results) if r.passed)
-    score = round(cfg.points * earned / spec.total, 4)  # from the sum, so a full run is exactly cfg.points
+    score = add(r.points for r in results)
     passed = sum(r.passed for r in results)
     if kinds and len(kinds) == len(results) and all(k == "unimplemented" for k in kinds):
         status, summary = "unimplemented", (f"not implemented yet: replace `raise NotImplementedError` in "
@@ -196,7 +201,7 @@ def grade_exercise(cfg: ExerciseConfig, lesson: Lesson, sandbox: Sandbox, course
     else:
         status = "passed" if passed == len(results) else "partial" if score > 0 else "failed"
         summary = f"{passed} of {len(results)} checks passed"
-    max_score = cfg.points if public is None else round(sum(r.max_points for r in results), 4)
+    max_score = cfg.points if public is None else add(r.max_points for r in results)
     drawn = _figure(spec, ctx, lesson.reference) if figures and status != "unimplemented" else None
     return ExerciseResult(cfg.id, cfg.title, score if status != "unimplemented" else 0.0, max_score, status,
                           summary, tuple(results), drawn)
@@ -220,10 +225,11 @@ def _fatal(cfg: ExerciseConfig, spec: Exercise, checks: list[Check], done: list[
     text = failure_text(cfg.name, fatal.message, case_lines=[], details=[], diagnosis=None,
                         traceback=fatal.traceback, output=fatal.output, hint=None)
     results = [CheckResult(r.name, r.passed, 0.0, r.max_points, r.feedback, r.public) for r in done]
+    worth = max_points(cfg, spec)
     for i, check in enumerate(checks[len(done):]):
-        max_points = round(cfg.points * check.points / spec.total, 4)
-        results.append(CheckResult(check.name, False, 0.0, max_points, text if i == 0 else "not run", check.public))
-    max_score = round(sum(r.max_points for r in results), 4) if len(checks) < len(spec.checks) else cfg.points
+        results.append(CheckResult(check.name, False, 0.0, worth[check.name], text if i == 0 else "not run",
+                                   check.public))
+    max_score = add(r.max_points for r in results) if len(checks) < len(spec.checks) else cfg.points
     return ExerciseResult(cfg.id, cfg.title, 0.0, max_score, fatal.status, text, tuple(results))
 
 
@@ -283,4 +289,5 @@ def grade(course: Course, submission: Path, only: list[str] | None = None,
 
 
 def _public_points(cfg: ExerciseConfig, spec: Exercise) -> float:
-    return round(sum(round(cfg.points * c.points / spec.total, 4) for c in spec.checks if c.public), 4)
+    worth = max_points(cfg, spec)
+    return add(worth[c.name] for c in spec.checks if c.public)

@@ -38,6 +38,11 @@ def test_a_good_file_loads(tmp_path):
      "course.toml: exercise 'week1.padding.zero_pad': points = -2, expected a positive number"),
     (("points = 3", 'points = "three"'),
      "course.toml: exercise 'week1.padding.zero_pad': points = 'three', expected a positive number"),
+    (("points = 3", "points = inf"),
+     "course.toml: exercise 'week1.padding.zero_pad': points = inf, expected a positive number"),
+    (("points = 3", "points = 0.33333"),
+     "course.toml: exercise 'week1.padding.zero_pad': points = 0.33333 has more than 4 decimals; round it (points "
+     "are shown with at most 4 decimals)"),
     (("points = 3", "pionts = 3"),
      "course.toml: exercise 'week1.padding.zero_pad': unknown key 'pionts'; expected one of title, points, "
      "time_limit, call_timeout, memory, max_examples"),

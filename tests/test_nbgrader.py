@@ -125,13 +125,23 @@ def test_feedback_hides_hidden_checks(course_dir):
 
 
 def test_exported_grades_equal_course_grade(course_dir, env):
+    """Each test cell scores the exercise's points as `course grade` gives them, to the last digit; the export's
+    total is nbgrader's own sum of those (floats added in its database, so compared to 4 decimals)."""
+    from nbgrader.api import Gradebook
+
     with open(course_dir / "grades.csv") as f:
         rows = {r["student_id"]: float(r["raw_score"]) for r in csv.DictReader(f)}
+    with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as book:
+        cells = {(s, g.name.removeprefix("test_")): g.score for s in rows for lesson in LESSONS
+                 for g in book.find_submission_notebook(lesson, "week1", s).grades if g.name.startswith("test_")}
     for student, expected_total in rows.items():
         folder = course_dir / "submitted" / student / "week1"
         done = run([str(BIN / "course"), "--course", str(ROOT), "grade", str(folder), "--only", "week1.padding",
                     "--only", "week1.pooling", "--json", "-"], course_dir, env)
-        assert json.loads(done.stdout)["score"] == pytest.approx(expected_total, abs=1e-3), student
+        data = json.loads(done.stdout)
+        assert data["score"] == round(expected_total, 4), student
+        assert {e["id"].rsplit(".", 1)[1]: e["score"] for e in data["exercises"]} \
+            == {name: score for (s, name), score in cells.items() if s == student}, student
     assert rows["ada"] == pytest.approx(15.0) and rows["cy"] == 0.0 and 0 < rows["bob"] < 15
 
 

@@ -4,6 +4,7 @@ them, instructors see their full feedback. An exercise that could not be graded 
 from __future__ import annotations
 
 from ..results import Report
+from .table import points
 
 
 def render(report: Report) -> dict:
@@ -23,7 +24,7 @@ def render(report: Report) -> dict:
                 "tags": [e.id],
                 "visibility": "visible" if public else "hidden",
             })
-    summary = (f"{report.score:g} / {report.max_score:g} points ({report.mode} checks, {report.isolation} "
+    summary = (f"{points(report.score)} / {points(report.max_score)} points ({report.mode} checks, {report.isolation} "
                "isolation); hidden checks count in the score, their details are not shown")
     return {"score": report.score, "output": summary, "output_format": "text", "visibility": "visible",
             "stdout_visibility": "hidden", "tests": tests,

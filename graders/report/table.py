@@ -1,23 +1,21 @@
 """The terminal report: one line per exercise, then the details of each failure."""
 from __future__ import annotations
 
+from ..points import text as points  # the one way points are written for people (re-exported)
 from ..results import ExerciseResult, Report
 
 QUIET = ("unimplemented", "missing")  # one summary line says it all; no per-check details
 
 
-def points(x: float) -> str:
-    return f"{x:.2f}".rstrip("0").rstrip(".")
-
-
 def line(e: ExerciseResult) -> str:
-    return f"  {e.status:<14}{points(e.score) + '/' + points(e.max_score):>9}   {e.id} — {e.feedback.splitlines()[0]}"
+    shown = f"{points(e.score)}/{points(e.max_score)}"
+    return f"  {e.status:<14}{shown:>13}   {e.id} — {e.feedback.splitlines()[0]}"
 
 
 def render(report: Report) -> str:
     out = [f"{report.course}: {points(report.score)} / {points(report.max_score)} points"
            f"   (checks: {report.mode}, isolation: {report.isolation})", "",
-           f"  {'status':<14}{'points':>9}   exercise"]
+           f"  {'status':<14}{'points':>13}   exercise"]
     out += [line(e) for e in report.exercises]
     details = []
     for e in report.exercises:
