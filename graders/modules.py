@@ -40,24 +40,36 @@ class ModuleCase:
 
 @dataclass(frozen=True)
 class Layout:
+    """A module's parameters ``(name, shape, trainable)`` that its forward pass uses, in registration order, the
+    ones it registers but never uses, its buffers and its leaf layers."""
+
     params: tuple[tuple[str, tuple[int, ...], bool], ...]
     buffers: tuple[tuple[str, tuple[int, ...]], ...]
     layers: tuple[tuple[str, str], ...]
+    unused: tuple[tuple[str, tuple[int, ...], bool], ...] = ()
 
     @property
     def count(self) -> int:
         return sum(int(np.prod(s)) for _, s, trainable in self.params if trainable)
 
+    def unused_lines(self) -> list[str]:
+        """What a count or a layout that differs from the reference's owes to parameters forward never uses."""
+        if not self.unused:
+            return []
+        name, shape, _ = self.unused[0]
+        return [f"{sum(int(np.prod(s)) for _, s, _ in self.unused):,} parameters are registered but never used by "
+                f"forward (the first: {name} {shape}); they are not counted"]
+
 
 def _layout(data: Any) -> Layout:
     """Strictly read the worker's description of a module."""
     try:
-        params = tuple((str(n), tuple(int(k) for k in s), g is True) for n, s, g in data["params"])
+        params = [(str(n), tuple(int(k) for k in s), g is True, u is True) for n, s, g, u in data["params"]]
         buffers = tuple((str(n), tuple(int(k) for k in s)) for n, s in data["buffers"])
         layers = tuple((str(n), str(t)) for n, t in data["layers"])
     except (TypeError, ValueError, KeyError):
         raise CheckFailed("the worker sent a malformed module description", kind="type") from None
-    return Layout(params, buffers, layers)
+    return Layout(tuple(p[:3] for p in params if p[3]), buffers, layers, tuple(p[:3] for p in params if not p[3]))
 
 
 def reference_module(ref: Any, name: str, case: ModuleCase, device: str = "cpu") -> torch.nn.Module:
@@ -94,7 +106,8 @@ def reference_layout(ref: Any, name: str, case: ModuleCase) -> Layout:
 
 def student_layout(st: Any, name: str, case: ModuleCase) -> Layout:
     _explain_with_trace(st, name, case)
-    body = st.request("module_info", name, args=list(case.args), kwargs=case.kwargs, seed=SEED)
+    body = st.request("module_info", name, args=list(case.args), kwargs=case.kwargs, seed=SEED,
+                      input_shape=list(case.input_shape))
     return _layout(body["value"])
 
 
@@ -148,7 +161,8 @@ def _explain_with_trace(st: Any, name: str, case: ModuleCase) -> None:
 
 def expect_count(got: Layout, expected: int, name: str) -> None:
     if got.count != expected:
-        raise CheckFailed(f"has {got.count:,} trainable parameters, expected {expected:,}", kind="values")
+        raise CheckFailed(f"has {got.count:,} trainable parameters, expected {expected:,}", got.unused_lines(),
+                          kind="values")
 
 
 def expect_layout(got: Layout, expected: Layout) -> None:
@@ -157,11 +171,12 @@ def expect_layout(got: Layout, expected: Layout) -> None:
         if gs != es:
             raise CheckFailed("its parameters do not line up with the reference's",
                               [f"parameter {i} ({gn}) has shape {gs}, expected {es} (the reference's {en})",
-                               "register layers in __init__ in the order forward applies them"], kind="shape")
+                               *got.unused_lines(), "register layers in __init__ in the order forward applies them"],
+                              kind="shape")
     if len(got.params) != len(expected.params):
         more = len(got.params) > len(expected.params)
         first = (got.params[len(expected.params):] if more else expected.params[len(got.params):])[0]
-        details = [f"first {'extra' if more else 'missing'} one: {first[0]} {first[1]}"]
+        details = [f"first {'extra' if more else 'missing'} one: {first[0]} {first[1]}", *got.unused_lines()]
         if len(first[1]) == 1:  # a bias (or a norm's vector)
             details.append("a convolution followed by BatchNorm has bias=False; every other conv/linear has a bias")
         raise CheckFailed(f"has {len(got.params)} parameter tensors, expected {len(expected.params)}", details,

@@ -89,6 +89,7 @@ class Zygote:
             importlib.import_module(name)
         if "torch" in cfg["preload"]:
             self.torch_ops = self.torch_ops()
+            self.torch_ops.warm_up()
         self.level = self.isolation.available() if cfg["isolation"] == "auto" else cfg["isolation"]
         try:  # the grader and the zygote share a uid at the process level: keep the worker out of our memory
             self.isolation.prctl(self.isolation.PR_SET_DUMPABLE, 0)
