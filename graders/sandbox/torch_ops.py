@@ -27,7 +27,7 @@ def _own(module: Module, key: str) -> dict:
     """One of the dicts ``torch.nn.Module.__init__`` made, from the instance's ``__dict__``."""
     found = _DICT.__get__(module).get(key)
     if type(found) is not dict:
-        raise TypeError(f"{type(module).__name__} has no {key} dict of its own: call super().__init__() first")
+        raise TypeError(f"{type(module).__name__} has no {key} dict of its own (torch.nn.Module.__init__ makes it)")
     return found
 
 
