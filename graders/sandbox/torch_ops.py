@@ -7,8 +7,8 @@ A student's module is measured, never asked: its submodules, parameters and buff
 ``_modules``, ``_parameters`` and ``_buffers`` dicts that ``torch.nn.Module.__init__`` put in its instance
 ``__dict__`` (see ``tree`` and ``tensors``), not through ``parameters()``, ``named_modules()``, ``state_dict()``,
 ``children()``, ``__repr__``, ``__len__`` or a property, which its class may override; its weights are moved,
-loaded and put in train or eval mode the same way. Only the module's forward pass (its ``__call__``) runs, and
-a parameter counts as used when the output's gradient reaches it (``used``).
+loaded and put in train or eval mode the same way. Only the module's forward pass (its ``__call__``) runs; which
+parameters it uses is what the output's gradient reaches (``used``).
 """
 from __future__ import annotations
 
@@ -113,21 +113,10 @@ def build(cls: Any, args: list, kwargs: dict, device: str, seed: int) -> Module:
     return module
 
 
-_USED: dict[tuple, frozenset[str] | None] = {}  # (class, parameter names) -> the names the forward pass used
-
-
-def used(module: Module, input_shape: list[int]) -> frozenset[str] | None:
+def used(module: Module, input_shape: list[int]) -> list[str] | None:
     """The names of the parameters that the output's gradient reaches, the module run on an input of
-    ``input_shape`` (on the meta device: no arithmetic); None when the run fails (then nothing can be said).
-    Worked out once per class and set of parameter names: a forward pass on meta is not free (ResNet-50: 0.3 s)."""
+    ``input_shape`` on the meta device (no arithmetic); None when the run fails (then nothing can be said)."""
     params = tensors(module)
-    key = (type(module), tuple(n for n, _ in params))
-    if key not in _USED:
-        _USED[key] = _reached(module, params, input_shape)
-    return _USED[key]
-
-
-def _reached(module: Module, params: list[tuple[str, Tensor]], input_shape: list[int]) -> frozenset[str] | None:
     try:
         for _, p in params:
             p.requires_grad_(True)
@@ -136,20 +125,17 @@ def _reached(module: Module, params: list[tuple[str, Tensor]], input_shape: list
             if type(out) is not Tensor:
                 return None
             if not out.requires_grad:
-                return frozenset()
+                return []
             grads = torch.autograd.grad(out, [p for _, p in params], torch.ones_like(out), allow_unused=True)
     except Exception:  # noqa: BLE001 - a module that does not run on meta: the checks that run it say why
         return None
-    return frozenset(n for (n, _), g in zip(params, grads) if g is not None)
+    return [n for (n, _), g in zip(params, grads) if g is not None]
 
 
-def info(module: Module, input_shape: list[int] | None = None) -> dict:
-    """The parameters (name, shape, trainable, used by forward), buffers and leaf layers of ``module``. Without
-    ``input_shape``, every parameter counts as used (the reference's)."""
-    params = [(n, list(p.shape), bool(p.requires_grad)) for n, p in tensors(module)]
-    reached = None if input_shape is None else used(module, input_shape)
+def info(module: Module) -> dict:
+    """The parameters (name, shape, trainable), buffers and leaf layers of ``module``."""
     return {
-        "params": [[n, shape, trainable, reached is None or n in reached] for n, shape, trainable in params],
+        "params": [[n, list(p.shape), bool(p.requires_grad)] for n, p in tensors(module)],
         "buffers": [[n, list(b.shape)] for n, b in tensors(module, "_buffers")],
         "layers": [[n, type(m).__name__] for n, m in tree(module) if n and is_leaf(m)],
     }
