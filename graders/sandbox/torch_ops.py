@@ -25,7 +25,7 @@ KINDS = {"_parameters": Parameter, "_buffers": Tensor}
 
 def _own(module: Module, key: str) -> dict:
     """One of the dicts ``torch.nn.Module.__init__`` made, from the instance's ``__dict__``."""
-    found = _DICT.__get__(module).get(key)
+    found = dict.get(_DICT.__get__(module), key)  # dict's own get, even if the instance dict is a subclass
     if type(found) is not dict:
         raise TypeError(f"{type(module).__name__} has no {key} dict of its own (torch.nn.Module.__init__ makes it)")
     return found
@@ -71,6 +71,7 @@ def tensors(module: Module, kind: str = "_parameters") -> list[tuple[str, Tensor
 def apply(module: Module, fn: Any) -> Module:
     """Replace every parameter and buffer ``t`` by ``fn(t)``, as ``Module._apply`` does; one shared by two
     modules stays shared."""
+    tensors(module), tensors(module, "_buffers")  # only torch's own classes are touched
     done: dict[int, Tensor] = {}
     for kind in KINDS:
         for _, m in tree(module):
@@ -80,7 +81,6 @@ def apply(module: Module, fn: Any) -> Module:
                     new = fn(t.detach())
                     done[id(t)] = Parameter(new, t.requires_grad) if kind == "_parameters" else new
                 store[key] = done[id(t)]
-    tensors(module)  # the types are torch's own
     return module
 
 
@@ -91,7 +91,7 @@ def to_float64(module: Module) -> Module:
 def set_mode(module: Module, train: bool) -> Module:
     """``module.train(train)``, without calling the module's ``train``."""
     for _, m in tree(module):
-        _DICT.__get__(m)["training"] = train
+        dict.__setitem__(_DICT.__get__(m), "training", train)
     return module
 
 
@@ -117,6 +117,8 @@ def used(module: Module, input_shape: list[int]) -> list[str] | None:
     """The names of the parameters that the output's gradient reaches, the module run on an input of
     ``input_shape`` on the meta device (no arithmetic); None when the run fails (then nothing can be said)."""
     params = tensors(module)
+    if not params:
+        return []
     try:
         for _, p in params:
             p.requires_grad_(True)
