@@ -1,12 +1,12 @@
 """The security corpus and what grading it needs: a small course, attack submissions, a census of processes.
 
 Each file in ``corpus/`` is one attack: Python appended to the reference ``week1/padding.py`` (so a
-``zero_pad`` it defines replaces the reference's, and module-level code runs at import), with its expected
-outcome in its docstring:
+``zero_pad`` it defines replaces the reference's, and module-level code runs at import), or to the lesson file
+of the exercise it names, with its expected outcome in its docstring:
 
-    exercise: week1.convnet.LeNet5     the exercise attacked (default week1.padding.zero_pad): the attack is
-                                       appended to its lesson file, and only it is graded unless it is zero_pad
-    status: failed                     zero_pad's status
+    exercise: week1.convnet.LeNet5     the exercise attacked (default week1.padding.zero_pad; another one is
+                                       graded alone: the torch lessons are slow to grade whole)
+    status: failed                     the attacked exercise's status
     passes: output shape               a check that rightly passes (repeatable; by default none does: it scores 0)
     feedback: X_pad is None            words its feedback must contain (repeatable)
     when: import                       the attack runs at import, so it may take the lesson's other exercises
