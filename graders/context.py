@@ -37,6 +37,7 @@ class Context:
         self.calls: list[Call] = []
         self.explain: Callable[[Any], list[str]] | None = None  # more feedback for a failure, given the reference
         self.fatal: Fatal | None = None
+        self.optional: dict[tuple, dict | None] = {}  # optional requests answered once for the exercise
         self.st = Student(self, return_args=False)
 
     def begin_example(self) -> None:
@@ -179,6 +180,12 @@ class Student:
         """``request`` for an optional operation (e.g. one that only adds to the feedback): see
         ``Context.try_request``."""
         return self._ctx.try_request({"op": op, "name": name, **payload})
+
+    def try_request_once(self, key: tuple, op: str, name: str, **payload: Any) -> dict | None:
+        """``try_request``, sent once per exercise for ``key``: one that hangs costs its time-out once."""
+        if key not in self._ctx.optional:
+            self._ctx.optional[key] = self.try_request(op, name, **payload)
+        return self._ctx.optional[key]
 
     def explain_failures(self, explain: Callable[[Any], list[str]]) -> None:
         """Lines to add to this example's failure, if it fails: ``explain(reference module)``, worked out once,

@@ -7,7 +7,7 @@ function exactly when the student's architecture is right. All in float64, one t
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 import numpy as np
@@ -40,13 +40,31 @@ class ModuleCase:
 
 @dataclass(frozen=True)
 class Layout:
+    """A module's parameters ``(name, shape, trainable)`` that its forward pass uses, in registration order, the
+    ones it registers but never uses, its buffers and its leaf layers."""
+
     params: tuple[tuple[str, tuple[int, ...], bool], ...]
     buffers: tuple[tuple[str, tuple[int, ...]], ...]
     layers: tuple[tuple[str, str], ...]
+    unused: tuple[tuple[str, tuple[int, ...], bool], ...] = ()
 
     @property
     def count(self) -> int:
         return sum(int(np.prod(s)) for _, s, trainable in self.params if trainable)
+
+    def unused_lines(self) -> list[str]:
+        """What a count or a layout that differs from the reference's owes to parameters forward never uses."""
+        if not self.unused:
+            return []
+        name, shape, _ = self.unused[0]
+        return [f"{sum(int(np.prod(s)) for _, s, _ in self.unused):,} parameters are registered but never used by "
+                f"forward (the first: {name} {shape}); they are not counted"]
+
+
+    def without(self, unused: set[str]) -> Layout:
+        """The layout with the parameters named in ``unused`` moved to ``unused``."""
+        return replace(self, params=tuple(p for p in self.params if p[0] not in unused),
+                       unused=tuple(p for p in self.params if p[0] in unused))
 
 
 def _layout(data: Any) -> Layout:
@@ -95,7 +113,19 @@ def reference_layout(ref: Any, name: str, case: ModuleCase) -> Layout:
 def student_layout(st: Any, name: str, case: ModuleCase) -> Layout:
     _explain_with_trace(st, name, case)
     body = st.request("module_info", name, args=list(case.args), kwargs=case.kwargs, seed=SEED)
-    return _layout(body["value"])
+    layout = _layout(body["value"])
+    return layout.without(_unused(st, name, case, layout))
+
+
+def _unused(st: Any, name: str, case: ModuleCase, layout: Layout) -> set[str]:
+    """The parameters that forward never uses (see torch_ops.used), asked once per exercise and set of parameter
+    names (a forward pass on meta is not free: ResNet-50 takes 0.3 s). When the worker cannot tell (forward
+    fails or hangs on meta), none: the checks that run forward say what is wrong."""
+    names = tuple(n for n, _, _ in layout.params)
+    body = st.try_request_once(("module_usage", name, names), "module_usage", name, args=list(case.args),
+                               kwargs=case.kwargs, seed=SEED, input_shape=list(case.input_shape))
+    value = body.get("value") if isinstance(body, dict) else None
+    return set(names) - {n for n in value if type(n) is str} if type(value) is list else set()
 
 
 Step = tuple[str, str, tuple[int, ...], bool]  # a layer that ran: name, type, output shape, has parameters
@@ -148,7 +178,8 @@ def _explain_with_trace(st: Any, name: str, case: ModuleCase) -> None:
 
 def expect_count(got: Layout, expected: int, name: str) -> None:
     if got.count != expected:
-        raise CheckFailed(f"has {got.count:,} trainable parameters, expected {expected:,}", kind="values")
+        raise CheckFailed(f"has {got.count:,} trainable parameters, expected {expected:,}", got.unused_lines(),
+                          kind="values")
 
 
 def expect_layout(got: Layout, expected: Layout) -> None:
@@ -157,11 +188,12 @@ def expect_layout(got: Layout, expected: Layout) -> None:
         if gs != es:
             raise CheckFailed("its parameters do not line up with the reference's",
                               [f"parameter {i} ({gn}) has shape {gs}, expected {es} (the reference's {en})",
-                               "register layers in __init__ in the order forward applies them"], kind="shape")
+                               *got.unused_lines(), "register layers in __init__ in the order forward applies them"],
+                              kind="shape")
     if len(got.params) != len(expected.params):
         more = len(got.params) > len(expected.params)
         first = (got.params[len(expected.params):] if more else expected.params[len(got.params):])[0]
-        details = [f"first {'extra' if more else 'missing'} one: {first[0]} {first[1]}"]
+        details = [f"first {'extra' if more else 'missing'} one: {first[0]} {first[1]}", *got.unused_lines()]
         if len(first[1]) == 1:  # a bias (or a norm's vector)
             details.append("a convolution followed by BatchNorm has bias=False; every other conv/linear has a bias")
         raise CheckFailed(f"has {len(got.params)} parameter tensors, expected {len(expected.params)}", details,

@@ -2,6 +2,13 @@
 
 Loaded by the worker by path, like the codec; it imports nothing from ``graders``. Modules never cross
 the process boundary: only their parameter names and shapes, and arrays in and out.
+
+A student's module is measured, never asked: its submodules, parameters and buffers are read from the
+``_modules``, ``_parameters`` and ``_buffers`` dicts that ``torch.nn.Module.__init__`` put in its instance
+``__dict__`` (see ``tree`` and ``tensors``), not through ``parameters()``, ``named_modules()``, ``state_dict()``,
+``children()``, ``__repr__``, ``__len__`` or a property, which its class may override; its weights are moved,
+loaded and put in train or eval mode the same way. Only the module's forward pass (its ``__call__``) runs; which
+parameters it uses is what the output's gradient reaches (``used``).
 """
 from __future__ import annotations
 
@@ -11,9 +18,84 @@ import numpy as np
 import torch
 
 torch.set_num_threads(1)
+Module, Parameter, Tensor = torch.nn.Module, torch.nn.Parameter, torch.Tensor
+_DICT = Module.__dict__["__dict__"]  # the instance dict itself, past the class's properties and __getattr__
+KINDS = {"_parameters": Parameter, "_buffers": Tensor}
 
 
-def build(cls: Any, args: list, kwargs: dict, device: str, seed: int) -> torch.nn.Module:
+def _own(module: Module, key: str) -> dict:
+    """One of the dicts ``torch.nn.Module.__init__`` made, from the instance's ``__dict__``."""
+    found = dict.get(_DICT.__get__(module), key)  # dict's own get, even if the instance dict is a subclass
+    if type(found) is not dict:
+        raise TypeError(f"{type(module).__name__} has no {key} dict of its own (torch.nn.Module.__init__ makes it)")
+    return found
+
+
+def tree(module: Module) -> list[tuple[str, Module]]:
+    """``(name, module)`` for the module and each submodule once, in registration order (``named_modules()``)."""
+    found, seen, todo = [], set(), [("", module)]
+    while todo:
+        name, m = todo.pop()
+        if id(m) in seen:
+            continue
+        seen.add(id(m))
+        found.append((name, m))
+        children = [(f"{name}.{k}" if name else str(k), c) for k, c in _own(m, "_modules").items() if c is not None]
+        for child_name, child in children:
+            if not issubclass(type(child), Module):
+                raise TypeError(f"submodule {child_name} is a {type(child).__name__}, not a torch.nn.Module")
+        todo.extend(reversed(children))
+    return found
+
+
+def is_leaf(module: Module) -> bool:
+    return all(c is None for c in _own(module, "_modules").values())
+
+
+def tensors(module: Module, kind: str = "_parameters") -> list[tuple[str, Tensor]]:
+    """``(name, tensor)`` for each parameter (or buffer: ``kind="_buffers"``) once, like ``named_parameters()``.
+    Only torch's own classes: a subclass of Tensor could report any ``shape``."""
+    want, found, seen = KINDS[kind], [], set()
+    for prefix, m in tree(module):
+        for key, t in _own(m, kind).items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if t is None or id(t) in seen:
+                continue
+            if type(t) is not want:
+                raise TypeError(f"{name} is a {type(t).__name__}, expected a {want.__module__}.{want.__name__}")
+            seen.add(id(t))
+            found.append((name, t))
+    return found
+
+
+def apply(module: Module, fn: Any) -> Module:
+    """Replace every parameter and buffer ``t`` by ``fn(t)``, as ``Module._apply`` does; one shared by two
+    modules stays shared."""
+    tensors(module), tensors(module, "_buffers")  # only torch's own classes are touched
+    done: dict[int, Tensor] = {}
+    for kind in KINDS:
+        for _, m in tree(module):
+            store = _own(m, kind)
+            for key, t in [(k, t) for k, t in store.items() if t is not None]:
+                if id(t) not in done:
+                    new = fn(t.detach())
+                    done[id(t)] = Parameter(new, t.requires_grad) if kind == "_parameters" else new
+                store[key] = done[id(t)]
+    return module
+
+
+def to_float64(module: Module) -> Module:
+    return apply(module, lambda t: t.to(torch.float64) if t.is_floating_point() else t)
+
+
+def set_mode(module: Module, train: bool) -> Module:
+    """``module.train(train)``, without calling the module's ``train``."""
+    for _, m in tree(module):
+        dict.__setitem__(_DICT.__get__(m), "training", train)
+    return module
+
+
+def build(cls: Any, args: list, kwargs: dict, device: str, seed: int) -> Module:
     torch.manual_seed(seed)
     try:
         with torch.device(device):
@@ -24,53 +106,74 @@ def build(cls: Any, args: list, kwargs: dict, device: str, seed: int) -> torch.n
         if device != "meta":
             raise
         module = cls(*args, **kwargs)
-    if not isinstance(module, torch.nn.Module):
+    if not issubclass(type(module), Module):
         raise TypeError(f"{getattr(cls, '__name__', cls)}(...) built a {type(module).__name__}, "
                         "expected a torch.nn.Module")
+    tensors(module), tensors(module, "_buffers")  # a module whose tensors cannot be read is refused here
     return module
 
 
-def info(module: torch.nn.Module) -> dict:
+def used(module: Module, input_shape: list[int]) -> list[str] | None:
+    """The names of the parameters that the output's gradient reaches, the module run on an input of
+    ``input_shape`` on the meta device (no arithmetic); None when the run fails (then nothing can be said)."""
+    params = tensors(module)
+    if not params:
+        return []
+    try:
+        for _, p in params:
+            p.requires_grad_(True)
+        with torch.device("meta"), torch.enable_grad():
+            out = module(torch.empty(input_shape))
+            if type(out) is not Tensor:
+                return None
+            if not out.requires_grad:
+                return []
+            grads = torch.autograd.grad(out, [p for _, p in params], torch.ones_like(out), allow_unused=True)
+    except Exception:  # noqa: BLE001 - a module that does not run on meta: the checks that run it say why
+        return None
+    return [n for (n, _), g in zip(params, grads) if g is not None]
+
+
+def info(module: Module) -> dict:
+    """The parameters (name, shape, trainable), buffers and leaf layers of ``module``."""
     return {
-        "params": [[n, list(p.shape), bool(p.requires_grad)] for n, p in module.named_parameters()],
-        "buffers": [[n, list(b.shape)] for n, b in module.named_buffers()],
-        "layers": [[n, type(m).__name__] for n, m in module.named_modules() if n and not list(m.children())],
+        "params": [[n, list(p.shape), bool(p.requires_grad)] for n, p in tensors(module)],
+        "buffers": [[n, list(b.shape)] for n, b in tensors(module, "_buffers")],
+        "layers": [[n, type(m).__name__] for n, m in tree(module) if n and is_leaf(m)],
     }
 
 
 MAX_TRACE = 1000  # layer runs reported by trace
 
 
-def trace(module: torch.nn.Module, input_shape: list[int]) -> dict:
+def trace(module: Module, input_shape: list[int]) -> dict:
     """Run ``module`` (on the meta device: shapes only, no arithmetic) on an input of ``input_shape``: for each
     leaf layer in the order the layers ran (one used twice appears twice) its name, type, output shape and whether
     it has parameters of its own; and the error that stopped the run, if one did."""
     ran: list[list] = []
+    leaves = {id(m): (n, m) for n, m in tree(module) if n and is_leaf(m)}
 
-    def hook(name: str) -> Any:
-        def record(layer: torch.nn.Module, inputs: Any, output: Any) -> None:
-            if isinstance(output, torch.Tensor) and len(ran) < MAX_TRACE:
-                weighted = any(True for _ in layer.parameters(recurse=False))
-                ran.append([name, type(layer).__name__, list(output.shape), weighted])
-        return record
+    def record(layer: Module, inputs: Any, output: Any) -> None:
+        if id(layer) in leaves and leaves[id(layer)][1] is layer and type(output) is Tensor and len(ran) < MAX_TRACE:
+            weighted = any(p is not None for p in _own(layer, "_parameters").values())
+            ran.append([leaves[id(layer)][0], type(layer).__name__, list(output.shape), weighted])
 
-    handles = [m.register_forward_hook(hook(n)) for n, m in module.named_modules() if n and not list(m.children())]
+    handle = torch.nn.modules.module.register_module_forward_hook(record)
     error = None
     try:
         with torch.no_grad():
-            module.to(torch.float64)(torch.empty(input_shape, dtype=torch.float64, device="meta"))
+            to_float64(module)(torch.empty(input_shape, dtype=torch.float64, device="meta"))
     except Exception as e:  # noqa: BLE001 - where the run stopped is the point
         error = f"{type(e).__name__}: {e}"[:500]
     finally:
-        for h in handles:
-            h.remove()
+        handle.remove()
     return {"layers": ran, "error": error}
 
 
-def load_state(module: torch.nn.Module, params: list[np.ndarray], buffers: list[np.ndarray]) -> None:
+def load_state(module: Module, params: list[np.ndarray], buffers: list[np.ndarray]) -> None:
     """Copy the given arrays into the parameters and buffers, in registration order."""
-    targets = [("parameter", n, t) for n, t in module.named_parameters()]
-    targets += [("buffer", n, t) for n, t in module.named_buffers()]
+    targets = [("parameter", n, t) for n, t in tensors(module)]
+    targets += [("buffer", n, t) for n, t in tensors(module, "_buffers")]
     if len(targets) != len(params) + len(buffers):
         raise ValueError(f"the module has {len(targets)} parameters and buffers, expected {len(params) + len(buffers)}")
     with torch.no_grad():
@@ -84,19 +187,19 @@ def forward(cls: Any, req: dict) -> dict:
     """Build on meta, materialise without initialising, load the given weights, run one forward (and backward).
     Without weights, build on the CPU with the module's own initialisation."""
     if req["params"] is None:
-        module = build(cls, req["args"], req["kwargs"], "cpu", req["seed"]).to(torch.float64)
+        module = to_float64(build(cls, req["args"], req["kwargs"], "cpu", req["seed"]))
     else:
-        module = build(cls, req["args"], req["kwargs"], "meta", req["seed"]).to_empty(device="cpu")
-        module = module.to(torch.float64)
+        module = build(cls, req["args"], req["kwargs"], "meta", req["seed"])
+        module = to_float64(apply(module, lambda t: torch.empty_like(t, device="cpu")))
         load_state(module, req["params"], req["buffers"])
-    module.train(req["mode"] == "train")
+    set_mode(module, req["mode"] == "train")
     x = torch.from_numpy(req["input"]).requires_grad_(req["grads"])
     with torch.set_grad_enabled(req["grads"]):
         out = module(x)
     reply: dict = {"output": out}
-    if req["grads"] and isinstance(out, torch.Tensor) and out.requires_grad:
+    if req["grads"] and type(out) is Tensor and out.requires_grad:
         out.backward(torch.from_numpy(req["grad_output"]))
-        reply["grads"] = [None if p.grad is None else float(p.grad.norm()) for p in module.parameters()]
+        reply["grads"] = [None if p.grad is None else float(p.grad.norm()) for _, p in tensors(module)]
         reply["input_grad"] = x.grad
     return reply
 
@@ -105,11 +208,11 @@ def call_model(fn: Any, req: dict) -> dict:
     """Call ``fn`` (e.g. a training function) and run the model it returns on the grader's inputs."""
     value = fn(*req["args"], **req["kwargs"])
     model = value[req["index"]] if type(value) in (tuple, list) and len(value) > req["index"] else value
-    if not isinstance(model, torch.nn.Module):
+    if not issubclass(type(model), Module):
         return {"value": value, "output": None}
-    model.eval()
+    params = tensors(set_mode(model, False))
     with torch.no_grad():
-        out = model(torch.from_numpy(req["input"]).to(next(model.parameters()).dtype))
+        out = model(torch.from_numpy(req["input"]).to(params[0][1].dtype if params else torch.float32))
     rest = [v for i, v in enumerate(value) if i != req["index"]] if type(value) in (tuple, list) else []
     return {"value": rest, "output": out}
 
@@ -137,3 +240,13 @@ def from_spec(spec: list) -> torch.nn.Module:
 def call_on_module(fn: Any, req: dict) -> Any:
     """Call the student's ``fn(model)`` on a model built here from the grader's spec."""
     return fn(from_spec(req["spec"]))
+
+
+def warm_up() -> None:
+    """A forward and backward pass on the meta device, once in the zygote: the first one imports torch._dynamo
+    (2 s), which every worker would otherwise pay again."""
+    with torch.device("meta"):
+        net = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.BatchNorm2d(2), torch.nn.ReLU(),
+                                  torch.nn.MaxPool2d(2), torch.nn.Flatten(), torch.nn.Linear(2, 2))
+        out = net(torch.empty(1, 1, 4, 4))
+        torch.autograd.grad(out, list(net.parameters()), torch.ones_like(out))

@@ -141,6 +141,10 @@ class Worker:
         return self._student(req, lambda ops, cls: ops.info(ops.build(cls, req["args"], req["kwargs"], "meta",
                                                                        req["seed"])))
 
+    def op_module_usage(self, req: dict) -> dict:
+        return self._student(req, lambda ops, cls: ops.used(ops.build(cls, req["args"], req["kwargs"], "meta",
+                                                                       req["seed"]), req["input_shape"]))
+
     def op_module_trace(self, req: dict) -> dict:
         return self._student(req, lambda ops, cls: ops.trace(ops.build(cls, req["args"], req["kwargs"], "meta",
                                                                         req["seed"]), req["input_shape"]))

@@ -286,7 +286,8 @@ def _(st, ref):
         for i, ((name, shape, _), (want, why)) in enumerate(zip(layout.params, LENET_PARAMS), start=1):
             if shape != want:
                 raise CheckFailed("does not follow LeNet-5's table",
-                                  [f"parameter {i} ({name}) has shape {shape}, expected {want}", f"expected {why}"],
+                                  [f"parameter {i} ({name}) has shape {shape}, expected {want}", f"expected {why}",
+                                   *layout.unused_lines()],
                                   kind="shape")
         expect_count(layout, 61_706, "LeNet5")
         expect_shape(student_forward(st, "LeNet5", case, None)["output"], (2, 10), name="output")

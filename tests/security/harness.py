@@ -1,10 +1,12 @@
 """The security corpus and what grading it needs: a small course, attack submissions, a census of processes.
 
 Each file in ``corpus/`` is one attack: Python appended to the reference ``week1/padding.py`` (so a
-``zero_pad`` it defines replaces the reference's, and module-level code runs at import), with its expected
-outcome in its docstring:
+``zero_pad`` it defines replaces the reference's, and module-level code runs at import), or to the lesson file
+of the exercise it names, with its expected outcome in its docstring:
 
-    status: failed                     zero_pad's status
+    exercise: week1.convnet.LeNet5     the exercise attacked (default week1.padding.zero_pad; another one is
+                                       graded alone: the torch lessons are slow to grade whole)
+    status: failed                     the attacked exercise's status
     passes: output shape               a check that rightly passes (repeatable; by default none does: it scores 0)
     feedback: X_pad is None            words its feedback must contain (repeatable)
     when: import                       the attack runs at import, so it may take the lesson's other exercises
@@ -35,6 +37,8 @@ ROOT = HERE.parents[1]
 CORPUS = HERE / "corpus"
 TIME_LIMIT, CALL_TIMEOUT = 3, 2
 PADDING = ("week1.padding.zero_pad", "week1.padding.conv_output_size", "week1.padding.same_padding")
+ZERO_PAD = PADDING[0]
+MODULE_TARGETS = ("week1.convnet.LeNet5",)  # torch exercises in the attack course
 
 
 @dataclass(frozen=True)
@@ -47,9 +51,15 @@ class Attack:
     level: str = "any"
     symlink: str | None = None
     passes: tuple[str, ...] = ()
+    exercise: str = ZERO_PAD
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def lesson_file(self) -> str:
+        """The file the attack is appended to, e.g. ``week1/padding.py``."""
+        return self.exercise.rsplit(".", 1)[0].replace(".", "/") + ".py"
 
 
 def load_corpus() -> list[Attack]:
@@ -59,13 +69,14 @@ def load_corpus() -> list[Attack]:
         fields: dict[str, list[str]] = {}
         for line in (ast.get_docstring(ast.parse(source)) or "").splitlines():
             key, sep, value = line.partition(": ")
-            if sep and key in ("status", "passes", "feedback", "when", "level", "symlink"):
+            if sep and key in ("status", "passes", "feedback", "when", "level", "symlink", "exercise"):
                 fields.setdefault(key, []).append(value.strip())
         if "status" not in fields:
             raise ValueError(f"{path.name}: the docstring names no expected status")
         attacks.append(Attack(path.stem, source, fields["status"][0], tuple(fields.get("feedback", ())),
                               fields.get("when", ["call"])[0], fields.get("level", ["any"])[0],
-                              fields.get("symlink", [None])[0], tuple(fields.get("passes", ()))))
+                              fields.get("symlink", [None])[0], tuple(fields.get("passes", ())),
+                              fields.get("exercise", [ZERO_PAD])[0]))
     return attacks
 
 
@@ -105,7 +116,7 @@ def write_course(folder: Path, lessons: list[str]) -> Path:
              '[limits]', f'time_limit = {TIME_LIMIT}', f'call_timeout = {CALL_TIMEOUT}', 'memory = "1 GiB"',
              'max_examples = 5', '', '[assignments.week1]', 'title = "Week 1"', '']
     for eid, table in real["exercises"].items():
-        if any(eid.startswith(lesson + ".") for lesson in lessons):
+        if any(eid == lesson or eid.startswith(lesson + ".") for lesson in lessons):
             lines += [f'[exercises."{eid}"]', f'title = "{table["title"]}"', f'points = {table["points"]}', '']
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "course.toml").write_text("\n".join(lines), encoding="utf-8")
@@ -125,22 +136,23 @@ def reference_submission(folder: Path, extra: str = "") -> Path:
 
 
 def write_submission(folder: Path, course: Path, attack: Attack, marker: str, port: int) -> Path:
-    """The reference's lesson files, with the attack in week1/padding.py."""
+    """The reference's lesson files, with the attack in its lesson file (week1/padding.py by default)."""
     reference_submission(folder)
-    padding = folder / "week1" / "padding.py"
+    target = folder / attack.lesson_file
     if attack.symlink:
-        padding.unlink()
-        padding.symlink_to(course / attack.symlink)
+        target.unlink()
+        target.symlink_to(course / attack.symlink)
     else:
         source = attack.source.replace("MARKER", marker).replace("PORT", str(port))
-        padding.write_text(padding.read_text(encoding="utf-8") + "\n\n" + source, encoding="utf-8")
+        target.write_text(target.read_text(encoding="utf-8") + "\n\n" + source, encoding="utf-8")
     return folder
 
 
 # -- fixtures (imported by the test modules: a conftest.py here would shadow tests/conftest.py) ---------
 @pytest.fixture(scope="session")
 def attack_course(tmp_path_factory) -> course_mod.Course:
-    return course_mod.load(write_course(tmp_path_factory.mktemp("course"), ["week1.padding", bystander()]))
+    lessons = ["week1.padding", bystander(), *MODULE_TARGETS]
+    return course_mod.load(write_course(tmp_path_factory.mktemp("course"), lessons))
 
 
 @pytest.fixture(scope="session")

@@ -1,9 +1,9 @@
 """Hostile submissions never change a grade, crash or hang the grader, or leave a process behind.
 
-Each attack in ``corpus/`` is graded with the padding lesson: zero_pad scores 0 with the expected status and
-message, the lesson's other exercises keep their marks (for an attack at import, which takes the whole lesson
-file down, a bystander lesson graded beside it does), grading ends in time, nothing is left running, the
-grader's own state is untouched, and the report is valid JSON.
+Each attack in ``corpus/`` is graded with the padding lesson (or alone, when it attacks another exercise): zero_pad
+(or the exercise attacked) scores 0 with the expected status and message, the lesson's other exercises keep their
+marks (for an attack at import, which takes the whole lesson file down, a bystander lesson graded beside it does),
+grading ends in time, nothing is left running, the grader's own state is untouched, and the report is valid JSON.
 """
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ import time
 import pytest
 
 from graders.runner import grade
-from graders.sandbox import ISOLATION_ENV
-from harness import (ISOLATION, LEVELS, PADDING, ROOT, TIME_LIMIT, Attack, attack_course, bystander,  # noqa: F401
-                     leftovers, load_corpus, new_marker, port, write_submission)
+from graders.sandbox import ISOLATION_ENV, zygote
+from harness import (ISOLATION, LEVELS, PADDING, ROOT, TIME_LIMIT, ZERO_PAD, Attack, attack_course,  # noqa: F401
+                     bystander, leftovers, load_corpus, new_marker, port, write_submission)
 
 ATTACKS = load_corpus()
 # Safe to run where the worker shares the grader's uid (root here): no kill(-1), no writes to the course.
@@ -33,18 +33,21 @@ def run_attack(attack: Attack, course, tmp_path, port: int, level: str = ISOLATI
     marker = new_marker()
     submission = write_submission(tmp_path / "submission", course.root, attack, marker, port)
     cwd, env, digest = os.getcwd(), dict(os.environ), _reference_digest()
+    if attack.exercise != ZERO_PAD:  # a torch lesson: its zygote starts (imports torch) outside the time measured
+        zygote(("numpy", "torch"), os.environ.get(ISOLATION_ENV, "auto"))
     start = time.monotonic()
-    report = grade(course, submission, ["week1.padding"] + ([bystander()] if attack.when == "import" else []))
+    graded = ["week1.padding"] if attack.exercise == ZERO_PAD else [attack.exercise]
+    report = grade(course, submission, graded + ([bystander()] if attack.when == "import" else []))
     elapsed = time.monotonic() - start
     data = json.loads(json.dumps(report.to_json(), allow_nan=False))
     assert (data["schema"], data["isolation"]) == ("course-grade/1", level)
 
     results = {e["id"]: e for e in data["exercises"]}
-    zero_pad = results.pop("week1.padding.zero_pad")
-    text = "\n".join([zero_pad["feedback"], *(c["feedback"] for c in zero_pad["checks"])])
-    passed = [c for c in zero_pad["checks"] if c["points"] > 0]
-    assert ([c["name"] for c in passed], zero_pad["status"]) == (list(attack.passes), attack.status), text
-    assert zero_pad["score"] == round(sum(c["max_points"] for c in passed), 4)
+    attacked = results.pop(attack.exercise)
+    text = "\n".join([attacked["feedback"], *(c["feedback"] for c in attacked["checks"])])
+    passed = [c for c in attacked["checks"] if c["points"] > 0]
+    assert ([c["name"] for c in passed], attacked["status"]) == (list(attack.passes), attack.status), text
+    assert attacked["score"] == round(sum(c["max_points"] for c in passed), 4)
     for words in attack.feedback:
         assert words in text
     if attack.when == "import":  # the lesson file is broken: the other lessons must not be
