@@ -10,7 +10,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .checks import CheckFailed
-from .feedback import fmt_array, fmt_index, kind_of, SMALL
+from .feedback import fmt_array, fmt_index, fmt_number, fmt_value, kind_of, SMALL
 
 RTOL, ATOL = 1e-6, 1e-8
 
@@ -58,8 +58,8 @@ def expect_close(got: np.ndarray, expected: np.ndarray, *, name: str, rtol: floa
     if not bad.any():
         return
     first = tuple(int(i) for i in np.argwhere(bad)[0])
-    details = [f"first difference at {name}{fmt_index(first)}: got {got[first].item()!r}, "
-               f"expected {expected[first].item()!r}",
+    details = [f"first difference at {name}{fmt_index(first)}: got {fmt_number(got[first].item())}, "
+               f"expected {fmt_number(expected[first].item())}",
                f"{int(bad.sum())} of {bad.size} values differ"
                + ("" if got.dtype.kind == "b" else f" (tolerance rtol={rtol:g}, atol={atol:g})")]
     if expected.size <= SMALL:
@@ -78,7 +78,8 @@ def expect_scalar(got: Any, expected: float, *, name: str = "output", rtol: floa
         raise CheckFailed(f"{name} is {kind_of(got)}, expected a float", kind="type")
     if not np.isclose(float(got), expected, rtol=rtol, atol=atol):
         raise CheckFailed(f"{name} has the wrong value",
-                          [f"got {float(got)!r}, expected {float(expected)!r} (tolerance rtol={rtol:g}, atol={atol:g})"])
+                          [f"got {fmt_number(float(got))}, expected {fmt_number(float(expected))} "
+                           f"(tolerance rtol={rtol:g}, atol={atol:g})"])
     return float(got)
 
 
@@ -98,7 +99,7 @@ def expect_equal(got: Any, expected: Any, *, name: str = "output") -> Any:
     if isinstance(got, np.ndarray) or type(got) is not type(expected) and not isinstance(expected, int):
         raise CheckFailed(f"{name} is {kind_of(got)}, expected {kind_of(expected)}", kind="type")
     if got != expected:
-        raise CheckFailed(f"{name} is wrong", [f"got {got!r}, expected {expected!r}"])
+        raise CheckFailed(f"{name} is wrong", [f"got {fmt_value(got)}, expected {fmt_value(expected)}"])
     return got
 
 
@@ -111,7 +112,8 @@ def expect_unchanged(before: list, after: list, names: tuple[str, ...],
                                                and np.array_equal(a, b, equal_nan=True)):
             raise CheckFailed(f"modified its input {name} in place", [advice], kind="mutated")
         if isinstance(b, dict) and a != b:
-            raise CheckFailed(f"modified its input {name} in place", [f"before: {b!r}, after: {a!r}"], kind="mutated")
+            raise CheckFailed(f"modified its input {name} in place", [f"before: {fmt_value(b)}, after: {fmt_value(a)}"],
+                              kind="mutated")
 
 
 def expect_raises(call: Callable[[], Any], error: str, *, what: str, hint: str = "") -> None:

@@ -16,6 +16,30 @@ from .sandbox.codec import Opaque, TensorData
 
 SMALL = 16  # arrays with at most this many values are printed in full
 INDENT = "  "
+DIGITS = 10  # significant digits of a number in feedback: shows any difference rtol=1e-9 counts, and not the
+# last bits, which depend on the CPU's vector kernels and so would make reports differ between machines
+
+
+def fmt_number(x: Any) -> str:
+    """A real number as feedback shows it: ints as they are, floats rounded to ``DIGITS`` significant digits
+    and then written as Python would (``1.0``, ``0.4314491369``, ``1e-05``, ``nan``), never ``repr``'s 17."""
+    if isinstance(x, (float, np.floating)):
+        return repr(float(format(float(x), f".{DIGITS}g")))
+    return str(x.item() if isinstance(x, np.generic) else x)  # ints, bools (and complex numbers, which no check wants)
+
+
+def fmt_value(x: Any) -> str:
+    """``repr`` of a plain value (str, None, tuples, lists and dicts of them), with its numbers as ``fmt_number``
+    writes them."""
+    if isinstance(x, (int, float, np.integer, np.floating, np.bool_)):
+        return fmt_number(x)
+    if isinstance(x, tuple):
+        return "(" + ", ".join(map(fmt_value, x)) + ("," if len(x) == 1 else "") + ")"
+    if isinstance(x, list):
+        return "[" + ", ".join(map(fmt_value, x)) + "]"
+    if isinstance(x, dict):
+        return "{" + ", ".join(f"{fmt_value(k)}: {fmt_value(v)}" for k, v in x.items()) + "}"
+    return repr(x)
 
 
 def fmt_index(index: tuple[int, ...]) -> str:
@@ -44,11 +68,11 @@ def kind_of(x: Any) -> str:
     if isinstance(x, (bool, np.bool_)):
         return f"a bool ({x})"
     if isinstance(x, np.generic):
-        return f"a numpy {x.dtype} scalar ({x})"
+        return f"a numpy {x.dtype} scalar ({fmt_number(x) if isinstance(x, (np.integer, np.floating)) else x})"
     if isinstance(x, str) and len(x) > 60:
         return f"a str of {len(x)} characters"
     if isinstance(x, (int, float, str)):
-        return f"a{'n' * isinstance(x, int)} {type(x).__name__} ({_short(repr(x))})"
+        return f"a{'n' * isinstance(x, int)} {type(x).__name__} ({_short(fmt_value(x))})"
     if isinstance(x, dict):
         return "a dict"
     return f"a {type(x).__name__}"
@@ -59,7 +83,8 @@ def _short(text: str, limit: int = 200) -> str:
 
 
 def describe_value(name: str, value: Any) -> tuple[str, str | None]:
-    """The part of the input line for one field, and an extra line with the array when it is small."""
+    """The part of the input line for one field, and an extra line with the array when it is small. Inputs are
+    drawn, not computed (the same on every machine), and shown exactly so that they can be replayed."""
     if isinstance(value, np.ndarray):
         extra = f"{name} = {fmt_array(value)}" if value.size <= SMALL else None
         return f"{name}.shape={value.shape}", extra

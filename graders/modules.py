@@ -78,26 +78,45 @@ def _layout(data: Any) -> Layout:
     return Layout(params, buffers, layers)
 
 
-def reference_module(ref: Any, name: str, case: ModuleCase, device: str = "cpu") -> torch.nn.Module:
+def reference_module(ref: Any, name: str, case: ModuleCase, device: str = "cpu", *,
+                     torch_init: bool = False) -> torch.nn.Module:
+    """The reference module, in float64 with weights drawn by numpy (see ``_draw_weights``) on the CPU; with
+    ``torch_init``, the weights torch's initialisers give for ``SEED`` (those the student's module also gets)."""
     torch.manual_seed(SEED)
     with torch.device(device):
         module = getattr(ref, name)(*case.args, **case.kwargs)
     if device == "cpu":
-        _perturb_batchnorm(module.double())
+        _draw_weights(module.double(), keep=torch_init)
     return module
 
 
-def _perturb_batchnorm(module: torch.nn.Module) -> None:
-    """Batch norm starts as the identity in eval mode; give it statistics and scales that show where it sits."""
-    g = torch.Generator().manual_seed(SEED)
+def _draw_weights(module: torch.nn.Module, *, keep: bool = False) -> None:
+    """Weights that are the same on every machine. Torch's initialisers are not: their vectorised kernels (normal_,
+    the multiply-add of uniform_) round the last bit of a float32 differently on CPUs with other vector
+    extensions, which would move the feedback's numbers at the 8th digit. So every weight and bias is drawn by
+    numpy from torch's default distribution, U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and rounded to float32 (a float32
+    copy of the weights loses nothing); ``keep`` leaves them as torch made them. Batch norm, the identity in eval
+    mode as torch makes it, gets statistics and scales that show where it sits."""
+    rng = np.random.default_rng(SEED)
+
+    def draw(shape: Any, low: float, high: float) -> torch.Tensor:
+        return torch.from_numpy(rng.uniform(low, high, tuple(shape)).astype(np.float32).astype(np.float64))
+
     with torch.no_grad():
         for m in module.modules():
             if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
-                n = m.num_features
-                m.running_mean.copy_(0.1 * torch.randn(n, generator=g))
-                m.running_var.copy_(1 + 0.5 * torch.rand(n, generator=g))
-                m.weight.copy_(1 + 0.2 * torch.randn(n, generator=g))
-                m.bias.copy_(0.1 * torch.randn(n, generator=g))
+                n = (m.num_features,)
+                m.running_mean.copy_(draw(n, -0.2, 0.2))
+                m.running_var.copy_(draw(n, 1.0, 1.5))
+                m.weight.copy_(draw(n, 0.7, 1.3))
+                m.bias.copy_(draw(n, -0.2, 0.2))
+            elif not keep:
+                own = list(m.parameters(recurse=False))
+                weight = getattr(m, "weight", None)
+                fan_in = weight[0].numel() if isinstance(weight, torch.Tensor) and weight.dim() > 1 else None
+                for p in own:
+                    bound = 1 / np.sqrt(fan_in or max(1, p.shape[-1] if p.dim() else 1))
+                    p.copy_(draw(p.shape, -bound, bound))
 
 
 def layout_of(module: torch.nn.Module) -> Layout:

@@ -15,7 +15,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from graders.checks import worked as _worked, CheckFailed, Exercise
 from graders.expect import (ATOL, RTOL, expect_array, expect_raises, expect_scalar, expect_shape, expect_tuple,
                             expect_type, expect_unchanged)
-from graders.feedback import fmt_index
+from graders.feedback import fmt_index, fmt_number
 from graders.strategies import ConvGradCase, PoolGradCase, arrays, conv_grad_cases, pool_grad_cases, values
 
 # forward passes and central differences --------------------------------------------------------------------
@@ -99,7 +99,7 @@ def _same_in_both_orders(case: Any, run: Callable[[Any], tuple], names: tuple[st
             lines = [f"with hparameters={hp}: {name}.shape={o[k].shape}" for hp, o in outs]
         elif not np.allclose(a, b, rtol=RTOL, atol=ATOL):
             i = _first(~np.isclose(a, b, rtol=RTOL, atol=ATOL))
-            lines = [f"with hparameters={hp}: {name}{fmt_index(i)} = {o[k][i].item()!r}" for hp, o in outs]
+            lines = [f"with hparameters={hp}: {name}{fmt_index(i)} = {fmt_number(o[k][i])}" for hp, o in outs]
         else:
             continue
         raise CheckFailed(f"{name} depends on the order of the keys in hparameters", lines)

@@ -10,8 +10,8 @@ import numpy as np
 from hypothesis import strategies as st
 
 from graders.checks import CheckFailed, Exercise
-from graders.expect import expect_array, expect_equal, expect_shape, expect_tuple
-from graders.feedback import kind_of
+from graders.expect import expect_array, expect_equal, expect_shape, expect_tuple, expect_unchanged
+from graders.feedback import fmt_number, kind_of
 from graders.modules import ModuleCase, add_module_checks, expect_count, student_forward, student_layout
 from graders.sandbox.codec import TensorData
 from graders.strategies import arrays, ordered, output_size
@@ -246,6 +246,13 @@ def _(case, st, ref):
     expect_array(b, b_ref, name="b")
 
 
+@fc_as_conv.check("leaves its inputs unchanged", 1, given=_fc_cases())
+def _(case, st, ref):
+    out, after = st.with_args.fc_as_conv(case.W_fc, case.b_fc, case.in_shape)
+    _expect_kernel(out, case)
+    expect_unchanged([case.W_fc, case.b_fc], after, ("W_fc", "b_fc"))
+
+
 # LeNet5 ----------------------------------------------------------------------------------------------------
 
 LeNet5 = Exercise("LeNet5", hint="conv 6@5x5 -> ReLU -> max-pool 2 -> conv 16@5x5 -> ReLU -> max-pool 2 -> flatten "
@@ -398,7 +405,7 @@ def _reported(run: Run) -> float:
     if isinstance(acc, (bool, np.bool_)) or not isinstance(acc, (float, np.floating)):
         raise CheckFailed(f"test_accuracy is {kind_of(acc)}, expected a float in [0, 1]", kind="type")
     if not 0 <= acc <= 1:
-        raise CheckFailed(f"test_accuracy is {float(acc)!r}, expected a fraction in [0, 1]",
+        raise CheckFailed(f"test_accuracy is {fmt_number(acc)}, expected a fraction in [0, 1]",
                           ["a percentage? return correct / total, not 100 * correct / total"])
     return float(acc)
 

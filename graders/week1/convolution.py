@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from graders.checks import worked as _worked, CheckFailed, Exercise
 from graders.expect import (add_worked_example, ATOL, RTOL, expect_array, expect_equal, expect_scalar, expect_shape, expect_tuple,
                             expect_type, expect_unchanged)
-from graders.feedback import fmt_index, kind_of
+from graders.feedback import fmt_index, fmt_number, kind_of
 from graders.strategies import ConvCase, arrays, conv_cases, conv_pairs, ordered
 
 
@@ -46,6 +46,16 @@ def _(args, st, ref):
 @conv_single_step.check("value", points=2, given=_step_args())
 def _(args, st, ref):
     expect_scalar(_number(st.conv_single_step(**args)), ref.conv_single_step(**args), name="Z")
+
+
+@conv_single_step.check("leaves its inputs unchanged", points=1, given=_step_args())
+def _(args, st, ref):
+    values = [args["a_slice_prev"], args["W"], args["b"]]
+    Z, after = st.with_args.conv_single_step(*values)
+    if isinstance(Z, (bool, np.bool_)) or not isinstance(_number(Z), (int, float, np.integer, np.floating)):
+        raise CheckFailed(f"Z is {kind_of(Z)}, expected a float", kind="type")
+    expect_unchanged(values, after, ("a_slice_prev", "W", "b"),
+                     "multiply into a new array (a_slice_prev * W), not in place (a_slice_prev *= W)")
 
 
 def _course_step() -> dict:
@@ -136,7 +146,7 @@ def _(case, st, ref):
         lines = [f"with hparameters={hp}: Z.shape={Z.shape}" for hp, Z in zip(orders, (Z1, Z2))]
     elif not np.allclose(Z1, Z2, rtol=RTOL, atol=ATOL):
         first = tuple(int(i) for i in np.argwhere(~np.isclose(Z1, Z2, rtol=RTOL, atol=ATOL))[0])
-        lines = [f"with hparameters={hp}: Z{fmt_index(first)} = {Z[first].item()!r}"
+        lines = [f"with hparameters={hp}: Z{fmt_index(first)} = {fmt_number(Z[first])}"
                  for hp, Z in zip(orders, (Z1, Z2))]
     else:
         return
@@ -194,7 +204,10 @@ def _(st, ref):
 # conv_layer_forward ----------------------------------------------------------------------------------------
 
 def _A(st, case: ConvCase) -> np.ndarray:
-    A = st.conv_layer_forward(case.A_prev, case.W, case.b, case.hparameters)
+    return _expect_A(st.conv_layer_forward(case.A_prev, case.W, case.b, case.hparameters), case)
+
+
+def _expect_A(A: Any, case: ConvCase) -> np.ndarray:
     if isinstance(A, (tuple, list)):
         raise CheckFailed(f"returned {kind_of(A)}, expected the array A alone",
                           ["unlike conv_forward, a layer returns its activation only, no cache"], kind="type")
@@ -223,7 +236,15 @@ def _(case, st, ref):
     if (A < 0).any():
         first = tuple(int(i) for i in np.argwhere(A < 0)[0])
         raise CheckFailed("A has negative values",
-                          [f"A{fmt_index(first)} = {A[first].item()!r}; a ReLU is never negative"])
+                          [f"A{fmt_index(first)} = {fmt_number(A[first])}; a ReLU is never negative"])
+
+
+@conv_layer_forward.check("leaves its inputs unchanged", points=1, given=conv_cases(**_SMALL))
+def _(case, st, ref):
+    args = (case.A_prev, case.W, case.b, case.hparameters)
+    A, after = st.with_args.conv_layer_forward(*args)
+    _expect_A(A, case)
+    expect_unchanged(list(args), after, ("A_prev", "W", "b", "hparameters"))
 
 
 # conv_param_count ------------------------------------------------------------------------------------------

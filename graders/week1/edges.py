@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from graders.checks import CheckFailed, Exercise
 from graders.expect import expect_array, expect_raises, expect_shape, expect_unchanged
-from graders.feedback import fmt_index
+from graders.feedback import fmt_index, fmt_number
 from graders.strategies import EdgeCase, ImageCase, arrays, edge_cases, image_cases
 
 # The course's worked example: 6x6, left half 10, right half 0; vertical kernel -> 4 rows of [0, 30, 30, 0].
@@ -264,7 +264,7 @@ def _(case, st, ref):
         first = tuple(int(i) for i in np.argwhere(bad)[0])
         count = f"{int(bad.sum())} of {bad.size} values are negative or NaN"
         raise CheckFailed("magnitude has negative or NaN values", [f"magnitude{fmt_index(first)} = "
-                                                                   f"{got[first].item()!r} ({count})"])
+                                                                   f"{fmt_number(got[first])} ({count})"])
 
 
 @edge_magnitude.check("zero on a flat image", points=1, given=_flat_cases(),
@@ -274,6 +274,14 @@ def _(case, st, ref):
     vertical, horizontal = _pair(ref, case.kernels)
     got = _magnitude(st, case.image, vertical, horizontal)
     expect_array(got, np.zeros(got.shape), name="magnitude", check_dtype=False)
+
+
+@edge_magnitude.check("leaves its inputs unchanged", points=1, given=EDGES)
+def _(case, st, ref):
+    args = [case.image, case.vertical, case.horizontal]
+    out, after = st.with_args.edge_magnitude(*args)
+    expect_shape(out, _out_shape(case.image, case.vertical), name="magnitude")
+    expect_unchanged(args, after, ("image", "vertical", "horizontal"))
 
 
 # Pictures for the HTML report (`course grade --html`): a photograph through the student's code and the reference's.

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from graders.checks import CheckFailed, Exercise
 from graders.expect import expect_array, expect_equal, expect_raises, expect_shape, expect_tuple, expect_type
 from graders.expect import expect_unchanged
-from graders.feedback import fmt_index, kind_of
+from graders.feedback import fmt_index, fmt_number, kind_of
 from graders.strategies import PoolCase, nonsquare_pool_cases, pool_cases, values
 
 MODES = ("max", "average")
@@ -122,7 +122,8 @@ def _(case, st, ref):
     if below.any():
         i = _first(below)
         raise CheckFailed("max-pool gave less than average-pool",
-                          [f'at A{fmt_index(i)}: {float(A_max[i])} (mode="max") < {float(A_avg[i])} (mode="average")',
+                          [f'at A{fmt_index(i)}: {fmt_number(A_max[i])} (mode="max") < '
+                           f'{fmt_number(A_avg[i])} (mode="average")',
                            f"below at {int(below.sum())} of {below.size} positions"],
                           hint="a window's mean is never above its maximum: average with np.mean, not np.sum")
 
@@ -144,8 +145,8 @@ def _(case, st, ref):
             if bad.any():
                 i = _first(bad)
                 raise CheckFailed(f'channel {c} of A depends on the other channels (mode="{mode}")',
-                                  [f"A{fmt_index(i + (c,))} = {float(A[..., c][i])}, but pooling "
-                                   f"A_prev[..., {c}:{c + 1}] alone gives {float(alone[i])}"],
+                                  [f"A{fmt_index(i + (c,))} = {fmt_number(A[..., c][i])}, but pooling "
+                                   f"A_prev[..., {c}:{c + 1}] alone gives {fmt_number(alone[i])}"],
                                   hint=f"pool one channel at a time: the window is {SLICE}, not A_prev[..., :]")
 
 
@@ -169,7 +170,7 @@ def _(case, st, ref):
             shown = [f"hparameters = {hp} gives A.shape={A.shape}" for hp, A in runs]
         elif not np.allclose(A1, A2):
             i = _first(~np.isclose(A1, A2))
-            shown = [f"hparameters = {hp} gives A{fmt_index(i)} = {float(A[i])}" for hp, A in runs]
+            shown = [f"hparameters = {hp} gives A{fmt_index(i)} = {fmt_number(A[i])}" for hp, A in runs]
         else:
             continue
         raise CheckFailed(f'A changes with the order of the keys in hparameters (mode="{mode}")', shown)

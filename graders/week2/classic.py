@@ -43,7 +43,7 @@ def _compare(st, ref, name: str, size: int, mode: str) -> None:
     case = _net_case(size, 10)
     with _input(f"x.shape={case.input_shape}, num_classes=10"):
         expect_layout(*_layouts(st, ref, name, case))
-        reference = reference_module(ref, name, case)
+        reference = reference_module(ref, name, case, torch_init=True)  # the weights the student's module starts with
         expected = reference_forward(reference, case, mode)
         got = student_forward(st, name, case, None, mode=mode)["output"]
         if got.shape != expected.shape or not np.allclose(got, expected, rtol=1e-7, atol=1e-9):

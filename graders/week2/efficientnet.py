@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from graders.checks import CheckFailed, Exercise
 from graders.expect import expect_equal, expect_tuple
-from graders.feedback import kind_of
+from graders.feedback import fmt_number, kind_of
 
 # The published EfficientNet models (Tan & Le 2019, the reference TensorFlow code): B0's stage plan and, per model,
 # (width, depth) and the channels (stem, the 7 stages, head) and block repeats (the 7 stages) they give.
@@ -74,7 +74,8 @@ def _(args, st, ref):
     flops = d * w**2 * r**2
     if abs(flops - FLOPS_BASE**phi) > 1e-9 * FLOPS_BASE**phi:
         raise CheckFailed("the FLOPs do not grow as (alpha * beta**2 * gamma**2)**phi",
-                          [f"depth * width**2 * resolution**2 = {flops!r}, expected {FLOPS_BASE**phi!r}"])
+                          [f"depth * width**2 * resolution**2 = {fmt_number(flops)}, "
+                           f"expected {fmt_number(FLOPS_BASE**phi)}"])
 
 
 @compound_scaling.check("any phi, alpha, beta and gamma", points=2,

@@ -94,11 +94,10 @@ def _(case, st, ref):
                        hint="each branch ends with a conv, and every conv is followed by a ReLU, so the module's "
                             "output is never negative")
 def _(case, st, ref):
-    out = student_forward(st, NAME, case, None)["output"]
+    out = student_forward(st, NAME, case, None)["output"]  # with its own weights: their last bits vary by CPU
     if (out < 0).any():
         first = tuple(int(i) for i in np.argwhere(out < 0)[0])
-        raise CheckFailed("output has negative values",
-                          [f"output{fmt_index(first)} = {out[first].item()!r}, {_channel(case, first[1])}"])
+        raise CheckFailed("output has negative values", [f"output{fmt_index(first)} < 0, {_channel(case, first[1])}"])
 
 
 def _channel(case: ModuleCase, c: int) -> str:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from graders.checks import CheckFailed, Exercise
 from graders.expect import add_worked_example, expect_array, expect_equal, expect_shape, expect_tuple, expect_unchanged
-from graders.feedback import kind_of
+from graders.feedback import fmt_value, kind_of
 from graders.modules import (ModuleCase, add_module_checks, expect_count, expect_layout, reference_forward,
                              reference_layout, reference_module, student_forward, student_layout)
 from graders.strategies import arrays, ordered, output_size, side
@@ -259,7 +259,7 @@ def _(args, st, ref):
 def _(args, st, ref):
     costs = expect_tuple(st.separable_cost(**args), ("normal", "depthwise", "pointwise"))
     if not all(isinstance(c, (int, np.integer)) and not isinstance(c, bool) and c > 0 for c in costs):
-        raise CheckFailed(f"{_call(args)} returned {costs!r}, expected three positive ints", kind="type")
+        raise CheckFailed(f"{_call(args)} returned {fmt_value(costs)}, expected three positive ints", kind="type")
     normal, depthwise, pointwise = (int(c) for c in costs)
     got, expected = Fraction(depthwise + pointwise, normal), 1 / Fraction(args["n_c_out"]) + Fraction(1, args["f"] ** 2)
     if got != expected:

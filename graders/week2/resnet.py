@@ -13,7 +13,7 @@ import torch
 from hypothesis import strategies as st
 
 from graders.checks import CheckFailed, Exercise, fixed_input as _input
-from graders.expect import expect_array, expect_shape
+from graders.expect import expect_array, expect_shape, expect_unchanged
 from graders.modules import (ModuleCase, add_module_checks, layout_of, expect_count, expect_layout, reference_module,
                              student_forward, student_layout)
 from graders.strategies import arrays
@@ -79,6 +79,13 @@ def _(case, st, ref):
                              "on relu(a)")
 def _(case, st, ref):
     expect_array(st.residual_forward(*case.args), np.maximum(case.a, 0), name="out")
+
+
+@residual_forward.check("leaves its inputs unchanged", 1, given=residual_cases())
+def _(case, st, ref):
+    out, after = st.with_args.residual_forward(*case.args)
+    expect_shape(out, case.a.shape, name="out")
+    expect_unchanged(list(case.args), after, ("a", "W1", "b1", "W2", "b2"))
 
 
 @st.composite

@@ -213,7 +213,8 @@ def pool_backward_argmax(dA, cache, mode="max"):
          feedback=["pool_backward: dA_prev has wrong values",
                    "smallest failing input: A_prev.shape=(1, 2, 2, 1), f=2, stride=1, dA.shape=(1, 1, 1, 1), "
                    "mode='average'",
-                   "first difference at dA_prev[0, 0, 0, 0]: got 1.0, expected 0.25"])
+                   "first difference at dA_prev[0, 0, 0, 0]: got 1.0, expected 0.25",
+                   "first difference at dA_prev[1, 1][0, 0]: got 0.3394184996, expected 0.08485462"])
 def pool_backward_average_undivided(dA, cache, mode="max"):
     return _pool_backward(dA, cache, mode, share=lambda f, n_H, n_W: 1)
 

@@ -62,6 +62,15 @@ def conv_single_step_float_of_array(a_slice_prev, W, b):
     return float(np.sum(a_slice_prev * W) + b)
 
 
+@mistake("conv_single_step", "the slice was multiplied in place (a_slice_prev *= W), which writes into A_prev",
+         diagnose=False,
+         feedback=["conv_single_step: modified its input a_slice_prev in place",
+                   "multiply into a new array (a_slice_prev * W), not in place (a_slice_prev *= W)"])
+def conv_single_step_in_place(a_slice_prev, W, b):
+    a_slice_prev *= W
+    return float(np.sum(a_slice_prev)) + b.item()
+
+
 # conv_forward
 
 @mistake("conv_forward", "a ReLU was applied inside conv_forward (it belongs to conv_layer_forward)",

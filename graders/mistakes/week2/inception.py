@@ -87,14 +87,14 @@ class InceptionModuleSwapped(_Inception):
 
 @mistake("InceptionModule", "there is no ReLU after the 1x1 bottleneck convs",
          feedback=["InceptionModule: output has wrong values",
-                   "first difference at output[0, 4, 0, 0]: got 0.52661567117228, expected 0.4314491368702706"])
+                   "first difference at output[0, 4, 2, 1]: got 0.0, expected 0.008418622468"])
 class InceptionModuleNoReduceReLU(_Inception):
     reduce_relu = False
 
 
 @mistake("InceptionModule", "the pool branch's 1x1 conv has no ReLU",
          feedback=["InceptionModule: output has negative values",
-                   "output[0, 3, 0, 0] = -0.9124230924485862, a channel of the pool branch"])
+                   "output[0, 3, 0, 0] < 0, a channel of the pool branch"])
 class InceptionModuleNoProjectionReLU(_Inception):
     proj_relu = False
 
@@ -107,7 +107,7 @@ class InceptionModuleNoProjection(_Inception):
 
 @mistake("InceptionModule", "average pooling replaced the max-pool",
          feedback=["InceptionModule: output has wrong values",
-                   "first difference at output[0, 12, 0, 1]: got 0.0, expected 0.14018614663303944"])
+                   "first difference at output[0, 12, 0, 0]: got 0.5345802734, expected 0.5777421849"])
 class InceptionModuleAvgPool(_Inception):
     def pool(self):
         return nn.AvgPool2d(3, stride=1, padding=1)

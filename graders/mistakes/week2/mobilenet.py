@@ -163,7 +163,8 @@ class DepthwiseSeparableConvNoDepthwiseBN(_V1Block):
 
 
 @mistake("DepthwiseSeparableConv", "the stride is on the 1x1 pointwise conv instead of the 3x3 depthwise conv",
-         feedback=["DepthwiseSeparableConv: output has wrong values"])
+         feedback=["DepthwiseSeparableConv: output has wrong values",
+                   "first difference at output[0, 0, 0, 0]: got 1.23445841, expected 1.234452521"])
 class DepthwiseSeparableConvStrideOnPointwise(_V1Block):
     def __init__(self, in_channels, out_channels, stride=1):
         super().__init__(in_channels, out_channels, stride, dw_stride=False)
