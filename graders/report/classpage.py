@@ -22,7 +22,7 @@ EXTRA_CSS = """
 .o0 { background: var(--ok); } .o1 { background: var(--part); } .o2 { background: var(--bad); }
 .o3 { background: #afb8c1; } .o4 { background: #8250df; }
 .legend span.key { display: inline-block; width: .7rem; height: .7rem; margin: 0 .2rem 0 .6rem; }
-ol.mistakes > li { margin: .75rem 0; } .checklist { margin: 0; padding-left: 1rem; font-size: .85rem; }
+table.exercises tr:not(.last) > td { border-bottom: none; } ol.mistakes > li { margin: .75rem 0; } .checklist { margin: 0; padding-left: 1rem; font-size: .85rem; }
 @media print { .split > span, .hist rect, .legend span.key { -webkit-print-color-adjust: exact;
   print-color-adjust: exact; } }
 """
@@ -116,14 +116,16 @@ def _exercises(exercises: tuple[ExerciseStats, ...]) -> str:
         bar = "".join(f"<span class=\"o{i}\" style=\"width: {100 * x.outcomes[o] / x.graded:.1f}%\"></span>"
                       for i, o in enumerate(OUTCOMES) if x.outcomes[o] and x.graded)
         checks = "".join(f"<li>{_e(t)}</li>" for t in check_texts(x))
-        checks = f"<ul class=\"checklist\">{checks}</ul>" if checks else ""
-        rows.append(f"<tr><td><code>{_e(x.id)}</code><div class=\"title\">{_e(x.title)}</div>"
+        line = "" if checks else " class=\"last\""
+        rows.append(f"<tr{line}><td><code>{_e(x.id)}</code><div class=\"title\">{_e(x.title)}</div>"
                     f"<div class=\"split\" role=\"img\" aria-label=\"outcomes\">{bar}</div></td>"
                     f"<td class=\"num\">{_e(lost_text(x))}</td>"
-                    + "".join(f"<td class=\"num\">{_e(outcome_text(x, o))}</td>" for o in OUTCOMES)
-                    + f"<td>{checks}</td></tr>")
-    return (f"<p class=\"legend note\">{keys}</p><div class=\"scroll\"><table><thead><tr><th>exercise</th>"
-            f"<th class=\"num\">points lost</th>{head}<th>checks that fail most</th></tr></thead>"
+                    + "".join(f"<td class=\"num\">{_e(outcome_text(x, o))}</td>" for o in OUTCOMES) + "</tr>")
+        if checks:  # a row of its own: check names are long
+            rows.append(f"<tr class=\"last\"><td colspan=\"{2 + len(OUTCOMES)}\"><span class=\"note\">checks "
+                        f"that fail most:</span><ul class=\"checklist\">{checks}</ul></td></tr>")
+    return (f"<p class=\"legend note\">{keys}</p><div class=\"scroll\"><table class=\"exercises\"><thead><tr>"
+            f"<th>exercise</th><th class=\"num\">points lost</th>{head}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table></div>")
 
 
