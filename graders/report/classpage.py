@@ -22,7 +22,8 @@ EXTRA_CSS = """
 .o0 { background: var(--ok); } .o1 { background: var(--part); } .o2 { background: var(--bad); }
 .o3 { background: #afb8c1; } .o4 { background: #8250df; }
 .legend span.key { display: inline-block; width: .7rem; height: .7rem; margin: 0 .2rem 0 .6rem; }
-table.exercises tr:not(.last) > td { border-bottom: none; } ol.mistakes > li { margin: .75rem 0; } .checklist { margin: 0; padding-left: 1rem; font-size: .85rem; }
+table.exercises tr:not(.last) > td { border-bottom: none; } table.exercises th.num { white-space: normal; }
+table.exercises .title, table.exercises code { display: block; max-width: 19rem; } ol.mistakes > li { margin: .75rem 0; } .checklist { margin: 0; padding-left: 1rem; font-size: .85rem; }
 @media print { .split > span, .hist rect, .legend span.key { -webkit-print-color-adjust: exact;
   print-color-adjust: exact; } }
 """
@@ -44,7 +45,7 @@ def histogram_caption(h: Histogram) -> str:
 
 def lost_text(x: ExerciseStats) -> str:
     each = x.lost / x.graded if x.graded else 0.0
-    return f"{points(x.lost)} ({points(round(each, 2))} per student)"
+    return f"{points(x.lost)} ({points(round(each, 2))} each)"
 
 
 def outcome_text(x: ExerciseStats, outcome: str) -> str:
