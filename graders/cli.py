@@ -1,4 +1,4 @@
-"""The ``course`` command: grade, list, nbgrader build, release, batch, gradebook merge/export."""
+"""The ``course`` command: grade, list, nbgrader build, release, batch, gradebook merge/export/report."""
 from __future__ import annotations
 
 import argparse
@@ -206,6 +206,22 @@ def cmd_gradebook_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_gradebook_report(args: argparse.Namespace) -> int:
+    from .classreport import build
+    from .report import classpage
+
+    if not (args.html or args.markdown):
+        raise ConfigError("gradebook report: nothing to write; give --html FILE and/or --markdown FILE")
+    report = build(Path(args.out), _course(args), args.with_names)
+    if args.html:
+        _write(args.html, classpage.html(report))
+    if args.markdown:
+        _write(args.markdown, classpage.markdown(report))
+    print(f"class report of {report.graded} students, {len(report.mistakes)} diagnosed mistakes: "
+          + ", ".join(filter(None, (args.html, args.markdown))))
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     p = _Parser(prog="course", description="Grade CNN course exercises against the reference, safely.")
     p.add_argument("--course", metavar="DIR", help="the course folder (default: nearest folder with course.toml)")
@@ -248,7 +264,8 @@ def parser() -> argparse.ArgumentParser:
     bt.add_argument("--csv", metavar="PATH", help="write student, points per exercise, total")
     bt.add_argument("--only", action="append", metavar="ID", help="an exercise id or lesson prefix (repeatable)")
     bt.set_defaults(run=cmd_batch, grades=True)
-    gb = sub.add_parser("gradebook", help="merge JSON reports (e.g. from CI jobs) into a gradebook; export it")
+    gb = sub.add_parser("gradebook", help="merge JSON reports (e.g. from CI jobs) into a gradebook; export it; "
+                                           "report on the class")
     gb_sub = gb.add_subparsers(dest="gradebook_command", required=True, parser_class=_Parser)
     gbm = gb_sub.add_parser("merge", help="file JSON reports of `course grade --json` in the gradebook")
     gbm.add_argument("reports", nargs="+", metavar="REPORT")
@@ -262,7 +279,13 @@ def parser() -> argparse.ArgumentParser:
     gbe.add_argument("--csv", metavar="PATH")
     gbe.add_argument("--reports", metavar="DIR", help="write DIR/<student>.json")
     gbe.set_defaults(run=cmd_gradebook_export)
-    for s in (g, ls, nbb, rel, bt, gbm, gbe):
+    gbr = gb_sub.add_parser("report", help="what the class got wrong: scores, exercises, checks, mistakes")
+    gbr.add_argument("--out", default="gradebook.sqlite", metavar="GRADEBOOK", help="default: gradebook.sqlite")
+    gbr.add_argument("--html", metavar="FILE", help="write the page (one self-contained file)")
+    gbr.add_argument("--markdown", metavar="FILE", help="write it as Markdown")
+    gbr.add_argument("--with-names", action="store_true", help="name the students who made each mistake")
+    gbr.set_defaults(run=cmd_gradebook_report)
+    for s in (g, ls, nbb, rel, bt, gbm, gbe, gbr):
         s.add_argument("--course", metavar="DIR", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return p
 
