@@ -12,7 +12,7 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 
@@ -115,11 +115,19 @@ def klass(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def local(klass: Path) -> Path:
+def local(klass: Path) -> Iterator[Callable[[], Path]]:
+    """The class's local gradebook (`--jobs 2`), graded while the cluster starts and grades: the storm's
+    infinite loop costs 20 s of wall time in each."""
     db = klass.parent / "local.sqlite"
-    run = course("batch", str(klass), "--jobs", "2", "--out", str(db), *ONLY)
-    assert run.returncode == 0, run.stderr
-    return db
+    proc = start(["batch", str(klass), "--jobs", "2", "--out", str(db), *ONLY], klass.parent / "local.stderr")
+
+    def done() -> Path:
+        assert proc.wait() == 0, (klass.parent / "local.stderr").read_text()
+        return db
+
+    yield done
+    proc.kill()
+    proc.wait()
 
 
 @pytest.fixture(scope="module")
@@ -147,7 +155,7 @@ def test_a_class_graded_on_dask_has_the_local_gradebook_and_hostile_code_restart
     assert run.returncode == 0, run.stderr
     assert "10 submissions in" in run.stderr and "9 to grade on 2 Dask workers at tcp://127.0.0.1:" in run.stderr
     assert "10 submissions: 9 graded, 0 unchanged (not regraded), 1 cannot be graded, 0 crashed" in run.stdout
-    assert table(db, "graded_at") == table(local, "graded_at")
+    assert table(db, "graded_at") == table(local(), "graded_at")
     hostile = table(db)["hostile"]
     assert (hostile["kind"], hostile["score"]) == ("graded", 0.0)
     assert client.run(os.getpid) == pids, "a Dask worker was restarted"
@@ -168,7 +176,7 @@ def test_a_worker_killed_mid_task_costs_nothing(tmp_path, local, dask_cluster):
     assert victim, "no task was seen running"
     os.kill(client.run(os.getpid, workers=[victim])[victim], signal.SIGKILL)
     assert proc.wait(timeout=120) == 0, (tmp_path / "stderr").read_text()
-    got, want = table(db, "graded_at", "source"), table(local, "graded_at", "source")
+    got, want = table(db, "graded_at", "source"), table(local(), "graded_at", "source")
     assert sorted(got) == sorted(set(want) - {"storm"})
     assert all(got[s] == want[s] for s in got)
     client.wait_for_workers(2, timeout=60)  # the nanny restarted it
