@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from .batch import LESSONS, STUDENTS, command, make_class
-from .common import BIN, ROOT, Run, Section, Target, loadavg, median, run, scratch, table
+from .common import ROOT, Run, Section, Target, loadavg, median, run, scratch, table
 
 REPEATS = 2  # of each configuration, in turns
 NOOPS = 2000  # empty tasks to measure the scheduler with
@@ -71,8 +71,9 @@ def bench() -> Section:
     klass = make_class(tmp / "class", STUDENTS)
     file, procs = start_cluster(tmp, 2)
     try:
-        dask_cmd = lambda out: [*command(klass, 2, out)[:-2 * len(LESSONS) - 2], "--scheduler-file", str(file),  # noqa: E731
-                                *command(klass, 2, out)[-2 * len(LESSONS) - 2:]]
+        def dask_cmd(out: Path) -> list[str]:
+            return [*command(klass, 2, out), "--scheduler-file", str(file)]  # --jobs is not used then
+
         runs: dict[str, list[Run]] = {"local": [], "dask": []}
         first = run(dask_cmd(tmp / "gradebook-first.sqlite"))  # workers start their zygotes and load the lessons
         for i in range(REPEATS):
