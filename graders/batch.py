@@ -5,7 +5,8 @@ the graders imported; the sandbox's zygote, which imports numpy and torch, start
 submissions one at a time and send each report back; the batch files it in the gradebook at once, in one
 transaction. Killed at any moment (even ``kill -9``: the grading processes die with it) and run again, it skips
 every submission whose row is final for the same content hash, course version and selection, and grades the
-rest. A submission that cannot be graded gets a row that says why; it never stops the batch.
+rest. A submission that cannot be graded gets a row that says why; it never stops the batch. Where the
+submissions are graded is a ``Pool``: ``Local`` processes here, or a Dask cluster (``cluster.Dask``).
 """
 from __future__ import annotations
 

@@ -245,8 +245,8 @@ def parser() -> argparse.ArgumentParser:
     rel.set_defaults(run=cmd_release)
     bt = sub.add_parser("batch", help="grade one folder or notebook per student, in parallel, resumably")
     bt.add_argument("dir", metavar="DIR", help="the folder holding the submissions")
-    bt.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N", help="grading processes "
-                                                                                        "(default: one per CPU)")
+    bt.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
+                    help="grading processes on this machine (default: one per CPU)")
     where = bt.add_mutually_exclusive_group()
     where.add_argument("--scheduler", metavar="ADDRESS", help="grade on this Dask cluster (tcp://HOST:PORT) "
                                                                "instead of this machine; see the README")

@@ -3,6 +3,7 @@ processes on 127.0.0.1) gives the gradebook of a local batch, survives a killed 
 refuses a worker whose course differs."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -16,7 +17,7 @@ from typing import Callable, Iterator
 
 import pytest
 
-from conftest import ROOT, write_submission
+from conftest import ISOLATION, ROOT, write_submission
 from test_batch import rows
 from test_cli import course
 
@@ -157,7 +158,7 @@ def test_a_class_graded_on_dask_has_the_local_gradebook_and_hostile_code_restart
     assert "10 submissions: 9 graded, 0 unchanged (not regraded), 1 cannot be graded, 0 crashed" in run.stdout
     assert table(db, "graded_at") == table(local(), "graded_at")
     hostile = table(db)["hostile"]
-    assert (hostile["kind"], hostile["score"]) == ("graded", 0.0)
+    assert (hostile["kind"], hostile["score"], json.loads(hostile["report"])["isolation"]) == ("graded", 0.0, ISOLATION)
     assert client.run(os.getpid) == pids, "a Dask worker was restarted"
 
     again = course(*batch(klass, db, scheduler))
