@@ -43,12 +43,12 @@ def start_cluster(folder: Path, workers: int) -> tuple[Path, list[subprocess.Pop
 
 def scheduler_cost(file: Path, scheduler_pid: int) -> tuple[float, float]:
     """Seconds of wall time per empty task (mapped at once over the cluster) and of the scheduler's CPU."""
-    from distributed import Client, wait
+    from distributed import Client
 
     with Client(scheduler_file=str(file), set_as_default=False) as client:
-        wait(client.map(noop, range(100), pure=False))  # warm up
+        client.gather(client.map(noop, range(100), pure=False))  # warm up
         cpu, t = cpu_seconds(scheduler_pid), time.perf_counter()
-        wait(client.map(noop, range(NOOPS), pure=False))
+        client.gather(client.map(noop, range(NOOPS), pure=False))
         return (time.perf_counter() - t) / NOOPS, (cpu_seconds(scheduler_pid) - cpu) / NOOPS
 
 
@@ -74,6 +74,7 @@ def bench() -> Section:
         def dask_cmd(out: Path) -> list[str]:
             return [*command(klass, 2, out), "--scheduler-file", str(file)]  # --jobs is not used then
 
+        per_task, sched_cpu = scheduler_cost(file, procs[0].pid)
         runs: dict[str, list[Run]] = {"local": [], "dask": []}
         first = run(dask_cmd(tmp / "gradebook-first.sqlite"))  # workers start their zygotes and load the lessons
         for i in range(REPEATS):
@@ -82,7 +83,6 @@ def bench() -> Section:
         for r in [first, *runs["dask"], *runs["local"]]:
             if f"{STUDENTS} graded" not in r.stdout:
                 raise RuntimeError(f"course batch did not grade every submission: {r.stdout[-500:]}")
-        per_task, sched_cpu = scheduler_cost(file, procs[0].pid)
     finally:
         for p in procs:
             os.killpg(p.pid, signal.SIGKILL)
