@@ -15,6 +15,7 @@ from .common import ROOT, Run, Section, Target, loadavg, median, run, scratch, t
 REPEATS = 2  # of each configuration, in turns
 NOOPS = 2000  # empty tasks to measure the scheduler with
 TARGET = 1.10  # Dask's wall time over local mode's, at most
+PROFILER_OFF = "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED"  # as the README's recipes start workers
 
 
 def noop(i: int) -> int:
@@ -26,9 +27,9 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def start_cluster(folder: Path, workers: int) -> tuple[Path, list[subprocess.Popen]]:
+def start_cluster(folder: Path, workers: int, env: dict | None = None) -> tuple[Path, list[subprocess.Popen]]:
     file = folder / "scheduler.json"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     common = ["--host", "127.0.0.1", "--no-dashboard"]
     procs = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--port", "0",
                                "--scheduler-file", str(file), *common], env=env, stdout=subprocess.DEVNULL,
@@ -46,6 +47,7 @@ def scheduler_cost(file: Path, scheduler_pid: int) -> tuple[float, float]:
     from distributed import Client
 
     with Client(scheduler_file=str(file), set_as_default=False) as client:
+        client.wait_for_workers(2, timeout=120)
         client.gather(client.map(noop, range(100), pure=False))  # warm up
         cpu, t = cpu_seconds(scheduler_pid), time.perf_counter()
         client.gather(client.map(noop, range(NOOPS), pure=False))
@@ -69,7 +71,7 @@ def bench() -> Section:
     section = Section("`course batch --scheduler`: a 2-worker local Dask cluster vs `--jobs 2`", load=loadavg())
     tmp = scratch("cluster-")
     klass = make_class(tmp / "class", STUDENTS)
-    file, procs = start_cluster(tmp, 2)
+    file, procs = start_cluster(tmp, 2, {PROFILER_OFF: "False"})
     try:
         def dask_cmd(out: Path) -> list[str]:
             return [*command(klass, 2, out), "--scheduler-file", str(file)]  # --jobs is not used then
@@ -97,7 +99,8 @@ def bench() -> Section:
     section.lines += [
         f"The class of the batch section ({STUDENTS} submissions, `--only week1.padding --only week1.pooling`), "
         f"a new gradebook every run, graded by `course batch --jobs 2` and by `course batch --scheduler-file` on a "
-        f"cluster of one `dask scheduler` and two `dask worker --nthreads 1` (with their nannies) on this machine, "
+        f"cluster of one `dask scheduler` and two `dask worker --nthreads 1` (with their nannies, Dask's profiler "
+        f"off as the README says) on this machine, "
         f"started once before the runs, as a cluster is. In turns, {REPEATS} runs each, after one Dask run in "
         f"which the workers start their zygotes and import the lessons ({first.wall:.1f} s).", "",
         *table(["", "wall (median)", "runs (wall)"], [
