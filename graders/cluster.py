@@ -198,8 +198,8 @@ class Dask:
                 try:
                     reply = future.result()
                 except KilledWorker:
-                    reply = {"crash": "every Dask worker that ran it died (`distributed.scheduler.allowed-failures` "
-                                      "times)"}
+                    reply = {"crash": "the Dask worker died each time it was tried (up to "
+                                      "`distributed.scheduler.allowed-failures`)"}
                 except CancelledError:
                     raise ConfigError(f"lost the Dask scheduler at {self.client.scheduler.address}; every finished "
                                       "result is in the gradebook: start the cluster again and run the same command "
