@@ -5,7 +5,8 @@ the graders imported; the sandbox's zygote, which imports numpy and torch, start
 submissions one at a time and send each report back; the batch files it in the gradebook at once, in one
 transaction. Killed at any moment (even ``kill -9``: the grading processes die with it) and run again, it skips
 every submission whose row is final for the same content hash, course version and selection, and grades the
-rest. A submission that cannot be graded gets a row that says why; it never stops the batch.
+rest. A submission that cannot be graded gets a row that says why; it never stops the batch. Where the
+submissions are graded is a ``Pool``: ``Local`` processes here, or a Dask cluster (``cluster.Dask``).
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Iterator, TextIO
+from typing import Iterator, Protocol, TextIO
 
 from . import course as course_mod
 from .course import ConfigError, Course
@@ -144,7 +145,30 @@ def grade_path(course: Course, path: Path, only: list[str] | None = None,
 
 
 # -- the batch -----------------------------------------------------------------------------------------
-def run(course: Course, folder: Path, book: Gradebook, *, jobs: int, only: list[str] | None = None,
+class Pool(Protocol):
+    """Where submissions are graded: ``grade`` yields (submission, reply) as each is done, in any order."""
+
+    def plan(self, n: int) -> str: ...
+
+    def grade(self, course: Course, only: list[str] | None, todo: list[Submission]
+              ) -> Iterator[tuple[Submission, dict]]: ...
+
+
+@dataclass(frozen=True)
+class Local:
+    """``jobs`` grading processes on this machine."""
+
+    jobs: int
+
+    def plan(self, n: int) -> str:
+        return f"with {min(self.jobs, n)} processes"
+
+    def grade(self, course: Course, only: list[str] | None, todo: list[Submission]
+              ) -> Iterator[tuple[Submission, dict]]:
+        return _parallel(course.root, only, todo, self.jobs)
+
+
+def run(course: Course, folder: Path, book: Gradebook, *, pool: Pool, only: list[str] | None = None,
         exclude: tuple[Path, ...] = (), stream: TextIO = sys.stderr) -> Summary:
     subs = find(folder, course, only, exclude)
     scope = ",".join(e.id for e in course.select(only))
@@ -160,11 +184,11 @@ def run(course: Course, folder: Path, book: Gradebook, *, jobs: int, only: list[
             ungradable += 1
         else:
             todo.append(sub)
-    plan = f"{len(todo)} to grade with {min(jobs, len(todo))} processes" if todo else "nothing to grade"
+    plan = f"{len(todo)} to grade {pool.plan(len(todo))}" if todo else "nothing to grade"
     print(f"course batch: {len(subs)} submissions in {folder}: {unchanged} unchanged since the last run, "
           f"{ungradable} cannot be graded, {plan}", file=stream)
     progress, graded, crashed = Progress(len(todo), stream), 0, 0
-    for sub, reply in _parallel(course.root, only, todo, jobs):
+    for sub, reply in pool.grade(course, only, todo):
         row = _row(sub, reply, course, scope)
         book.put(row)
         graded, ungradable, crashed = (graded + (row.kind == "graded"), ungradable + (row.kind == "ungradable"),
@@ -248,17 +272,22 @@ def _serve(conn: Connection, root: str, only: list[str] | None, parent: int) -> 
     _die_with(parent)
     course = course_mod.load(Path(root))
     while (task := conn.recv()) is not None:
-        try:
-            report, _ = grade_path(course, Path(task[1]), only)
-            reply: dict = {"report": report.to_json()}
-        except Ungradable as e:
-            reply = {"problem": str(e)}
-        except (ConfigError, IsolationError) as e:  # the batch stops: nothing is graded at another level
-            reply = {"config_error": str(e)}
-        except Exception as e:  # noqa: BLE001 - a bug in the graders: recorded as crashed, retried next run
-            reply = {"crash": f"{type(e).__name__}: {str(e)[:300]}"}
-        conn.send(reply)
+        conn.send(grade_reply(course, Path(task[1]), only))
     close_zygotes()  # a forked process leaves by os._exit, without atexit: end the zygote here
+
+
+def grade_reply(course: Course, path: Path, only: list[str] | None) -> dict:
+    """Grade one submission as a grading process does: ``report`` (the JSON report), or ``problem`` (it cannot
+    be graded), ``crash`` (a bug in the graders: retried by the next run) or ``config_error`` (stop the batch)."""
+    try:
+        report, _ = grade_path(course, path, only)
+        return {"report": report.to_json()}
+    except Ungradable as e:
+        return {"problem": str(e)}
+    except (ConfigError, IsolationError) as e:  # the batch stops: nothing is graded at another level
+        return {"config_error": str(e)}
+    except Exception as e:  # noqa: BLE001 - a bug in the graders: recorded as crashed, retried next run
+        return {"crash": f"{type(e).__name__}: {str(e)[:300]}"}
 
 
 def _die_with(parent: int) -> None:

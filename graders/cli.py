@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -152,16 +153,23 @@ def cmd_release(args: argparse.Namespace) -> int:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from .batch import run
+    from .batch import Local, run
     from .gradebook import Gradebook, write_csv
 
     course = _course(args)
     if args.jobs < 1:
         raise ConfigError(f"--jobs {args.jobs}: expected a positive number of processes")
     out = Path(args.out)
-    with Gradebook(out, course) as book:
+    with contextlib.ExitStack() as stack:
+        if args.scheduler or args.scheduler_file:  # on a Dask cluster: see graders/cluster.py
+            from .cluster import connect
+
+            pool = stack.enter_context(connect(course, args.scheduler, args.scheduler_file))
+        else:
+            pool = Local(args.jobs)
+        book = stack.enter_context(Gradebook(out, course))
         try:
-            s = run(course, Path(args.dir), book, jobs=args.jobs, only=args.only,
+            s = run(course, Path(args.dir), book, pool=pool, only=args.only,
                     exclude=(out, *([Path(args.csv)] if args.csv else [])))
         except KeyboardInterrupt:
             print(f"\ncourse batch: interrupted; every finished result is in {out}: run the same command again "
@@ -257,8 +265,13 @@ def parser() -> argparse.ArgumentParser:
     rel.set_defaults(run=cmd_release, grades=True)
     bt = sub.add_parser("batch", help="grade one folder or notebook per student, in parallel, resumably")
     bt.add_argument("dir", metavar="DIR", help="the folder holding the submissions")
-    bt.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N", help="grading processes "
-                                                                                        "(default: one per CPU)")
+    bt.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
+                    help="grading processes on this machine (default: one per CPU)")
+    where = bt.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", metavar="ADDRESS", help="grade on this Dask cluster (tcp://HOST:PORT) "
+                                                               "instead of this machine; see the README")
+    where.add_argument("--scheduler-file", metavar="FILE", help="the same, the address read from the file "
+                                                                 "`dask scheduler --scheduler-file` wrote")
     bt.add_argument("--out", default="gradebook.sqlite", metavar="GRADEBOOK",
                     help="the SQLite gradebook, kept across runs (default: gradebook.sqlite)")
     bt.add_argument("--csv", metavar="PATH", help="write student, points per exercise, total")
