@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT
-from graders import strategies as gs
-from graders.runner import load_file
+from convgrade import strategies as gs
+from convgrade.runner import load_file
 
 ref = load_file(ROOT / "reference/week1/backprop.py", "_test_ref_backprop")
 ref_conv = load_file(ROOT / "reference/week1/convolution.py", "_test_ref_convolution")

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from graders.modules import LayerRow
-from graders.report import browser, figures, html, layers
-from graders.results import CheckResult, ExerciseResult, Report
-from graders.runner import grade
+from convgrade.extra.torch import LayerRow
+from convgrade.report import browser, figures, html, layers
+from convgrade.results import CheckResult, ExerciseResult, Report
+from convgrade.runner import grade
 
 from conftest import ROOT
 

@@ -10,9 +10,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from conftest import ROOT, feedback_lines, grade_one, write_submission
-from graders.context import OPTIONAL_TIMEOUT
-from graders.modules import ModuleCase, first_shape_difference, student_trace
-from graders.sandbox import torch_ops
+from convgrade.student import OPTIONAL_TIMEOUT
+from convgrade.extra.torch import ModuleCase, first_shape_difference, student_trace
+from convgrade.sandbox import torch_ops
 
 CASE = ModuleCase((), (2, 3, 8, 8))
 
@@ -121,9 +121,9 @@ def test_an_optional_request_that_hangs_changes_no_grade(course, tmp_path):
 
 
 def test_the_layer_table_shows_the_students_output_shapes(course, tmp_path):
-    from graders.mistakes import as_submission, catalogue
-    from graders.report import layers
-    from graders.runner import grade, load_file
+    from convgrade.mistakes import as_submission, catalogue
+    from convgrade.report import layers
+    from convgrade.runner import grade, load_file
 
     mistakes = catalogue(load_file(ROOT / "graders" / "mistakes" / "week2" / "resnet.py", "_trace_test_mistakes"))
     m = next(m for m in mistakes if m.impl.__name__ == "IdentityBlockNoPadding")  # the middle conv shrinks

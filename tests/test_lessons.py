@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from graders.mistakes import as_submission
-from graders.runner import Lesson, grade
+from convgrade.mistakes import as_submission
+from convgrade.runner import Lesson, grade
 
 from conftest import ROOT, feedback_lines, grade_one, write_submission
-from graders import course as course_mod
+from convgrade import config as course_mod
 
 COURSE = course_mod.load(ROOT)
 MISTAKES = [(e, m) for lesson in COURSE.lessons for m in Lesson(COURSE, lesson).mistakes

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given, settings
 
-from graders import strategies as gs
+from convgrade import strategies as gs
 
 
 @settings(max_examples=200, database=None, derandomize=True)

@@ -9,12 +9,12 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from graders.checks import CheckFailed, Exercise
-from graders.expect import expect_array, expect_equal, expect_shape, expect_tuple
-from graders.feedback import kind_of
-from graders.modules import ModuleCase, add_module_checks, expect_count, student_forward, student_layout
-from graders.sandbox.codec import TensorData
-from graders.strategies import arrays, ordered, output_size
+from convgrade.checks import CheckFailed, Exercise
+from convgrade.expect import expect_array, expect_equal, expect_shape, expect_tuple
+from convgrade.feedback import kind_of
+from convgrade.extra.torch import ModuleCase, add_module_checks, expect_count, student_forward, student_layout
+from convgrade.sandbox.codec import TensorData
+from convgrade.strategies import arrays, ordered, output_size
 
 
 def _at(case: Any, check: Any) -> None:

@@ -10,10 +10,10 @@ from typing import Any, Iterator
 import numpy as np
 from hypothesis import strategies as st
 
-from graders.checks import CheckFailed, Exercise
-from graders.expect import expect_array, expect_raises, expect_shape, expect_unchanged
-from graders.feedback import fmt_index
-from graders.strategies import EdgeCase, ImageCase, arrays, edge_cases, image_cases
+from convgrade.checks import CheckFailed, Exercise
+from convgrade.expect import expect_array, expect_raises, expect_shape, expect_unchanged
+from convgrade.feedback import fmt_index
+from convgrade.strategies import EdgeCase, ImageCase, arrays, edge_cases, image_cases
 
 # The course's worked example: 6x6, left half 10, right half 0; vertical kernel -> 4 rows of [0, 30, 30, 0].
 STEP = np.array([[10, 10, 10, 0, 0, 0]] * 6, dtype=np.float64)
@@ -329,7 +329,7 @@ def _kernel_figure(name: str, directions: tuple[tuple, ...]) -> Any:
     """The photograph through the student's kernel (applied by the reference's conv2d_valid) and the reference's;
     for a kernel with directions, the first direction where the two kernels differ."""
     def figure(st: Any, ref: ModuleType | None) -> dict | None:
-        from graders.feedback import kind_of
+        from convgrade.feedback import kind_of
 
         if ref is None:
             return None

@@ -7,11 +7,11 @@ from dataclasses import replace
 import numpy as np
 from hypothesis import strategies as st
 
-from graders.checks import CheckFailed, Exercise
-from graders.expect import expect_array, expect_equal, expect_raises, expect_shape, expect_tuple, expect_type
-from graders.expect import expect_unchanged
-from graders.feedback import fmt_index, kind_of
-from graders.strategies import PoolCase, nonsquare_pool_cases, pool_cases, values
+from convgrade.checks import CheckFailed, Exercise
+from convgrade.expect import expect_array, expect_equal, expect_raises, expect_shape, expect_tuple, expect_type
+from convgrade.expect import expect_unchanged
+from convgrade.feedback import fmt_index, kind_of
+from convgrade.strategies import PoolCase, nonsquare_pool_cases, pool_cases, values
 
 MODES = ("max", "average")
 BAD_MODES = ("min", "avg", "MAX", "mean", "")

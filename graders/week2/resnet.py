@@ -12,11 +12,11 @@ import numpy as np
 import torch
 from hypothesis import strategies as st
 
-from graders.checks import CheckFailed, Exercise, fixed_input as _input
-from graders.expect import expect_array, expect_shape
-from graders.modules import (ModuleCase, add_module_checks, layout_of, expect_count, expect_layout, reference_module,
+from convgrade.checks import CheckFailed, Exercise, fixed_input as _input
+from convgrade.expect import expect_array, expect_shape
+from convgrade.extra.torch import (ModuleCase, add_module_checks, layout_of, expect_count, expect_layout, reference_module,
                              student_forward, student_layout)
-from graders.strategies import arrays
+from convgrade.strategies import arrays
 
 
 

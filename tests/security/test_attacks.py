@@ -14,8 +14,8 @@ import time
 
 import pytest
 
-from graders.runner import grade
-from graders.sandbox import ISOLATION_ENV
+from convgrade.runner import grade
+from convgrade.sandbox import ISOLATION_ENV
 from harness import (ISOLATION, LEVELS, PADDING, ROOT, TIME_LIMIT, Attack, attack_course, bystander,  # noqa: F401
                      leftovers, load_corpus, new_marker, port, write_submission)
 

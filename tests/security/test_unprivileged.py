@@ -17,7 +17,7 @@ import pytest
 
 from harness import PROBE_HELPERS, ROOT, port  # noqa: F401
 
-ISOLATION_PY = ROOT / "graders" / "sandbox" / "isolation.py"
+ISOLATION_PY = ROOT / "src" / "convgrade" / "sandbox" / "isolation.py"
 NOBODY = 65534
 
 SCRIPT = PROBE_HELPERS + r'''

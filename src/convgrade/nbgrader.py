@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from .course import Course
+from .config import Course
 from .notebook import POINTER
 from .report.table import points
 from .submission import TEST_MARKER
@@ -59,7 +59,7 @@ def solution_cell_source(source: str, node: ast.stmt) -> str:
 def test_cell_source(exercise_id: str) -> str:
     return "\n".join([
         f"{TEST_MARKER}{exercise_id}",
-        "from graders import notebook as convgrade",
+        "from convgrade import notebook as convgrade",
         f'convgrade.check("{exercise_id}", public=True)',
         "### BEGIN HIDDEN TESTS",
         f'convgrade.check("{exercise_id}", public=False)',

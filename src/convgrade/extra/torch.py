@@ -13,12 +13,12 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from .checks import CheckFailed, Exercise
-from .expect import expect_array, expect_shape
-from .feedback import kind_of
-from .sandbox.codec import TensorData
-from .sandbox.torch_ops import MAX_TRACE, trace
-from .sandbox.torch_ops import info as _info
+from ..checks import CheckFailed, Exercise
+from ..expect import expect_array, expect_shape
+from ..feedback import kind_of
+from ..sandbox.codec import TensorData
+from ..sandbox.torch_ops import MAX_TRACE, trace
+from ..sandbox.torch_ops import info as _info
 
 torch.set_num_threads(1)
 SEED = 0

@@ -7,8 +7,8 @@ import os
 import sys
 from pathlib import Path
 
-from . import course as course_mod
-from .course import ConfigError, Course
+from . import config as course_mod
+from .config import ConfigError, Course
 from .results import Report
 
 EXIT_OK, EXIT_UNDER, EXIT_USAGE = 0, 1, 2

@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..sandbox.codec import TensorData
+from .sandbox.codec import TensorData
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ def _explains(m: Mistake, call: Call) -> bool:
 def _same_output(m: Mistake, call: Call) -> bool:
     try:
         if call.request is not None:  # a worker operation: rerun the same request with the mistake
-            from ..sandbox import torch_ops
+            from .sandbox import torch_ops
 
             req = copy.deepcopy(call.request)
             if req["op"] == "call_on_module":
@@ -118,7 +118,7 @@ def as_submission(reference_source: str, m: Mistake) -> str:
     tree = ast.parse(inspect.getsource(module))
     keep: list[ast.stmt] = []
     for node in tree.body:
-        if isinstance(node, (ast.Import, ast.ImportFrom)) and not _imports_graders(node):
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and not _imports_engine(node):
             keep.append(node)
         elif isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name.startswith("_"):
             keep.append(node)
@@ -133,6 +133,6 @@ def as_submission(reference_source: str, m: Mistake) -> str:
     return reference_source.rstrip() + "\n\n\n# --- catalogued mistake ---\n" + ast.unparse(ast.Module(keep, []))
 
 
-def _imports_graders(node: ast.Import | ast.ImportFrom) -> bool:
+def _imports_engine(node: ast.Import | ast.ImportFrom) -> bool:
     names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
-    return any(n.split(".")[0] in ("graders", "") for n in names) or getattr(node, "level", 0) > 0
+    return any(n.split(".")[0] in ("convgrade", "") for n in names) or getattr(node, "level", 0) > 0

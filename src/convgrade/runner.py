@@ -24,8 +24,8 @@ from hypothesis import HealthCheck, Phase, Verbosity, example, given, seed, sett
 from hypothesis.errors import Flaky  # noqa: E402
 
 from .checks import Check, CheckFailed, Exercise  # noqa: E402
-from .context import Context, Fatal  # noqa: E402
-from .course import ConfigError, Course, Exercise as ExerciseConfig  # noqa: E402
+from .student import Context, Fatal  # noqa: E402
+from .config import ConfigError, Course, Exercise as ExerciseConfig  # noqa: E402
 from .feedback import describe_case, failure_text  # noqa: E402
 from .mistakes import Mistake, catalogue, diagnose  # noqa: E402
 from .results import CheckResult, ExerciseResult, Report  # noqa: E402

@@ -1,6 +1,6 @@
 """The graders inside a Jupyter notebook (the test cells that ``course nbgrader build`` writes).
 
-    from graders import notebook as convgrade
+    from convgrade import notebook as convgrade
     convgrade.check("week1.convolution.conv_forward", public=True)    # visible checks, feedback printed
     convgrade.check("week1.convolution.conv_forward", public=False)   # hidden checks, a summary only
     convgrade.score("week1.convolution.conv_forward")                 # the points, read by nbgrader
@@ -17,7 +17,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from . import course as course_mod
+from . import config as course_mod
 from .report.table import points
 from .results import ExerciseResult
 
