@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from conftest import ROOT
 from convgrade import strategies as gs
-from convgrade.runner import load_file
+from convgrade.lesson import load_file
 
 ref = load_file(ROOT / "reference/week1/backprop.py", "_test_ref_backprop")
 ref_conv = load_file(ROOT / "reference/week1/convolution.py", "_test_ref_convolution")

@@ -123,7 +123,8 @@ def test_an_optional_request_that_hangs_changes_no_grade(course, tmp_path):
 def test_the_layer_table_shows_the_students_output_shapes(course, tmp_path):
     from convgrade.mistakes import as_submission, catalogue
     from convgrade.report import layers
-    from convgrade.runner import grade, load_file
+    from convgrade.lesson import load_file
+    from convgrade.runner import grade
 
     mistakes = catalogue(load_file(ROOT / "graders" / "mistakes" / "week2" / "resnet.py", "_trace_test_mistakes"))
     m = next(m for m in mistakes if m.impl.__name__ == "IdentityBlockNoPadding")  # the middle conv shrinks

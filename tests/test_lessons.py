@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from convgrade.mistakes import as_submission
-from convgrade.runner import Lesson, grade
+from convgrade.lesson import Lesson
+from convgrade.runner import grade
 
 from conftest import ROOT, feedback_lines, grade_one, write_submission
 from convgrade import config as course_mod

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 
 from conftest import ROOT
 from convgrade import strategies as gs
-from convgrade.runner import load_file
+from convgrade.lesson import load_file
 
 ref_conv = load_file(ROOT / "reference/week1/convolution.py", "_test_ref_convolution")
 ref_pool = load_file(ROOT / "reference/week1/pooling.py", "_test_ref_pooling")

@@ -10,7 +10,7 @@ import pytest
 from conftest import ROOT
 from convgrade import config as course_mod
 from convgrade.checks import Exercise
-from convgrade.runner import Lesson
+from convgrade.lesson import Lesson
 
 COURSE = course_mod.load(ROOT)
 TREES = ("exercises", "reference", "graders")

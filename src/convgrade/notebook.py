@@ -47,7 +47,8 @@ def _history() -> list[str]:
 
 def check(exercise_id: str, public: bool = True) -> None:
     """Grade the public (or hidden) checks of one exercise and print what a student should read."""
-    from .runner import Lesson, grade_exercise, preload
+    from .lesson import Lesson
+    from .runner import grade_exercise, preload
     from .sandbox import Limits, Sandbox
     from .submission import code_of
 
