@@ -261,8 +261,8 @@ def profile(section: Section) -> None:
     examples = next((v[1] for f, v in stats.items() if f[0].endswith("convgrade/student.py")
                      and f[2] == "begin_example"), 0)
     parts = {
-        "drawing the inputs (convgrade/strategies.py and the hypothesis draws inside it)": outside(stats,
-                                                                                                "/convgrade/strategies"),
+        "drawing the inputs (graders/cases.py, convgrade/extra/numpy.py and the hypothesis draws inside them)":
+            outside(stats, "/graders/cases") + outside(stats, "/convgrade/extra/numpy"),
         "calls of the student's code (`Sandbox.request`: encode, send, wait, receive, decode)":
             sandbox.get("request", (0, 0.0))[1] - sandbox.get("_start", (0, 0.0))[1],
         "starting and ending workers (`Sandbox._start`, `_kill`)": sum(sandbox.get(k, (0, 0.0))[1]

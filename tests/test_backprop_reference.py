@@ -9,7 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT
-from convgrade import strategies as gs
+from convgrade.lesson import course_module
+
+from conftest import ROOT
+
+gs = course_module(ROOT, "cases")  # the course's strategies (graders/cases.py)
 from convgrade.lesson import load_file
 
 ref = load_file(ROOT / "reference/week1/backprop.py", "_test_ref_backprop")

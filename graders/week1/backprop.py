@@ -16,7 +16,8 @@ from convgrade.checks import worked as _worked, CheckFailed, Exercise
 from convgrade.expect import (ATOL, RTOL, expect_array, expect_raises, expect_scalar, expect_shape, expect_tuple,
                             expect_type, expect_unchanged)
 from convgrade.feedback import fmt_index
-from convgrade.strategies import ConvGradCase, PoolGradCase, arrays, conv_grad_cases, pool_grad_cases, values
+from convgrade.extra.numpy import arrays, values
+from ..cases import ConvGradCase, PoolGradCase, conv_grad_cases, pool_grad_cases
 
 # forward passes and central differences --------------------------------------------------------------------
 

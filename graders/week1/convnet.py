@@ -14,7 +14,8 @@ from convgrade.expect import expect_array, expect_equal, expect_shape, expect_tu
 from convgrade.feedback import kind_of
 from convgrade.extra.torch import ModuleCase, add_module_checks, expect_count, student_forward, student_layout
 from convgrade.sandbox.codec import TensorData
-from convgrade.strategies import arrays, ordered, output_size
+from convgrade.extra.numpy import arrays
+from ..cases import ordered, output_size
 
 
 def _at(case: Any, check: Any) -> None:

@@ -11,7 +11,8 @@ from convgrade.checks import worked as _worked, CheckFailed, Exercise
 from convgrade.expect import (add_worked_example, ATOL, RTOL, expect_array, expect_equal, expect_scalar, expect_shape, expect_tuple,
                             expect_type, expect_unchanged)
 from convgrade.feedback import fmt_index, kind_of
-from convgrade.strategies import ConvCase, arrays, conv_cases, conv_pairs, ordered
+from convgrade.extra.numpy import arrays
+from ..cases import ConvCase, conv_cases, conv_pairs, ordered
 
 
 

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from convgrade.checks import CheckFailed, Exercise
 from convgrade.expect import expect_array, expect_raises, expect_shape, expect_unchanged
 from convgrade.feedback import fmt_index
-from convgrade.strategies import EdgeCase, ImageCase, arrays, edge_cases, image_cases
+from convgrade.extra.numpy import arrays
+from ..cases import EdgeCase, ImageCase, edge_cases, image_cases
 
 # The course's worked example: 6x6, left half 10, right half 0; vertical kernel -> 4 rows of [0, 30, 30, 0].
 STEP = np.array([[10, 10, 10, 0, 0, 0]] * 6, dtype=np.float64)

@@ -11,7 +11,8 @@ from convgrade.checks import CheckFailed, Exercise
 from convgrade.expect import expect_array, expect_equal, expect_raises, expect_shape, expect_tuple, expect_type
 from convgrade.expect import expect_unchanged
 from convgrade.feedback import fmt_index, kind_of
-from convgrade.strategies import PoolCase, nonsquare_pool_cases, pool_cases, values
+from convgrade.extra.numpy import values
+from ..cases import PoolCase, nonsquare_pool_cases, pool_cases
 
 MODES = ("max", "average")
 BAD_MODES = ("min", "avg", "MAX", "mean", "")

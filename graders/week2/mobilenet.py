@@ -15,7 +15,8 @@ from convgrade.expect import add_worked_example, expect_array, expect_equal, exp
 from convgrade.feedback import kind_of
 from convgrade.extra.torch import (ModuleCase, add_module_checks, expect_count, expect_layout, reference_forward,
                              reference_layout, reference_module, student_forward, student_layout)
-from convgrade.strategies import arrays, ordered, output_size, side
+from convgrade.extra.numpy import arrays
+from ..cases import ordered, output_size, side
 
 
 # numpy cases -----------------------------------------------------------------------------------------------

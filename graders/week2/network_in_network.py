@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from convgrade.checks import Exercise
 from convgrade.expect import add_worked_example, expect_array, expect_equal, expect_shape, expect_unchanged
-from convgrade.strategies import arrays
+from convgrade.extra.numpy import arrays
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from convgrade.checks import CheckFailed, Exercise, fixed_input as _input
 from convgrade.expect import expect_array, expect_shape
 from convgrade.extra.torch import (ModuleCase, add_module_checks, layout_of, expect_count, expect_layout, reference_module,
                              student_forward, student_layout)
-from convgrade.strategies import arrays
+from convgrade.extra.numpy import arrays
 
 
 
