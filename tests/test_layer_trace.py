@@ -122,7 +122,7 @@ def test_an_optional_request_that_hangs_changes_no_grade(course, tmp_path):
 
 def test_the_layer_table_shows_the_students_output_shapes(course, tmp_path):
     from convgrade.mistakes import as_submission, catalogue
-    from convgrade.report import layers
+    from convgrade.extra.torch import layers
     from convgrade.lesson import load_file
     from convgrade.runner import grade
 
@@ -132,9 +132,9 @@ def test_the_layer_table_shows_the_students_output_shapes(course, tmp_path):
     report = grade(course, write_submission(tmp_path, {"week2/resnet.py": source}), ["week2.resnet.IdentityBlock"],
                    figures=True)
     table = report.exercises[0].figures["layers"]
-    mine, theirs = table["student"], table["reference"]
+    mine, theirs = table.student, table.reference
     assert [r.output is not None for r in mine[:3]] == [True, True, True]  # measured, as the reference's are
     middle = next(i for i, r in enumerate(theirs) if r.name == "main.3")
     assert all(a < b for a, b in zip(mine[middle].output[2:], theirs[middle].output[2:]))  # unpadded: smaller
     assert layers.first_difference(mine, theirs) == middle
-    assert layers.render(table).count("<th>output shape</th>") == 2
+    assert table.html().count("<th>output shape</th>") == 2

@@ -14,6 +14,7 @@ from convgrade.checks import CheckFailed, Exercise
 from convgrade.expect import expect_array, expect_raises, expect_shape, expect_unchanged
 from convgrade.feedback import fmt_index
 from convgrade.extra.numpy import arrays
+from ..pictures import edge_panels
 from ..cases import EdgeCase, ImageCase, edge_cases, image_cases
 
 # The course's worked example: 6x6, left half 10, right half 0; vertical kernel -> 4 rows of [0, 30, 30, 0].
@@ -302,8 +303,7 @@ def _attempt(make: Any) -> tuple[Any, str]:
 
 def _edges(photo: str, kind: str, got: Any, expected: np.ndarray, note: str, what: str) -> dict:
     label, image = _figure_photo(photo)
-    return {"edges": {"caption": f"{label}: {what}", "photo": image, "got": got, "expected": expected,
-                      "note": note, "kind": kind}}
+    return {"edges": edge_panels(f"{label}: {what}", image, got, expected, kind, note)}
 
 
 def _magnitude_figure(st: Any, ref: ModuleType | None) -> dict | None:
