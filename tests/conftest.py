@@ -37,8 +37,3 @@ def grade_one(course: course_mod.Course, folder: Path, exercise_id: str) -> Exer
     report: Report = grade(course, folder, [exercise_id])
     (result,) = report.exercises
     return result
-
-
-def feedback_lines(result: ExerciseResult) -> list[str]:
-    text = "\n".join([result.feedback, *(c.feedback for c in result.checks)])
-    return [line.strip() for line in text.splitlines()]

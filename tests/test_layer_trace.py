@@ -9,7 +9,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from conftest import ROOT, feedback_lines, grade_one, write_submission
+from convgrade.selftest import feedback_lines
+
+from conftest import ROOT, grade_one, write_submission
 from convgrade.student import OPTIONAL_TIMEOUT
 from convgrade.extra.torch import ModuleCase, first_shape_difference, student_trace
 from convgrade.sandbox import torch_ops

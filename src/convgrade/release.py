@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import config as course_mod
+from .catalogue import catalogue_markdown
 from .config import ConfigError, Course, Exercise as ExerciseConfig
 from .fixtures import RecordingLesson
 from .report.table import points
@@ -97,9 +98,9 @@ def _write(course: Course, chosen: list[ExerciseConfig], lessons: tuple[str, ...
     (out / "course.toml").write_text(course_toml(course, chosen), encoding="utf-8")
     for lesson in lessons:
         rel = Path(*lesson.split(".")).with_suffix(".py")
-        for tree in ("exercises", "graders"):
-            (out / tree / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(course.root / tree / rel, out / tree / rel)
+        (out / "exercises" / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(course.root / "exercises" / rel, out / "exercises" / rel)
+    _copy_graders(course, lessons, out / "graders")
     _copy_engine(out / "convgrade")
     for lesson in lessons:
         if lesson in recorders:
@@ -113,6 +114,20 @@ def _write(course: Course, chosen: list[ExerciseConfig], lessons: tuple[str, ...
     (out / ".github" / "workflows").mkdir(parents=True)
     (out / ".github" / "workflows" / "grade.yml").write_text(workflow(fail_under, lock.is_file()), encoding="utf-8")
     (out / ".gitignore").write_text("__pycache__/\n*.egg-info/\nbuild/\n.hypothesis/\nreport.json\njunit.xml\n")
+
+
+def _copy_graders(course: Course, lessons: tuple[str, ...], target: Path) -> None:
+    """The course's graders/: the released lessons' checks and every course-local helper module, without the
+    catalogue of mistakes (graders/mistakes/) and without the lessons that are not released."""
+    source = course.root / "graders"
+    other = {Path(*ls.split(".")).with_suffix(".py") for ls in course.lessons if ls not in lessons}
+    for path in sorted(p for p in source.rglob("*") if p.is_file()):
+        rel = path.relative_to(source)
+        if rel.parts[0] == "mistakes" or rel in other or any(part in JUNK for part in rel.parts) \
+                or path.suffix == ".pyc":
+            continue
+        (target / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target / rel)
 
 
 def _copy_engine(target: Path) -> None:
@@ -202,7 +217,6 @@ INSTALL = "pip install --extra-index-url https://download.pytorch.org/whl/cpu -e
 
 
 def readme(course: Course, fail_under: float, public_points: float, locked: bool) -> str:
-    from .cli import catalogue_markdown
 
     install = INSTALL_LOCKED if locked else INSTALL
     full = " (until every public check passes)" if fail_under >= public_points else ""
