@@ -8,10 +8,10 @@ import shutil
 from dataclasses import astuple, fields
 from pathlib import Path
 
-from graders import course as course_mod
-from graders.gradebook import Gradebook, Row, graded_row
-from graders.mistakes import as_submission
-from graders.runner import Lesson
+from convgrade import config as course_mod
+from convgrade.gradebook import Gradebook, Row, graded_row
+from convgrade.mistakes import as_submission
+from convgrade.runner import Lesson
 
 from .common import BIN, ROOT, Section, Target, loadavg, median, mib, run, scratch, table
 

@@ -56,8 +56,8 @@ def scheduler_cost(file: Path, scheduler_pid: int) -> tuple[float, float]:
 
 def gradebook_put() -> float:
     """Seconds the client spends filing one row (one SQLite transaction, synchronous=FULL)."""
-    from graders import course as course_mod
-    from graders.gradebook import Gradebook, Row
+    from convgrade import config as course_mod
+    from convgrade.gradebook import Gradebook, Row
 
     course = course_mod.load(ROOT)
     with Gradebook(scratch("put-") / "gb.sqlite", course) as book:

@@ -19,8 +19,8 @@ import json, sys, time
 import nbformat
 from nbclient import NotebookClient
 nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1"),
-                                     nbformat.v4.new_code_cell("import graders.notebook, graders.runner"),
-                                     nbformat.v4.new_code_cell("import graders.sandbox as s; s.zygote(('numpy', 'torch'))")])
+                                     nbformat.v4.new_code_cell("import convgrade.notebook, convgrade.runner"),
+                                     nbformat.v4.new_code_cell("import convgrade.sandbox as s; s.zygote(('numpy', 'torch'))")])
 client = NotebookClient(nb, kernel_name="python3")
 start = time.perf_counter()
 with client.setup_kernel():
@@ -171,7 +171,7 @@ def vs_nbgrader(section: Section) -> None:
             ["`nbgrader autograde` with no notebook to grade (its own start, config, database), once per "
              f"assignment: x{len(assignments)}", f"{bare.wall:.1f} s", f"{bare.cpu:.1f} s"],
             [f"a kernel start (nbclient), once per notebook: x{notebooks}", f"{probe['kernel']:.1f} s", ""],
-            [f"`import graders.notebook, graders.runner` in that kernel, once per notebook: x{notebooks}",
+            [f"`import convgrade.notebook, convgrade.runner` in that kernel, once per notebook: x{notebooks}",
              f"{probe['imports']:.1f} s", ""],
             [f"the kernel's sandbox starting (a zygote importing numpy and torch; numpy alone for the lessons "
              f"without models), once per notebook: x{notebooks}",
@@ -225,9 +225,9 @@ def kind(func: tuple[str, int, str]) -> str:
             return "socket I/O to the worker and the zygote"
         return "numpy's C code" if "numpy" in name else "Python built-ins (isinstance, getattr, len, ...)"
     for part, label in (("/hypothesis/", "hypothesis's own code (generate, shrink, run)"),
-                        ("/graders/sandbox/", "the sandbox's Python (framing, codec, worker start and kill)"),
+                        ("/convgrade/sandbox/", "the sandbox's Python (framing, codec, worker start and kill)"),
                         (str(ROOT / "reference"), "the reference solutions (Python lines)"),
-                        ("/graders/", "the graders' Python (checks, strategies, comparison, feedback)"),
+                        ("/convgrade/", "the engine's Python (checks, strategies, comparison, feedback)"),
                         ("/numpy/", "numpy's Python code")):
         if part in path:
             return label
@@ -242,8 +242,8 @@ def outside(stats: dict, part: str) -> float:
 
 def profile(section: Section) -> None:
     """Lessons graded in this process under cProfile: where the grading process's time goes."""
-    from graders import course as course_mod
-    from graders.runner import grade as grade_in_process
+    from convgrade import config as course_mod
+    from convgrade.runner import grade as grade_in_process
 
     course = course_mod.load(ROOT)
     profiler = cProfile.Profile()
@@ -257,26 +257,26 @@ def profile(section: Section) -> None:
     for func, (_, _, own, _, _) in stats.items():
         buckets[kind(func)] = buckets.get(kind(func), 0.0) + own
     total = sum(buckets.values())
-    sandbox = {f[2]: (v[1], v[3]) for f, v in stats.items() if f[0].endswith("graders/sandbox/__init__.py")}
-    examples = next((v[1] for f, v in stats.items() if f[0].endswith("graders/context.py")
+    sandbox = {f[2]: (v[1], v[3]) for f, v in stats.items() if f[0].endswith("convgrade/sandbox/__init__.py")}
+    examples = next((v[1] for f, v in stats.items() if f[0].endswith("convgrade/student.py")
                      and f[2] == "begin_example"), 0)
     parts = {
-        "drawing the inputs (graders/strategies.py and the hypothesis draws inside it)": outside(stats,
-                                                                                                "/graders/strategies"),
+        "drawing the inputs (graders/cases.py, convgrade/extra/numpy.py and the hypothesis draws inside them)":
+            outside(stats, "/graders/cases") + outside(stats, "/convgrade/extra/numpy"),
         "calls of the student's code (`Sandbox.request`: encode, send, wait, receive, decode)":
             sandbox.get("request", (0, 0.0))[1] - sandbox.get("_start", (0, 0.0))[1],
         "starting and ending workers (`Sandbox._start`, `_kill`)": sum(sandbox.get(k, (0, 0.0))[1]
                                                                       for k in ("_start", "_kill")),
         "the reference": outside(stats, str(ROOT / "reference")),
-        "comparing, diagnosing, feedback (graders/expect.py, feedback.py, mistakes/)": sum(
-            outside(stats, p) for p in ("/graders/expect", "/graders/feedback", "/graders/mistakes")),
+        "comparing, diagnosing, feedback (convgrade/expect.py, feedback.py, mistakes.py)": sum(
+            outside(stats, p) for p in ("/convgrade/expect", "/convgrade/feedback", "/convgrade/mistakes")),
     }
     parts["the rest: hypothesis's engine around each example, loading the lessons, ..."] = total - sum(parts.values())
     n = len(report.exercises)
     requests, starts = sandbox.get("request", (0, 0.0))[0], sandbox.get("_start", (0, 0.0))[0]
     section.lines += [
         f"### Where a grade's time goes (cProfile, in process: {', '.join(PROFILED)}, the reference)", "",
-        f"`graders.runner.grade` on {n} exercises ({report.score:g}/{report.max_score:g}, {examples} examples, "
+        f"`convgrade.runner.grade` on {n} exercises ({report.score:g}/{report.max_score:g}, {examples} examples, "
         f"{requests} calls of the student's code, {starts} workers started): {wall:.1f} s wall, {cpu:.1f} s CPU in "
         f"the grading process. cProfile slows Python code down and wall time includes waiting for a CPU: read the "
         f"shares, not the seconds.", "",

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from graders.sandbox import Limits, Sandbox, codec
-from graders.sandbox.isolation import levels as isolation_levels
+from convgrade.sandbox import Limits, Sandbox, codec
+from convgrade.sandbox.isolation import levels as isolation_levels
 
 from .common import Section, Target, loadavg, median, p99, scratch, table, us
 

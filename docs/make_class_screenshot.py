@@ -18,9 +18,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.classreport import synthesize, templates  # noqa: E402
-from graders import course as course_mod  # noqa: E402
-from graders.classreport import build  # noqa: E402
-from graders.report import browser, classpage  # noqa: E402
+from convgrade import config as course_mod  # noqa: E402
+from convgrade.classreport import build  # noqa: E402
+from convgrade.report import browser, classpage  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,10 +17,10 @@ ROOT = Path(__file__).resolve().parents[1]
 PARTIAL = ROOT / "examples" / "partial"
 sys.path.insert(0, str(ROOT))
 
-from graders import course as course_mod  # noqa: E402
-from graders.mistakes import as_submission  # noqa: E402
-from graders.report import browser, html  # noqa: E402
-from graders.runner import Lesson, grade  # noqa: E402
+from convgrade import config as course_mod  # noqa: E402
+from convgrade.mistakes import as_submission  # noqa: E402
+from convgrade.report import browser, html  # noqa: E402
+from convgrade.runner import Lesson, grade  # noqa: E402
 
 LESSONS = ["week1.edges", "week1.convolution"]
 MISTAKES = {  # lesson: the catalogued mistakes pasted into its reference file

@@ -6,9 +6,9 @@ import ast
 import shutil
 from pathlib import Path
 
-from graders import course as course_mod
-from graders.mistakes import as_submission
-from graders.runner import Lesson
+from convgrade import config as course_mod
+from convgrade.mistakes import as_submission
+from convgrade.runner import Lesson
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "examples" / "partial"

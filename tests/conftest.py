@@ -9,10 +9,10 @@ import pytest
 
 os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "convgrade-hypothesis"))
 
-from graders import course as course_mod  # noqa: E402
-from graders.results import ExerciseResult, Report  # noqa: E402
-from graders.runner import grade  # noqa: E402
-from graders.sandbox import isolation  # noqa: E402
+from convgrade import config as course_mod  # noqa: E402
+from convgrade.results import ExerciseResult, Report  # noqa: E402
+from convgrade.runner import grade  # noqa: E402
+from convgrade.sandbox import isolation  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 LEVELS = isolation.levels()  # what the sandbox can do on this machine, strongest first
@@ -37,8 +37,3 @@ def grade_one(course: course_mod.Course, folder: Path, exercise_id: str) -> Exer
     report: Report = grade(course, folder, [exercise_id])
     (result,) = report.exercises
     return result
-
-
-def feedback_lines(result: ExerciseResult) -> list[str]:
-    text = "\n".join([result.feedback, *(c.feedback for c in result.checks)])
-    return [line.strip() for line in text.splitlines()]

@@ -9,8 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT
-from graders import strategies as gs
-from graders.runner import load_file
+from convgrade.lesson import course_module
+
+from conftest import ROOT
+
+gs = course_module(ROOT, "cases")  # the course's strategies (graders/cases.py)
+from convgrade.lesson import load_file
 
 ref = load_file(ROOT / "reference/week1/backprop.py", "_test_ref_backprop")
 ref_conv = load_file(ROOT / "reference/week1/convolution.py", "_test_ref_convolution")

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from conftest import ROOT, write_submission
-from graders.batch import Progress
+from convgrade.batch import Progress
 from test_cli import course
 
 REFERENCE = (ROOT / "reference/week1/padding.py").read_text()
@@ -65,7 +65,7 @@ def test_a_batch_killed_with_sigkill_resumes_without_losing_or_duplicating(tmp_p
     args = ["batch", str(klass), "--jobs", "2", "--out", str(db), *ONLY]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     with open(tmp_path / "stderr", "w") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "graders.cli", *args], cwd=ROOT, env=env,
+        proc = subprocess.Popen([sys.executable, "-m", "convgrade.cli", *args], cwd=ROOT, env=env,
                                 stdout=subprocess.DEVNULL, stderr=err)
     deadline = time.monotonic() + 60
     while not rows(db) and proc.poll() is None and time.monotonic() < deadline:

@@ -18,8 +18,8 @@ from PIL import Image
 
 from benchmarks.classreport import plant, synthesize
 from conftest import ROOT
-from graders.classreport import anonymise, build, diagnoses
-from graders.report import browser
+from convgrade.classreport import anonymise, build, diagnoses
+from convgrade.report import browser
 from test_cli import course as run_course
 from test_html import Page, chromium, harness  # noqa: F401 - chromium is a fixture
 

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import ISOLATION, ROOT, write_submission
 
-COURSE_BIN = [sys.executable, "-m", "graders.cli"]
+COURSE_BIN = [sys.executable, "-m", "convgrade.cli"]
 
 
 def course(*args, cwd=ROOT, check=False):

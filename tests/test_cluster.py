@@ -23,7 +23,7 @@ from test_cli import course
 
 distributed = pytest.importorskip("distributed")
 
-from graders.cluster import refusals  # noqa: E402
+from convgrade.cluster import refusals  # noqa: E402
 
 PADDING = (ROOT / "reference/week1/padding.py").read_text()
 ONLY = ("--only", "week1.padding")
@@ -143,7 +143,7 @@ def batch(klass: Path, db: Path, scheduler: Path, *more: str) -> list[str]:
 
 def start(args: list[str], log: Path) -> subprocess.Popen:
     with open(log, "w") as err:
-        return subprocess.Popen([sys.executable, "-m", "graders.cli", *args], cwd=ROOT,
+        return subprocess.Popen([sys.executable, "-m", "convgrade.cli", *args], cwd=ROOT,
                                 env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL, stderr=err)
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from graders import cli
-from graders.course import ConfigError, load
+from convgrade import cli
+from convgrade.config import ConfigError, load
 
 GOOD = """
 [course]

@@ -15,8 +15,8 @@ import sys
 
 import pytest
 
-from graders.mistakes import as_submission
-from graders.runner import Lesson
+from convgrade.mistakes import as_submission
+from convgrade.runner import Lesson
 
 from conftest import ROOT, write_submission
 from test_lessons import COURSE
@@ -61,7 +61,7 @@ def submission(tmp_path_factory):
 
 GRADE = """
 import sys
-from graders.cli import main
+from convgrade.cli import main
 sys.exit(main(["--course", sys.argv[1], "grade", sys.argv[2], "--json", "-", *sys.argv[3:]]))
 """
 
@@ -81,9 +81,9 @@ def test_reports_are_byte_identical_whatever_the_kernels_and_threads(submission)
 
 PROBE = """
 import hashlib, sys, torch
-from graders import course
-from graders.modules import ModuleCase, reference_forward, reference_module
-from graders.runner import Lesson
+from convgrade import course
+from convgrade.extra.torch import ModuleCase, reference_forward, reference_module
+from convgrade.runner import Lesson
 ref = Lesson(course.load(sys.argv[1]), "week2.mobilenet").reference
 case = ModuleCase((3, 5), (2, 3, 5, 5))
 out = reference_forward(reference_module(ref, "DepthwiseSeparableConv", case), case)

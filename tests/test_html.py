@@ -12,10 +12,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from graders.modules import LayerRow
-from graders.report import browser, figures, html, layers
-from graders.results import CheckResult, ExerciseResult, Report
-from graders.runner import grade
+from convgrade.extra.torch import LayerRow
+from convgrade.report import browser, figures, html
+from convgrade.extra.torch import layers
+from convgrade.results import CheckResult, ExerciseResult, Report
+from convgrade.runner import grade
 
 from conftest import ROOT
 
@@ -68,8 +69,7 @@ def assert_self_contained(doc: str) -> Page:
 
 def test_untrusted_text_is_escaped_everywhere():
     rows = (LayerRow(EVIL, EVIL, ((EVIL, (1, 2)),)),)
-    table = {"title": EVIL, "reference": rows, "reference_output": (1,), "student": rows, "student_output": (1,),
-             "note": EVIL}
+    table = layers.LayerTable(EVIL, rows, (1,), rows, (1,), EVIL)
     checks = (CheckResult(EVIL, False, 0.0, 1.0, f"{EVIL}\n  your code printed:\n    {EVIL}",
                           artifacts={"name": EVIL, "got": np.ones((2, 2)), "expected": np.zeros((2, 2))}),
               CheckResult("the same", False, 0.0, 1.0, f"{EVIL}\n  your code printed:\n    {EVIL}"))
@@ -110,8 +110,7 @@ def test_layer_table_marks_the_first_row_that_differs():
     assert layers.first_difference(mine, (conv, bn)) == 1
     assert layers.first_difference(mine[:1], (conv,)) is None
     assert layers.first_difference(mine[:1], (conv, bn)) == 1
-    out = layers.render({"title": "Block(2)", "reference": (conv, bn), "reference_output": (1, 2, 3, 3),
-                         "student": mine, "student_output": (1, 2, 3, 3), "note": ""})
+    out = layers.LayerTable("Block(2)", (conv, bn), (1, 2, 3, 3), mine, (1, 2, 3, 3)).html()
     body = out.split("<tbody>")[1]
     assert [bool(re.match(r'<tr class="first-diff">', r)) for r in re.findall(r"<tr[^>]*>", body)] == [False, True]
     assert "first difference at row 2" in out and "weight (2, 1, 1, 1)" in out

@@ -1,4 +1,4 @@
-"""The feedback line that names the first layer whose output shape is not the reference's (graders.modules),
+"""The feedback line that names the first layer whose output shape is not the reference's (convgrade.extra.torch),
 and the optional worker request it rests on, which must never change a grade."""
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from conftest import ROOT, feedback_lines, grade_one, write_submission
-from graders.context import OPTIONAL_TIMEOUT
-from graders.modules import ModuleCase, first_shape_difference, student_trace
-from graders.sandbox import torch_ops
+from convgrade.selftest import feedback_lines
+
+from conftest import ROOT, grade_one, write_submission
+from convgrade.student import OPTIONAL_TIMEOUT
+from convgrade.extra.torch import ModuleCase, first_shape_difference, student_trace
+from convgrade.sandbox import torch_ops
 
 CASE = ModuleCase((), (2, 3, 8, 8))
 
@@ -121,9 +123,10 @@ def test_an_optional_request_that_hangs_changes_no_grade(course, tmp_path):
 
 
 def test_the_layer_table_shows_the_students_output_shapes(course, tmp_path):
-    from graders.mistakes import as_submission, catalogue
-    from graders.report import layers
-    from graders.runner import grade, load_file
+    from convgrade.mistakes import as_submission, catalogue
+    from convgrade.extra.torch import layers
+    from convgrade.lesson import load_file
+    from convgrade.runner import grade
 
     mistakes = catalogue(load_file(ROOT / "graders" / "mistakes" / "week2" / "resnet.py", "_trace_test_mistakes"))
     m = next(m for m in mistakes if m.impl.__name__ == "IdentityBlockNoPadding")  # the middle conv shrinks
@@ -131,9 +134,9 @@ def test_the_layer_table_shows_the_students_output_shapes(course, tmp_path):
     report = grade(course, write_submission(tmp_path, {"week2/resnet.py": source}), ["week2.resnet.IdentityBlock"],
                    figures=True)
     table = report.exercises[0].figures["layers"]
-    mine, theirs = table["student"], table["reference"]
+    mine, theirs = table.student, table.reference
     assert [r.output is not None for r in mine[:3]] == [True, True, True]  # measured, as the reference's are
     middle = next(i for i, r in enumerate(theirs) if r.name == "main.3")
     assert all(a < b for a, b in zip(mine[middle].output[2:], theirs[middle].output[2:]))  # unpadded: smaller
     assert layers.first_difference(mine, theirs) == middle
-    assert layers.render(table).count("<th>output shape</th>") == 2
+    assert table.html().count("<th>output shape</th>") == 2

@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from graders import course as course_mod
-from graders.gradebook import Gradebook, graded_row, report_json, write_csv
-from graders.points import add, shares, text
-from graders.release import release
-from graders.report import gradescope, html, junit, markdown, table
-from graders.results import Report
-from graders.runner import grade
+from convgrade import config as course_mod
+from convgrade.gradebook import Gradebook, graded_row, report_json, write_csv
+from convgrade.points import add, shares, text
+from convgrade.release import release
+from convgrade.report import gradescope, html, junit, markdown, table
+from convgrade.results import Report
+from convgrade.runner import grade
 from test_release import fail_under, in_bundle
 
 # shares in thirds and elevenths, partial credit, unimplemented exercises, torch modules: the 0.9091 of 0.909

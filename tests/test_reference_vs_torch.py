@@ -7,8 +7,12 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 
 from conftest import ROOT
-from graders import strategies as gs
-from graders.runner import load_file
+from convgrade.lesson import course_module
+
+from conftest import ROOT
+
+gs = course_module(ROOT, "cases")  # the course's strategies (graders/cases.py)
+from convgrade.lesson import load_file
 
 ref_conv = load_file(ROOT / "reference/week1/convolution.py", "_test_ref_convolution")
 ref_pool = load_file(ROOT / "reference/week1/pooling.py", "_test_ref_pooling")

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from graders import course as course_mod
-from graders.checks import Exercise
-from graders.runner import Lesson
+from convgrade import config as course_mod
+from convgrade.checks import Exercise
+from convgrade.lesson import Lesson
 
 COURSE = course_mod.load(ROOT)
 TREES = ("exercises", "reference", "graders")

@@ -16,11 +16,11 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, write_submission
-from graders import course as course_mod
-from graders.course import ConfigError
-from graders.fixtures import load
-from graders.release import release
-from graders.runner import grade
+from convgrade import config as course_mod
+from convgrade.config import ConfigError
+from convgrade.fixtures import load
+from convgrade.release import release
+from convgrade.runner import grade
 from test_cli import course
 
 LESSONS = ("week1.padding", "week1.pooling")
@@ -40,7 +40,7 @@ def bundle(tmp_path_factory) -> Path:
 def in_bundle(bundle: Path, *args: str) -> subprocess.CompletedProcess:
     """`course ...` run inside the bundle with the bundle's own engine (as after `pip install -e .` there)."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    return subprocess.run([sys.executable, "-m", "graders.cli", *args], cwd=bundle, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "convgrade.cli", *args], cwd=bundle, capture_output=True, text=True,
                           env={**env, "PYTHONPATH": str(bundle)})
 
 
@@ -70,8 +70,8 @@ def test_the_bundle_holds_what_a_student_needs_and_no_solution(bundle):
     names = {p.relative_to(bundle).as_posix() for p in bundle.rglob("*") if p.is_file()}
     assert {"course.toml", "pyproject.toml", "README.md", "requirements.lock", ".github/workflows/grade.yml",
             "exercises/week1/padding.py", "exercises/week1/pooling.py", "graders/week1/padding.py",
-            "fixtures/week1/padding.npz", "fixtures/week1/pooling.npz", "graders/cli.py",
-            "graders/mistakes/__init__.py"} <= names
+            "fixtures/week1/padding.npz", "fixtures/week1/pooling.npz", "convgrade/cli.py",
+            "convgrade/mistakes.py"} <= names
     assert not [n for n in names if n.startswith(("reference/", "graders/mistakes/week", "graders/week2/"))]
     assert [e.id for e in course_mod.load(bundle).exercises] == [
         "week1.padding.zero_pad", "week1.padding.conv_output_size", "week1.padding.same_padding",
@@ -92,7 +92,7 @@ def test_the_bundle_holds_what_a_student_needs_and_no_solution(bundle):
 def test_the_bundle_runs_its_own_engine(bundle):
     run = in_bundle(bundle, "list")
     assert run.returncode == 0 and "week1.pooling.pool_forward" in run.stdout
-    where = subprocess.run([sys.executable, "-c", "import graders; print(graders.__file__)"], cwd=bundle,
+    where = subprocess.run([sys.executable, "-c", "import convgrade; print(convgrade.__file__)"], cwd=bundle,
                            capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(bundle)})
     assert Path(where.stdout.strip()).is_relative_to(bundle)
 
@@ -159,8 +159,8 @@ def test_fixtures_of_another_course_version_are_refused(bundle, tmp_path):
 
 
 TOY_GRADERS = '''
-from graders.checks import CheckFailed, Exercise
-from graders.expect import expect_equal
+from convgrade.checks import CheckFailed, Exercise
+from convgrade.expect import expect_equal
 
 double = Exercise("double")
 

@@ -10,8 +10,8 @@ import jsonschema
 import pytest
 
 from conftest import ROOT, write_submission
-from graders.report import gradescope, junit, markdown
-from graders.results import STATUSES, CheckResult, ExerciseResult, Report
+from convgrade.report import gradescope, junit, markdown
+from convgrade.results import STATUSES, CheckResult, ExerciseResult, Report
 from test_cli import course
 
 NUMBER = {"type": "number", "minimum": 0}

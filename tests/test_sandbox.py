@@ -9,8 +9,8 @@ import time
 import numpy as np
 import pytest
 
-from graders.sandbox import CallTimeout, Limits, Sandbox, WorkerDied, codec
-from graders.sandbox.isolation import close_fds_except
+from convgrade.sandbox import CallTimeout, Limits, Sandbox, WorkerDied, codec
+from convgrade.sandbox.isolation import close_fds_except
 
 SOURCE = '''
 import os, sys, time
@@ -40,7 +40,7 @@ def raises():
     return {}["missing"]
 
 def steal():
-    import graders
+    import convgrade
     return "imported"
 
 def steal_reference():

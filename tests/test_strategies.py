@@ -5,7 +5,11 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given, settings
 
-from graders import strategies as gs
+from convgrade.lesson import course_module
+
+from conftest import ROOT
+
+gs = course_module(ROOT, "cases")  # the course's strategies (graders/cases.py)
 
 
 @settings(max_examples=200, database=None, derandomize=True)

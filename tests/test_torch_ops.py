@@ -1,4 +1,4 @@
-"""The worker's own traversal of a module (graders.sandbox.torch_ops): it finds what torch's base class finds,
+"""The worker's own traversal of a module (convgrade.sandbox.torch_ops): it finds what torch's base class finds,
 whatever the module's class says about itself, and which parameters forward uses."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch import nn
 
-from graders.sandbox import torch_ops
+from convgrade.sandbox import torch_ops
 
 MODULES = [("week1.convnet", "LeNet5", ()), ("week2.classic", "AlexNet", ()), ("week2.classic", "VGG16", ()),
            ("week2.resnet", "IdentityBlock", (4, (2, 2, 4), 3)), ("week2.resnet", "ConvolutionalBlock", (4, (2, 2, 8), 3)),

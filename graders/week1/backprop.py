@@ -12,11 +12,12 @@ import numpy as np
 from hypothesis import strategies as st
 from numpy.lib.stride_tricks import sliding_window_view
 
-from graders.checks import worked as _worked, CheckFailed, Exercise
-from graders.expect import (ATOL, RTOL, expect_array, expect_raises, expect_scalar, expect_shape, expect_tuple,
+from convgrade.checks import worked as _worked, CheckFailed, Exercise
+from convgrade.expect import (ATOL, RTOL, expect_array, expect_raises, expect_scalar, expect_shape, expect_tuple,
                             expect_type, expect_unchanged)
-from graders.feedback import fmt_index, fmt_number
-from graders.strategies import ConvGradCase, PoolGradCase, arrays, conv_grad_cases, pool_grad_cases, values
+from convgrade.feedback import fmt_index, fmt_number
+from convgrade.extra.numpy import arrays, values
+from ..cases import ConvGradCase, PoolGradCase, conv_grad_cases, pool_grad_cases
 
 # forward passes and central differences --------------------------------------------------------------------
 

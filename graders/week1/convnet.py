@@ -9,12 +9,13 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from graders.checks import CheckFailed, Exercise
-from graders.expect import expect_array, expect_equal, expect_shape, expect_tuple, expect_unchanged
-from graders.feedback import fmt_number, kind_of
-from graders.modules import ModuleCase, add_module_checks, expect_count, student_forward, student_layout
-from graders.sandbox.codec import TensorData
-from graders.strategies import arrays, ordered, output_size
+from convgrade.checks import CheckFailed, Exercise
+from convgrade.expect import expect_array, expect_equal, expect_shape, expect_tuple, expect_unchanged
+from convgrade.feedback import kind_of, fmt_number
+from convgrade.extra.torch import ModuleCase, add_module_checks, expect_count, student_forward, student_layout
+from convgrade.sandbox.codec import TensorData
+from convgrade.extra.numpy import arrays
+from ..cases import ordered, output_size
 
 
 def _at(case: Any, check: Any) -> None:

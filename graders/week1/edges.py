@@ -10,10 +10,12 @@ from typing import Any, Iterator
 import numpy as np
 from hypothesis import strategies as st
 
-from graders.checks import CheckFailed, Exercise
-from graders.expect import expect_array, expect_raises, expect_shape, expect_unchanged
-from graders.feedback import fmt_index, fmt_number
-from graders.strategies import EdgeCase, ImageCase, arrays, edge_cases, image_cases
+from convgrade.checks import CheckFailed, Exercise
+from convgrade.expect import expect_array, expect_raises, expect_shape, expect_unchanged
+from convgrade.feedback import fmt_index, fmt_number
+from convgrade.extra.numpy import arrays
+from ..pictures import edge_panels
+from ..cases import EdgeCase, ImageCase, edge_cases, image_cases
 
 # The course's worked example: 6x6, left half 10, right half 0; vertical kernel -> 4 rows of [0, 30, 30, 0].
 STEP = np.array([[10, 10, 10, 0, 0, 0]] * 6, dtype=np.float64)
@@ -309,8 +311,7 @@ def _attempt(make: Any) -> tuple[Any, str]:
 
 def _edges(photo: str, kind: str, got: Any, expected: np.ndarray, note: str, what: str) -> dict:
     label, image = _figure_photo(photo)
-    return {"edges": {"caption": f"{label}: {what}", "photo": image, "got": got, "expected": expected,
-                      "note": note, "kind": kind}}
+    return {"edges": edge_panels(f"{label}: {what}", image, got, expected, kind, note)}
 
 
 def _magnitude_figure(st: Any, ref: ModuleType | None) -> dict | None:
@@ -337,7 +338,7 @@ def _kernel_figure(name: str, directions: tuple[tuple, ...]) -> Any:
     """The photograph through the student's kernel (applied by the reference's conv2d_valid) and the reference's;
     for a kernel with directions, the first direction where the two kernels differ."""
     def figure(st: Any, ref: ModuleType | None) -> dict | None:
-        from graders.feedback import kind_of
+        from convgrade.feedback import kind_of
 
         if ref is None:
             return None

@@ -7,11 +7,12 @@ from dataclasses import replace
 import numpy as np
 from hypothesis import strategies as st
 
-from graders.checks import CheckFailed, Exercise
-from graders.expect import expect_array, expect_equal, expect_raises, expect_shape, expect_tuple, expect_type
-from graders.expect import expect_unchanged
-from graders.feedback import fmt_index, fmt_number, kind_of
-from graders.strategies import PoolCase, nonsquare_pool_cases, pool_cases, values
+from convgrade.checks import CheckFailed, Exercise
+from convgrade.expect import (expect_array, expect_equal, expect_raises, expect_shape, expect_tuple, expect_type,
+                              expect_unchanged)
+from convgrade.feedback import fmt_index, kind_of, fmt_number
+from convgrade.extra.numpy import values
+from ..cases import PoolCase, nonsquare_pool_cases, pool_cases
 
 MODES = ("max", "average")
 BAD_MODES = ("min", "avg", "MAX", "mean", "")

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from hypothesis import strategies as st
 
-from graders.checks import Exercise, fixed_input as _input
-from graders.expect import expect_array, expect_equal
-from graders.modules import (ModuleCase, expect_count, expect_layout, reference_forward, reference_layout,
+from convgrade.checks import Exercise, fixed_input as _input
+from convgrade.expect import expect_array, expect_equal
+from convgrade.extra.torch import (ModuleCase, expect_count, expect_layout, reference_forward, reference_layout,
                              reference_module, student_call_on_module, student_forward, student_layout)
-from graders.sandbox.torch_ops import from_spec
+from convgrade.sandbox.torch_ops import from_spec
 
 PLAN_HINT = ("n_out = floor((n + 2p - f) / s) + 1 at every conv and pool; "
              "the last linear layer has num_classes outputs")

@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from graders.checks import CheckFailed, Exercise
-from graders.expect import expect_equal, expect_tuple
-from graders.feedback import fmt_number, kind_of
+from convgrade.checks import CheckFailed, Exercise
+from convgrade.expect import expect_equal, expect_tuple
+from convgrade.feedback import kind_of, fmt_number
 
 # The published EfficientNet models (Tan & Le 2019, the reference TensorFlow code): B0's stage plan and, per model,
 # (width, depth) and the channels (stem, the 7 stages, head) and block repeats (the 7 stages) they give.

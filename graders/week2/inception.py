@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from graders.checks import CheckFailed, Exercise
-from graders.expect import expect_array, expect_equal, expect_shape
-from graders.feedback import fmt_index
-from graders.modules import (ModuleCase, add_module_checks, layout_of, expect_count, expect_layout, reference_forward,
+from convgrade.checks import CheckFailed, Exercise
+from convgrade.expect import expect_array, expect_equal, expect_shape
+from convgrade.feedback import fmt_index
+from convgrade.extra.torch import (ModuleCase, add_module_checks, layout_of, expect_count, expect_layout, reference_forward,
                              reference_module, student_forward, student_layout)
 
 # bottleneck_cost -------------------------------------------------------------------------------------------

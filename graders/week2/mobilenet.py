@@ -10,12 +10,14 @@ import numpy as np
 import torch
 from hypothesis import strategies as st
 
-from graders.checks import CheckFailed, Exercise
-from graders.expect import add_worked_example, expect_array, expect_equal, expect_shape, expect_tuple, expect_unchanged
-from graders.feedback import fmt_value, kind_of
-from graders.modules import (ModuleCase, add_module_checks, expect_count, expect_layout, reference_forward,
+from convgrade.checks import CheckFailed, Exercise
+from convgrade.expect import (add_worked_example, expect_array, expect_equal, expect_shape, expect_tuple,
+                              expect_unchanged)
+from convgrade.feedback import kind_of, fmt_value
+from convgrade.extra.torch import (ModuleCase, add_module_checks, expect_count, expect_layout, reference_forward
                              reference_layout, reference_module, student_forward, student_layout)
-from graders.strategies import arrays, ordered, output_size, side
+from convgrade.extra.numpy import arrays
+from ..cases import ordered, output_size, side
 
 
 # numpy cases -----------------------------------------------------------------------------------------------

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 import numpy as np
 from hypothesis import strategies as st
 
-from graders.checks import Exercise
-from graders.expect import add_worked_example, expect_array, expect_equal, expect_shape, expect_unchanged
-from graders.strategies import arrays
+from convgrade.checks import Exercise
+from convgrade.expect import add_worked_example, expect_array, expect_equal, expect_shape, expect_unchanged
+from convgrade.extra.numpy import arrays
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,12 @@ import numpy as np
 import torch
 from hypothesis import strategies as st
 
-from graders.checks import CheckFailed, Exercise, fixed_input as _input
-from graders.expect import expect_array, expect_shape, expect_unchanged
-from graders.modules import (ModuleCase, add_module_checks, layout_of, expect_count, expect_layout, reference_module,
+from convgrade.checks import CheckFailed, Exercise, fixed_input as _input
+from convgrade.expect import expect_array, expect_shape, expect_unchanged
+from convgrade.extra.torch import ((ModuleCase, add_module_checks, layout_of, expect_count, expect_layout,
+                                   reference_module)
                              student_forward, student_layout)
-from graders.strategies import arrays
+from convgrade.extra.numpy import arrays
 
 
 

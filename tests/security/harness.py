@@ -28,8 +28,8 @@ from pathlib import Path
 
 import pytest
 
-from graders import course as course_mod
-from graders.sandbox import UID_BASE, UID_RANGE
+from convgrade import config as course_mod
+from convgrade.sandbox import UID_BASE, UID_RANGE
 from conftest import ISOLATION, LEVELS  # noqa: F401
 
 HERE = Path(__file__).resolve().parent

@@ -14,10 +14,10 @@ import time
 
 import pytest
 
-from graders.runner import grade
-from graders.sandbox import ISOLATION_ENV, zygote
-from harness import (ISOLATION, LEVELS, PADDING, ROOT, TIME_LIMIT, ZERO_PAD, Attack, attack_course,  # noqa: F401
-                     bystander, leftovers, load_corpus, new_marker, port, write_submission)
+from convgrade.runner import grade
+from convgrade.sandbox import ISOLATION_ENV, zygote
+from harness import (ISOLATION, LEVELS, PADDING, ROOT, TIME_LIMIT, ZERO_PAD, Attack, attack_course, bystander,  # noqa: F401
+                     leftovers, load_corpus, new_marker, port, write_submission)
 
 ATTACKS = load_corpus()
 # Safe to run where the worker shares the grader's uid (root here): no kill(-1), no writes to the course.

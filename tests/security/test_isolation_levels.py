@@ -9,9 +9,9 @@ import sys
 import pytest
 
 from conftest import write_submission
-from graders import cli, notebook
-from graders.runner import grade
-from graders.sandbox import ISOLATION_ENV, IsolationError, Sandbox, Zygote, isolation, levels
+from convgrade import cli, notebook
+from convgrade.runner import grade
+from convgrade.sandbox import ISOLATION_ENV, IsolationError, Sandbox, Zygote, isolation, levels
 from harness import ISOLATION, LEVELS, ROOT, attack_course, reference_submission  # noqa: F401
 
 ONE = ["week1.padding.same_padding"]
@@ -99,7 +99,7 @@ def test_a_batch_with_an_unknown_level_grades_nobody(tmp_path):
     klass = write_submission(tmp_path / "class", {"ada/week1/padding.py": "x = 1\n"})
     db = tmp_path / "gb.sqlite"
     env = {**os.environ, "PYTHONPATH": str(ROOT), ISOLATION_ENV: "banana"}
-    done = subprocess.run([sys.executable, "-m", "graders.cli", "batch", str(klass), "--out", str(db), "--jobs",
+    done = subprocess.run([sys.executable, "-m", "convgrade.cli", "batch", str(klass), "--out", str(db), "--jobs",
                            "1"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert (done.returncode, done.stdout, done.stderr) == (2, "", f"course: {UNKNOWN}\n")
     assert not db.exists()
@@ -108,7 +108,7 @@ def test_a_batch_with_an_unknown_level_grades_nobody(tmp_path):
 def test_the_batch_own_grading_processes_refuse_it_too(tmp_path):
     """Called without the command's check (``batch.run`` itself): each grading process refuses the level."""
     klass = write_submission(tmp_path / "class", {s + "/week1/padding.py": "x = 1\n" for s in ("ada", "bob")})
-    script = ("import sys; from pathlib import Path; from graders import course, batch, gradebook\n"
+    script = ("import sys; from pathlib import Path; from convgrade import course, batch, gradebook\n"
               "c = course.load(Path(sys.argv[1]))\n"
               "with gradebook.Gradebook(Path(sys.argv[3]), c) as book:\n"
               "    try:\n"

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from graders.runner import grade
-from graders.sandbox import ISOLATION_ENV, UID_BASE, UID_RANGE, Limits, Sandbox, codec, worker_env
+from convgrade.runner import grade
+from convgrade.sandbox import ISOLATION_ENV, UID_BASE, UID_RANGE, Limits, Sandbox, codec, worker_env
 from harness import ISOLATION, LEVELS, PROBE_HELPERS, ROOT, attack_course, load_corpus, port, reference_submission  # noqa: F401
 
 STRONG = [pytest.param(level, marks=pytest.mark.skipif(level not in LEVELS, reason=(
@@ -256,7 +256,7 @@ def test_any_corrupted_frame_is_decoded_or_rejected_never_crashes():
 
 
 def test_the_grader_side_never_unpickles_or_evaluates():
-    files = [*(ROOT / "graders" / "sandbox").glob("*.py"), ROOT / "graders" / "context.py"]
+    files = [*(ROOT / "src" / "convgrade" / "sandbox").glob("*.py"), ROOT / "src" / "convgrade" / "student.py"]
     sources = {p.name: p.read_text() for p in files}
     for name, text in sources.items():
         assert not re.search(r"import pickle|pickle\.load|allow_pickle\s*=\s*True|(?<![\w.])eval\(|marshal", text), name

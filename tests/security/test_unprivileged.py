@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from graders.sandbox import ISOLATION_ENV
+from convgrade.sandbox import ISOLATION_ENV
 from harness import PROBE_HELPERS, ROOT, port  # noqa: F401
 
-ISOLATION_PY = ROOT / "graders" / "sandbox" / "isolation.py"
+ISOLATION_PY = ROOT / "src" / "convgrade" / "sandbox" / "isolation.py"
 NOBODY = 65534
 
 SCRIPT = PROBE_HELPERS + r'''
@@ -122,9 +122,9 @@ def test_an_unprivileged_user_asking_for_namespaces_is_refused_before_grading():
     if os.geteuid() != 0 or not shutil.which("setpriv"):
         pytest.skip("needs root (to become nobody) and setpriv")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HOME": "/tmp", ISOLATION_ENV: "namespaces"}
-    if subprocess.run(_as_nobody(sys.executable, "-c", "import graders.cli"), env=env, cwd="/").returncode != 0:
+    if subprocess.run(_as_nobody(sys.executable, "-c", "import convgrade.cli"), env=env, cwd="/").returncode != 0:
         pytest.skip("nobody cannot run this Python with the graders (e.g. a checkout under /root)")
-    done = subprocess.run(_as_nobody(sys.executable, "-m", "graders.cli", "--course", str(ROOT), "grade",
+    done = subprocess.run(_as_nobody(sys.executable, "-m", "convgrade.cli", "--course", str(ROOT), "grade",
                                      str(ROOT / "reference"), "--only", "week1.padding", "--json", "-"),
                           env=env, cwd="/", capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stdout) == (2, "")

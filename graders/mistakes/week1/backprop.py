@@ -6,7 +6,7 @@ that agrees with another on its smallest failing input comes first.
 """
 import numpy as np
 
-from graders.mistakes import mistake
+from convgrade.mistakes import mistake
 
 
 # conv_backward

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from graders.mistakes import mistake
+from convgrade.mistakes import mistake
 
 
 # activation_shapes

@@ -9,7 +9,7 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from graders.mistakes import mistake
+from convgrade.mistakes import mistake
 
 
 def _pad(A_prev, p):

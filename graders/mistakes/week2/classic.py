@@ -2,7 +2,7 @@
 import torch
 from torch import nn
 
-from graders.mistakes import mistake
+from convgrade.mistakes import mistake
 
 FIRST = "the first layer whose output shape differs from the reference's: "
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from graders.mistakes import mistake
+from convgrade.mistakes import mistake
 
 
 # compound_scaling

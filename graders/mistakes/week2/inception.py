@@ -5,7 +5,7 @@ The InceptionModule mistakes are ``_Inception`` (the right module) with one knob
 import torch
 from torch import nn
 
-from graders.mistakes import mistake
+from convgrade.mistakes import mistake
 
 
 # bottleneck_cost

@@ -5,7 +5,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from torch import nn
 
-from graders.mistakes import mistake
+from convgrade.mistakes import mistake
 
 
 def _windows(A_prev, f, hparameters, stride=None):

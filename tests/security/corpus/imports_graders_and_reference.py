@@ -1,4 +1,4 @@
-"""Remove the import blocker, run site.main() (the editable install's finder), then import graders and reference.
+"""Remove the import blocker, run site.main() (the editable install's finder), then import convgrade and reference.
 
 level: namespaces
 status: failed

@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..sandbox.codec import TensorData
+from .sandbox.codec import TensorData
 
 
 @dataclass(frozen=True)
@@ -80,19 +80,19 @@ def _explains(m: Mistake, call: Call) -> bool:
 def _same_output(m: Mistake, call: Call) -> bool:
     try:
         if call.request is not None:  # a worker operation: rerun the same request with the mistake
-            from ..sandbox import torch_ops
+            from .sandbox import torch_ops
 
             req = copy.deepcopy(call.request)
             if req["op"] == "call_on_module":
-                return same(torch_ops.call_on_module(m.impl, req), call.value)
-            return same(torch_ops.forward(m.impl, req)["output"].detach().numpy(), call.value["output"])
+                return matches(torch_ops.call_on_module(m.impl, req), call.value)
+            return matches(torch_ops.forward(m.impl, req)["output"].detach().numpy(), call.value["output"])
         out = m.impl(*copy.deepcopy(call.args), **copy.deepcopy(call.kwargs))
     except Exception:  # noqa: BLE001 - a mistake that cannot run on this input does not explain it
         return False
-    return same(out, call.value)
+    return matches(out, call.value)
 
 
-def same(a: Any, b: Any) -> bool:
+def matches(a: Any, b: Any) -> bool:
     """Structural equality with a float tolerance: arrays, tuples, lists, dicts, numbers."""
     if isinstance(b, TensorData):
         b = b.array
@@ -103,9 +103,9 @@ def same(a: Any, b: Any) -> bool:
             return bool(np.allclose(a, b, rtol=1e-6, atol=1e-8, equal_nan=True))
         return bool(np.array_equal(a, b))
     if isinstance(a, (tuple, list)):
-        return isinstance(b, (tuple, list)) and len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+        return isinstance(b, (tuple, list)) and len(a) == len(b) and all(matches(x, y) for x, y in zip(a, b))
     if isinstance(a, dict):
-        return isinstance(b, dict) and a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+        return isinstance(b, dict) and a.keys() == b.keys() and all(matches(a[k], b[k]) for k in a)
     if isinstance(a, (float, np.floating)) and isinstance(b, (int, float, np.integer, np.floating)):
         return bool(np.isclose(float(a), float(b), rtol=1e-6, atol=1e-8))
     return type(a) is type(b) and a == b
@@ -118,7 +118,7 @@ def as_submission(reference_source: str, m: Mistake) -> str:
     tree = ast.parse(inspect.getsource(module))
     keep: list[ast.stmt] = []
     for node in tree.body:
-        if isinstance(node, (ast.Import, ast.ImportFrom)) and not _imports_graders(node):
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and not _imports_engine(node):
             keep.append(node)
         elif isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name.startswith("_"):
             keep.append(node)
@@ -133,6 +133,6 @@ def as_submission(reference_source: str, m: Mistake) -> str:
     return reference_source.rstrip() + "\n\n\n# --- catalogued mistake ---\n" + ast.unparse(ast.Module(keep, []))
 
 
-def _imports_graders(node: ast.Import | ast.ImportFrom) -> bool:
+def _imports_engine(node: ast.Import | ast.ImportFrom) -> bool:
     names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
-    return any(n.split(".")[0] in ("graders", "") for n in names) or getattr(node, "level", 0) > 0
+    return any(n.split(".")[0] in ("convgrade", "") for n in names) or getattr(node, "level", 0) > 0

@@ -22,8 +22,8 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Iterator, Protocol, TextIO
 
-from . import course as course_mod
-from .course import ConfigError, Course
+from . import config as course_mod
+from .config import ConfigError, Course
 from .gradebook import Gradebook, Row, graded_row, now
 from .report.table import points
 from .results import Report

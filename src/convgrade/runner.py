@@ -6,9 +6,7 @@ id, uses no example database and no deadline; the report holds no times and no p
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
-import sys
 import tempfile
 import warnings
 import zlib
@@ -18,19 +16,18 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "convgrade-hypothesis"))
+from hypothesis import HealthCheck, Phase, Verbosity, example, given, seed, settings
+from hypothesis.errors import Flaky
 
-from hypothesis import HealthCheck, Phase, Verbosity, example, given, seed, settings  # noqa: E402
-from hypothesis.errors import Flaky  # noqa: E402
-
-from .checks import Check, CheckFailed, Exercise  # noqa: E402
-from .context import Context, Fatal  # noqa: E402
-from .course import ConfigError, Course, Exercise as ExerciseConfig  # noqa: E402
-from .feedback import describe_case, failure_text  # noqa: E402
-from .mistakes import Mistake, catalogue, diagnose  # noqa: E402
-from .points import add, shares  # noqa: E402
-from .results import CheckResult, ExerciseResult, Report  # noqa: E402
-from .sandbox import Limits, Sandbox  # noqa: E402
+from .checks import Check, CheckFailed, Exercise
+from .student import Context, Fatal
+from .config import ConfigError, Course, Exercise as ExerciseConfig
+from .feedback import describe_case, failure_text
+from .lesson import Lesson
+from .mistakes import Mistake, diagnose
+from .points import add, shares
+from .results import CheckResult, ExerciseResult, Report
+from .sandbox import Limits, Sandbox
 
 PROFILE = "grading"
 settings.register_profile(
@@ -38,51 +35,6 @@ settings.register_profile(
     suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet,
 )
 GENERATED = (Phase.generate, Phase.shrink)
-
-
-def load_file(path: Path, name: str) -> ModuleType | None:
-    """Import a course file by path under a private module name; None when the file does not exist."""
-    if not path.is_file():
-        return None
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
-    except BaseException:
-        del sys.modules[name]
-        raise
-    return module
-
-
-class Lesson:
-    """The trusted side of one lesson: its grader module, reference module and mistake catalogue."""
-
-    def __init__(self, course: Course, lesson: str) -> None:
-        rel = Path(*lesson.split("."))
-        key = f"{zlib.crc32(str(course.root).encode()):08x}_{lesson.replace('.', '_')}"
-        self.graders = load_file(course.root / "graders" / rel.with_suffix(".py"), f"_convgrade_graders_{key}")
-        self.reference = load_file(course.root / "reference" / rel.with_suffix(".py"), f"_convgrade_reference_{key}")
-        mistakes = load_file(course.root / "graders" / "mistakes" / rel.with_suffix(".py"), f"_convgrade_mistakes_{key}")
-        self.mistakes: list[Mistake] = catalogue(mistakes)
-
-    def spec(self, cfg: ExerciseConfig) -> Exercise:
-        """The exercise's checks as its grader module declares them."""
-        spec = getattr(self.graders, cfg.name, None) if self.graders else None
-        if not isinstance(spec, Exercise) or not spec.checks:
-            raise ConfigError(f"graders/{cfg.path}: no checks for exercise {cfg.id!r}; add "
-                              f"`{cfg.name} = Exercise({cfg.name!r})` and its checks, or remove the entry from "
-                              "course.toml")
-        return spec
-
-    def exercise(self, cfg: ExerciseConfig) -> Exercise:
-        """The checks to run; their ``ref`` is the reference module (see ``fixtures`` for the other sources)."""
-        spec = self.spec(cfg)
-        if self.reference is None:
-            raise ConfigError(f"reference/{cfg.path}: missing; exercise {cfg.id!r} needs a reference solution")
-        return spec
 
 
 @contextlib.contextmanager
@@ -158,7 +110,7 @@ def _feedback(fn: str, failed: CheckFailed, check: Check, mistakes: list[Mistake
                         diagnosis=diagnosis, traceback=failed.traceback, output=failed.output, hint=hint)
 
 
-def ordered(checks: list[Check]) -> list[Check]:
+def public_first(checks: list[Check]) -> list[Check]:
     """Public checks first, then the hidden ones, each in declaration order (as the notebooks run them)."""
     return sorted(checks, key=lambda c: not c.public)
 
@@ -176,7 +128,7 @@ def grade_exercise(cfg: ExerciseConfig, lesson: Lesson, sandbox: Sandbox, course
     ctx = Context(sandbox, cfg)
     results: list[CheckResult] = []
     kinds: list[str] = []
-    checks = [c for c in ordered(spec.checks) if public is None or c.public == public]
+    checks = [c for c in public_first(spec.checks) if public is None or c.public == public]
     worth = max_points(cfg, spec)
     for check in checks:
         try:
@@ -257,6 +209,7 @@ def grade(course: Course, submission: Path, only: list[str] | None = None,
     ``mode`` ``reference`` runs every check against the reference; ``fixtures`` runs only the public checks,
     with answers replayed from fixtures/ (exercises without public checks are left out). By default, the
     mode the course folder allows (``course_mode``). ``make_lesson`` builds each lesson's trusted side."""
+    os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "convgrade-hypothesis"))
     mode = mode or course_mode(course)
     if make_lesson is None:
         from .fixtures import ReplayLesson

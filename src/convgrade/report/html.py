@@ -1,7 +1,7 @@
 """The HTML report: one self-contained page (pictures as data: URIs, no scripts, no network) that reads on a
 phone and prints. Every text in it is escaped: feedback carries the student's output and tracebacks.
 
-    render(report) -> str    # grade(..., figures=True) fills in the edge maps and layer tables
+    render(report) -> str    # grade(..., figures=True) adds what each exercise's figure hook draws
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from html import escape
 from typing import Callable
 
 from ..results import CheckResult, ExerciseResult, Report
-from . import figures, layers
+from . import figures
 from .table import points
 
 CSS = """
@@ -146,7 +146,7 @@ def _check(c: CheckResult, seen: dict[str, str], channels_first: bool) -> str:
 
 def _heat_maps(artifacts: dict, channels_first: bool) -> str:
     drawn = figures.difference_pictures(artifacts, channels_first=channels_first)
-    return _panels(*drawn, "cells") if drawn else ""
+    return figures.panels_html(*drawn, "cells") if drawn else ""
 
 
 def _draw(make: Callable[[], str]) -> str:
@@ -158,23 +158,6 @@ def _draw(make: Callable[[], str]) -> str:
                 "or the package's html extra)</p>")
 
 
-def _figure(p: figures.Picture) -> str:
-    return (f"<figure><img src=\"{p.uri}\" alt=\"{_e(p.alt)}\" width=\"{p.width}\" height=\"{p.height}\">"
-            f"<figcaption>{_e(p.caption)}</figcaption></figure>")
-
-
-def _panels(pictures: list[figures.Picture], note: str, kind: str) -> str:
-    """Pictures side by side (two to a row on a phone), with a note under them."""
-    return (f"<div class=\"panels {kind}\">{''.join(_figure(p) for p in pictures)}</div>"
-            + (f"<p class=\"note\">{_e(note)}</p>" if note else ""))
-
-
 def _figures(data: dict | None) -> str:
-    """What the exercise's figure hook made: edge maps of a photograph, a layer table."""
-    out = []
-    if data and data.get("edges"):
-        out.append(f"<h3>On a photograph</h3><p class=\"note\">{_e(data['edges'].get('caption', ''))}</p>"
-                   + _draw(lambda: _panels(*figures.edge_pictures(data["edges"]), "photo")))
-    if data and data.get("layers"):
-        out.append(layers.render(data["layers"]))
-    return "".join(out)
+    """What the exercise's figure hook made (``figures.Figure``s: pictures of a photograph, a layer table)."""
+    return "".join(_draw(fig.html) for fig in (data or {}).values())

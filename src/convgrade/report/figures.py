@@ -1,4 +1,5 @@
-"""Pictures for the HTML report, as PNG ``data:`` URIs: edge maps of a photograph and heat maps of differences.
+"""Pictures for the HTML report, as PNG ``data:`` URIs: heat maps of differences, and the figures an exercise's
+``figure`` hook makes (any object with an ``html()`` method; ``Panels`` shows pictures side by side).
 
 Each picture is one PNG drawn pixel for pixel with Pillow through a matplotlib colormap (no figures, no pyplot,
 nothing to display), so that the page can reflow the panels on a narrow screen; PNGs carry no timestamps,
@@ -9,7 +10,8 @@ from __future__ import annotations
 import base64
 import io
 from dataclasses import dataclass
-from typing import Any
+from html import escape
+from typing import Any, Callable, Protocol
 
 import numpy as np
 
@@ -50,55 +52,55 @@ def colorize(a: np.ndarray, cmap: str, vmin: float, vmax: float) -> tuple[np.nda
     return indices, np.vstack([lut, [[200, 200, 200], [255, 0, 255]]]).astype(np.uint8)
 
 
-def _numeric(a: Any) -> np.ndarray | None:
+def numeric(a: Any) -> np.ndarray | None:
     """``a`` as a finite-or-NaN float64 array when it is a real numeric ndarray, else None."""
     if not isinstance(a, np.ndarray) or a.dtype.kind not in "biuf" or a.size == 0:
         return None
     return a.astype(np.float64)
 
 
-def _span(*arrays: np.ndarray) -> tuple[float, float]:
+def span(*arrays: np.ndarray) -> tuple[float, float]:
+    """The smallest and largest finite value of the arrays together."""
     finite = [a[np.isfinite(a)] for a in arrays]
     values = np.concatenate([f.ravel() for f in finite]) if finite else np.zeros(1)
     return (float(values.min()), float(values.max())) if values.size else (0.0, 1.0)
 
 
-def _picture(a: np.ndarray, cmap: str, vmin: float, vmax: float, alt: str, caption: str) -> Picture:
+def picture(a: np.ndarray, cmap: str, vmin: float, vmax: float, alt: str, caption: str) -> Picture:
+    """A (H, W) array drawn through a matplotlib colormap from ``vmin`` to ``vmax``."""
     h, w = a.shape
     return Picture(png_uri(*colorize(a, cmap, vmin, vmax)), alt, caption, w, h)
 
 
-def _map(a: np.ndarray, alt: str, who: str) -> Picture:
-    """An edge map on its own scale, given in the caption: magma from 0 up, or grey around 0 when it has signs."""
-    lo, hi = _span(a)
-    cmap = "magma" if lo >= 0 else "gray"  # a signed map (one kernel's response): mid-grey is 0
-    if lo < 0:
-        lo, hi = -max(-lo, hi), max(-lo, hi)
-    return _picture(a, cmap, lo, hi, alt, f"{who}, {a.shape[0]}×{a.shape[1]}, from {lo:.3g} to {hi:.3g}")
+class Figure(Protocol):
+    """What an exercise's ``figure`` hook returns, by name: something the HTML report can show."""
+
+    def html(self) -> str: ...
 
 
-def edge_pictures(data: dict) -> tuple[list[Picture], str]:
-    """The photograph, the student's edge map, the expected one and their difference; and a note."""
-    photo, expected, got = data["photo"], data["expected"], _numeric(data.get("got"))
-    pictures = [Picture(png_uri(np.asarray(photo, dtype=np.uint8)), "the photograph",
-                        f"the photograph, {photo.shape[0]}×{photo.shape[1]}", photo.shape[1], photo.shape[0])]
-    expected = np.asarray(expected, dtype=np.float64)
-    if got is not None and (got.ndim != 2 or max(got.shape) > 4 * max(photo.shape)):
-        got = None
-    kind = data.get("kind", "edge map")
-    if got is not None:
-        pictures.append(_map(got, f"your {kind}", "yours"))
-    pictures.append(_map(expected, f"the expected {kind}", "expected"))
-    note = data.get("note", "")
-    if got is not None and got.shape == expected.shape:
-        diff = got - expected
-        top = float(np.abs(diff[np.isfinite(diff)]).max(initial=0.0))
-        pictures.append(_picture(diff, "RdBu_r", -top or -1.0, top or 1.0, "the difference, yours minus expected",
-                                 f"yours − expected: red where yours is larger, blue where smaller "
-                                 f"(largest {top:.3g})"))
-    elif got is not None:
-        note = note or f"your {kind} has shape {got.shape}, expected {expected.shape}: no difference to show"
-    return pictures, note
+def panels_html(pictures: list[Picture], note: str, kind: str) -> str:
+    """Pictures side by side (two to a row on a phone), with a note under them."""
+    def one(p: Picture) -> str:
+        return (f"<figure><img src=\"{p.uri}\" alt=\"{escape(p.alt, quote=True)}\" width=\"{p.width}\" "
+                f"height=\"{p.height}\"><figcaption>{escape(p.caption)}</figcaption></figure>")
+
+    return (f"<div class=\"panels {escape(kind, quote=True)}\">{''.join(one(p) for p in pictures)}</div>"
+            + (f"<p class=\"note\">{escape(note)}</p>" if note else ""))
+
+
+@dataclass(frozen=True)
+class Panels:
+    """A heading, a caption, and pictures side by side; ``make()`` draws them (pictures, note) when the page is
+    written, so that a machine without matplotlib still writes the page (with a note in their place)."""
+
+    title: str
+    caption: str
+    make: Callable[[], tuple[list[Picture], str]]
+    kind: str = "photo"
+
+    def html(self) -> str:
+        return (f"<h3>{escape(self.title)}</h3><p class=\"note\">{escape(self.caption)}</p>"
+                + panels_html(*self.make(), self.kind))
 
 
 def _channels(bad: np.ndarray, diff: np.ndarray, channels_first: bool) -> tuple[list[tuple[str, np.ndarray,
@@ -125,7 +127,7 @@ def _channels(bad: np.ndarray, diff: np.ndarray, channels_first: bool) -> tuple[
 
 def difference_pictures(artifacts: dict, *, channels_first: bool = False) -> tuple[list[Picture], str] | None:
     """Heat maps, one per channel, of where ``got`` differs from ``expected`` (|got − expected| there), and a caption."""
-    got, expected = _numeric(artifacts.get("got")), _numeric(artifacts.get("expected"))
+    got, expected = numeric(artifacts.get("got")), numeric(artifacts.get("expected"))
     if got is None or expected is None or got.shape != expected.shape or got.ndim == 0:
         return None
     bad = ~np.isclose(got, expected, rtol=1e-6, atol=1e-8)

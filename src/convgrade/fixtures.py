@@ -30,9 +30,9 @@ from typing import Any, Callable
 import numpy as np
 
 from .checks import Check, CheckFailed, Exercise
-from .course import ConfigError, Course, Exercise as ExerciseConfig
+from .config import ConfigError, Course, Exercise as ExerciseConfig
 from .feedback import kind_of
-from .runner import Lesson
+from .lesson import Lesson
 from .sandbox import codec
 
 FORMAT = "convgrade-fixtures/1"
@@ -77,7 +77,7 @@ def load(path: Path) -> Any:
                           "`course release`") from None
 
 
-def same(a: Any, b: Any) -> bool:
+def identical(a: Any, b: Any) -> bool:
     """Equal values of the same types (dtype and key order too); NaN equals NaN."""
     if type(a) is not type(b):
         return False
@@ -86,7 +86,7 @@ def same(a: Any, b: Any) -> bool:
     if isinstance(a, (tuple, list)):
         return len(a) == len(b) and all(map(same, a, b))
     if isinstance(a, dict):
-        return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
+        return list(a) == list(b) and all(identical(a[k], b[k]) for k in a)
     return bool(a == b) or (a != a and b != b)
 
 
@@ -159,7 +159,7 @@ def _snapshot(value: Any) -> Any:
 
 
 def _plain(value: Any, what: str, where: str) -> Any:
-    if not same(_roundtrip(value), value):
+    if not identical(_roundtrip(value), value):
         raise ConfigError(f"{where}: {what} returned {kind_of(value)}, which fixtures cannot hold (only numbers, "
                           "strings, None, ndarrays, and tuples, lists and dicts of them); make the check hidden "
                           "(public=False), or have it ask the reference for plain data")

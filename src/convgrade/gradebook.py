@@ -18,7 +18,7 @@ from dataclasses import astuple, dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .course import ConfigError, Course
+from .config import ConfigError, Course
 from .report.table import points
 from .results import SCHEMA, Report
 

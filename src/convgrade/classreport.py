@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .course import ConfigError, Course
+from .config import ConfigError, Course
 from .feedback import INDENT
 from .gradebook import Gradebook
 

@@ -19,7 +19,7 @@ import sys
 import traceback
 from typing import Any
 
-BLOCKED = ("graders", "reference", "_convgrade")
+BLOCKED = ("convgrade", "graders", "reference", "_convgrade")
 BUILTINS = dict(builtins.__dict__)  # as the zygote loaded them, before any submission could patch them
 
 

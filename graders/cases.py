@@ -1,8 +1,8 @@
-"""Hypothesis strategies that build only valid inputs: sizes are derived from the hyperparameters.
+"""Hypothesis strategies for this course's lessons, building only valid inputs: sizes are derived from the
+hyperparameters (``n = (n_out - 1) * s + f - 2p + r``).
 
 Each composite returns a frozen dataclass, so a failing case prints with named fields and the feedback
-can describe it (``A_prev.shape=(1, 3, 3, 1), W.shape=(2, 2, 1, 1), stride=2, pad=0``). Values are small
-integers stored as float64 by default: the smallest failing arrays stay readable, and sums are exact.
+can describe it (``A_prev.shape=(1, 3, 3, 1), W.shape=(2, 2, 1, 1), stride=2, pad=0``).
 """
 from __future__ import annotations
 
@@ -12,33 +12,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-
-def _bounds(**kw: int) -> None:
-    """Check keyword bounds the way hypothesis does: name the argument and its value."""
-    for name, value in kw.items():
-        if value < 0:
-            raise ValueError(f"{name}={value} must be at least 0")
-
-
-def values(*, kind: str = "ints", bound: int = 3) -> st.SearchStrategy[float]:
-    """Array elements: ``ints`` are integers in [-bound, bound] (as float64); ``floats`` are finite in that range."""
-    if kind == "ints":  # sampled_from, smallest first: arrays can then fill, and shrinking is fast
-        return st.sampled_from([float(v) for k in range(bound + 1) for v in dict.fromkeys((k, -k))])
-    if kind == "floats":
-        return st.floats(-bound, bound, allow_nan=False, allow_infinity=False, allow_subnormal=False)
-    raise ValueError(f"kind={kind!r} must be 'ints' or 'floats'")
-
-
-def arrays(shape: tuple[int, ...], *, kind: str = "ints", bound: int = 3, unique: bool = False) -> st.SearchStrategy:
-    """float64 arrays of ``shape`` with elements from ``values``."""
-    return hnp.arrays(np.float64, shape, elements=values(kind=kind, bound=bound), unique=unique)
-
-
-def cut(draw, shape: tuple[int, ...], max_shape: tuple[int, ...], **kw) -> np.ndarray:
-    """An array of ``shape`` cut from one drawn at ``max_shape``: its values do not move when the sizes
-    shrink, so hypothesis shrinks sizes and values independently (much faster than redrawing)."""
-    full = draw(arrays(tuple(max(a, b) for a, b in zip(shape, max_shape)), **kw))
-    return full[tuple(slice(0, n) for n in shape)].copy()
+from convgrade.extra.numpy import arrays, check_bounds, cut
 
 
 def side(f: int, pad: int, *, max_side: int) -> st.SearchStrategy[int]:
@@ -83,7 +57,7 @@ def conv_cases(draw, *, max_m: int = 2, max_side: int = 7, max_c: int = 3, max_f
                max_pad: int = 2, kind: str = "ints", f: int | None = None, pad: int | None = None,
                stride: int | None = None) -> ConvCase:
     """A convolution's inputs and hyperparameters, always giving an output of at least 1x1."""
-    _bounds(max_m=max_m - 1, max_side=max_side - 1, max_c=max_c - 1, max_f=max_f - 1, max_stride=max_stride - 1,
+    check_bounds(max_m=max_m - 1, max_side=max_side - 1, max_c=max_c - 1, max_f=max_f - 1, max_stride=max_stride - 1,
             max_pad=max_pad)
     f = draw(st.integers(1, max_f)) if f is None else f
     pad = draw(st.integers(0, max_pad)) if pad is None else pad
@@ -256,7 +230,7 @@ def pool_grad_cases(draw, *, mode: str | None = None, overlapping: bool = False,
                     max_side: int = 5, max_c: int = 2, max_f: int = 3, max_stride: int = 3) -> PoolGradCase:
     """A pooling input (no ties when ``unique``), dA of the output's shape, and a mode (drawn when None);
     ``overlapping`` draws stride < f and at least two windows down, ``nonsquare`` makes n_W_prev != n_H_prev."""
-    _bounds(max_m=max_m - 1, max_side=max_side - 1, max_c=max_c - 1, max_f=max_f - 1, max_stride=max_stride - 1)
+    check_bounds(max_m=max_m - 1, max_side=max_side - 1, max_c=max_c - 1, max_f=max_f - 1, max_stride=max_stride - 1)
     if overlapping and max_f < 2:
         raise ValueError(f"max_f={max_f} leaves no stride < f for overlapping windows")
     f = draw(st.integers(2 if overlapping else 1, max_f))

@@ -11,7 +11,7 @@ import time
 from typing import Any, Callable
 
 from .checks import CheckFailed
-from .course import Exercise as ExerciseConfig
+from .config import Exercise as ExerciseConfig
 from .mistakes import Call
 from .sandbox import CallTimeout, Reply, Sandbox, SandboxError, describe_bytes
 

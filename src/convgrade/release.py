@@ -18,14 +18,16 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import course as course_mod
-from .course import ConfigError, Course, Exercise as ExerciseConfig
+from . import config as course_mod
+from .catalogue import catalogue_markdown
+from .config import ConfigError, Course, Exercise as ExerciseConfig
 from .fixtures import RecordingLesson
 from .report.table import points
 from .results import Report
 from .runner import grade
 
 PACKAGE = Path(__file__).resolve().parent
+CHECKOUT = PACKAGE.parent.parent  # src/convgrade -> the engine's checkout (pyproject.toml, requirements.lock)
 JUNK = ("__pycache__", ".hypothesis", ".ipynb_checkpoints")
 
 
@@ -96,17 +98,14 @@ def _write(course: Course, chosen: list[ExerciseConfig], lessons: tuple[str, ...
     (out / "course.toml").write_text(course_toml(course, chosen), encoding="utf-8")
     for lesson in lessons:
         rel = Path(*lesson.split(".")).with_suffix(".py")
-        for tree in ("exercises", "graders"):
-            (out / tree / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(course.root / tree / rel, out / tree / rel)
-        init = course.root / "graders" / rel.parent / "__init__.py"
-        if init.is_file():
-            shutil.copyfile(init, out / "graders" / rel.parent / "__init__.py")
-    _copy_engine(course, out / "graders")
+        (out / "exercises" / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(course.root / "exercises" / rel, out / "exercises" / rel)
+    _copy_graders(course, lessons, out / "graders")
+    _copy_engine(out / "convgrade")
     for lesson in lessons:
         if lesson in recorders:
             recorders[lesson].save(out)
-    lock = PACKAGE.parent / "requirements.lock"
+    lock = CHECKOUT / "requirements.lock"
     if lock.is_file():
         shutil.copyfile(lock, out / "requirements.lock")
     (out / "pyproject.toml").write_text(pyproject(course), encoding="utf-8")
@@ -117,18 +116,25 @@ def _write(course: Course, chosen: list[ExerciseConfig], lessons: tuple[str, ...
     (out / ".gitignore").write_text("__pycache__/\n*.egg-info/\nbuild/\n.hypothesis/\nreport.json\njunit.xml\n")
 
 
-def _copy_engine(course: Course, target: Path) -> None:
-    """This package minus the mistake catalogue (its __init__ stays: the engine imports it) and minus the
-    lesson graders (the released ones are copied from the course by ``_write``)."""
-    lessons = {PACKAGE / Path(*ls.split(".")).with_suffix(".py") for ls in course.lessons}
-    lesson_dirs = {p.parent for p in lessons} - {PACKAGE}
+def _copy_graders(course: Course, lessons: tuple[str, ...], target: Path) -> None:
+    """The course's graders/: the released lessons' checks and every course-local helper module, without the
+    catalogue of mistakes (graders/mistakes/) and without the lessons that are not released."""
+    source = course.root / "graders"
+    other = {Path(*ls.split(".")).with_suffix(".py") for ls in course.lessons if ls not in lessons}
+    for path in sorted(p for p in source.rglob("*") if p.is_file()):
+        rel = path.relative_to(source)
+        if rel.parts[0] == "mistakes" or rel in other or any(part in JUNK for part in rel.parts) \
+                or path.suffix == ".pyc":
+            continue
+        (target / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target / rel)
+
+
+def _copy_engine(target: Path) -> None:
+    """The engine package, as installed here (no course content lives in it)."""
     for path in sorted(p for p in PACKAGE.rglob("*") if p.is_file()):
         rel = path.relative_to(PACKAGE)
         if any(part in JUNK or part.endswith((".pyc", ".egg-info")) for part in rel.parts):
-            continue
-        if rel.parts[0] == "mistakes" and rel != Path("mistakes", "__init__.py"):
-            continue
-        if path in lessons or (path.name == "__init__.py" and path.parent in lesson_dirs):
             continue
         (target / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target / rel)
@@ -175,7 +181,7 @@ def _value(v: object) -> str:
 # -- pyproject, README, workflow ------------------------------------------------------------------------
 def _requirements() -> tuple[list[str], dict[str, list[str]]]:
     """The engine's own pins: from its pyproject.toml (a checkout), else from its installed metadata."""
-    pyproject_file = PACKAGE.parent / "pyproject.toml"
+    pyproject_file = CHECKOUT / "pyproject.toml"
     if pyproject_file.is_file():
         project = tomllib.loads(pyproject_file.read_text(encoding="utf-8")).get("project", {})
         if "dependencies" in project:
@@ -200,8 +206,8 @@ def pyproject(course: Course) -> str:
              'readme = "README.md"', 'requires-python = ">=3.11"',
              f"dependencies = {_value(base)}", "", "[project.optional-dependencies]"]
     lines += [f"{_key(k)} = {_value(v)}" for k, v in extras.items()]
-    lines += ["", "[project.scripts]", 'course = "graders.cli:main"', "",
-              "[tool.setuptools.packages.find]", 'include = ["graders*"]', ""]
+    lines += ["", "[project.scripts]", 'course = "convgrade.cli:main"', "",
+              "[tool.setuptools.packages.find]", 'include = ["convgrade*"]', ""]
     return "\n".join(lines)
 
 
@@ -211,7 +217,6 @@ INSTALL = "pip install --extra-index-url https://download.pytorch.org/whl/cpu -e
 
 
 def readme(course: Course, fail_under: float, public_points: float, locked: bool) -> str:
-    from .cli import catalogue_markdown
 
     install = INSTALL_LOCKED if locked else INSTALL
     full = " (until every public check passes)" if fail_under >= public_points else ""

@@ -1,6 +1,6 @@
 """The graders inside a Jupyter notebook (the test cells that ``course nbgrader build`` writes).
 
-    from graders import notebook as convgrade
+    from convgrade import notebook as convgrade
     convgrade.check("week1.convolution.conv_forward", public=True)    # visible checks, feedback printed
     convgrade.check("week1.convolution.conv_forward", public=False)   # hidden checks, a summary only
     convgrade.score("week1.convolution.conv_forward")                 # the points, read by nbgrader
@@ -19,7 +19,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from . import course as course_mod
+from . import config as course_mod
 from .points import add, text as points
 from .results import ExerciseResult
 
@@ -49,7 +49,8 @@ def _history() -> list[str]:
 
 def check(exercise_id: str, public: bool = True) -> None:
     """Grade the public (or hidden) checks of one exercise and print what a student should read."""
-    from .runner import Lesson, grade_exercise, preload
+    from .lesson import Lesson
+    from .runner import grade_exercise, preload
     from .sandbox import Limits, Sandbox
     from .submission import code_of
 

@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from . import course as course_mod
+from . import config as course_mod
 from .batch import Submission, content_hash, files, grade_reply
-from .course import ConfigError, Course
+from .config import ConfigError, Course
 
 COURSE_ENV = "CONVGRADE_COURSE"
 PARTS = ("course.toml", "reference", "graders")  # what a course's content hash covers

@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from .course import Course
+from .config import Course
 from .notebook import POINTER
 from .report.table import points
 from .submission import TEST_MARKER
@@ -59,7 +59,7 @@ def solution_cell_source(source: str, node: ast.stmt) -> str:
 def test_cell_source(exercise_id: str) -> str:
     return "\n".join([
         f"{TEST_MARKER}{exercise_id}",
-        "from graders import notebook as convgrade",
+        "from convgrade import notebook as convgrade",
         f'convgrade.check("{exercise_id}", public=True)',
         "### BEGIN HIDDEN TESTS",
         f'convgrade.check("{exercise_id}", public=False)',
@@ -122,7 +122,7 @@ c.GenerateFeedback.preprocessors = [
 def build(course: Course, outdir: Path, assignment: str | None = None) -> list[Path]:
     """Write the nbgrader course; the notebooks written."""
     if assignment is not None and assignment not in course.assignments:
-        from .course import ConfigError
+        from .config import ConfigError
 
         raise ConfigError(f"--assignment {assignment}: no such assignment; expected one of "
                           f"{', '.join(course.assignments)}")

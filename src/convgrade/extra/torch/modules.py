@@ -13,12 +13,13 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from .checks import CheckFailed, Exercise
-from .expect import expect_array, expect_shape
-from .feedback import kind_of
-from .sandbox.codec import TensorData
-from .sandbox.torch_ops import MAX_TRACE, trace
-from .sandbox.torch_ops import info as _info
+from ...checks import CheckFailed, Exercise
+from ...expect import expect_array, expect_shape
+from ...feedback import kind_of
+from ...sandbox.codec import TensorData
+from ...sandbox.torch_ops import MAX_TRACE, trace
+from ...sandbox.torch_ops import info as _info
+from .layers import LayerTable
 
 torch.set_num_threads(1)
 SEED = 0
@@ -396,18 +397,18 @@ def layer_figure(name: str, cases: Any) -> Callable[[Any, Any], dict | None]:
         case = figure_case(cases)
         reference = reference_module(ref, name, case)
         expected = layer_rows(_layout(_info(reference)), reference_outputs(reference, case))
-        table = {"title": f"{name}{_call_args(case)} on an input of shape {case.input_shape}",
-                 "reference": expected, "reference_output": reference_forward(reference, case).shape,
-                 "student": None, "student_output": None, "note": ""}
+        title = f"{name}{_call_args(case)} on an input of shape {case.input_shape}"
+        reference_output = reference_forward(reference, case).shape
+        student, student_output, note = None, None, ""
         try:
             outputs: dict[str, tuple[int, ...]] = {}
             for layer, _, shape, _ in student_trace(st, name, case) or []:
                 outputs.setdefault(layer, shape)
-            table["student"] = layer_rows(student_layout(st, name, case), outputs)
-            table["student_output"] = student_forward(st, name, case, None)["output"].shape
+            student = layer_rows(student_layout(st, name, case), outputs)
+            student_output = student_forward(st, name, case, None)["output"].shape
         except CheckFailed as failed:
-            table["note"] = f"your module: {failed.what}"
-        return {"layers": table}
+            note = f"your module: {failed.what}"
+        return {"layers": LayerTable(title, expected, reference_output, student, student_output, note)}
 
     return figure
 

@@ -8,8 +8,8 @@ import os
 import sys
 from pathlib import Path
 
-from . import course as course_mod
-from .course import ConfigError, Course
+from . import config as course_mod
+from .config import ConfigError, Course
 from .results import Report
 
 EXIT_OK, EXIT_UNDER, EXIT_USAGE = 0, 1, 2  # EXIT_USAGE: also a configuration error (course.toml, CONVGRADE_ISOLATION)
@@ -92,22 +92,8 @@ def _write(path: str, text: str) -> None:
     tmp.replace(target)
 
 
-def catalogue_markdown(course: Course) -> str:
-    """The catalogue as the README shows it (a test keeps the README in step with course.toml)."""
-    from .points import add
-    from .report.table import points
-
-    out = []
-    for aid, title in course.assignments.items():
-        chosen = [e for e in course.exercises if e.assignment == aid]
-        out += [f"**{title}** ({points(add(e.points for e in chosen))} points)", "",
-                "| exercise | points | what |", "|---|---:|---|"]
-        out += [f"| `{e.id}` | {points(e.points)} | {e.title} |" for e in chosen]
-        out.append("")
-    return "\n".join(out)
-
-
 def cmd_list(args: argparse.Namespace) -> int:
+    from .catalogue import catalogue_markdown
     from .points import add
     from .report.table import points
 
@@ -230,6 +216,24 @@ def cmd_gradebook_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_selftest(args: argparse.Namespace) -> int:
+    from .selftest import Selftest, table
+
+    course = _course(args)
+    with Selftest(course) as st:
+        probes = st.plan(args.only)
+        findings, tty = [], sys.stderr.isatty()
+        for i, probe in enumerate(probes, 1):
+            if tty:
+                print(f"\r[{i}/{len(probes)}] {probe.name[:70]:<70}", end="", file=sys.stderr, flush=True)
+            findings.append(st.run(probe))
+        if tty:
+            print("\r" + " " * 80 + "\r", end="", file=sys.stderr)
+    print(f"{course.name}: course selftest")
+    print(table(findings))
+    return EXIT_OK if all(f.ok for f in findings) else EXIT_UNDER
+
+
 def parser() -> argparse.ArgumentParser:
     p = _Parser(prog="course", description="Grade CNN course exercises against the reference, safely.")
     p.add_argument("--course", metavar="DIR", help="the course folder (default: nearest folder with course.toml)")
@@ -298,7 +302,11 @@ def parser() -> argparse.ArgumentParser:
     gbr.add_argument("--markdown", metavar="FILE", help="write it as Markdown")
     gbr.add_argument("--with-names", action="store_true", help="name the students who made each mistake")
     gbr.set_defaults(run=cmd_gradebook_report)
-    for s in (g, ls, nbb, rel, bt, gbm, gbe, gbr):
+    stp = sub.add_parser("selftest", help="prove the course's graders: reference full, stubs zero, mistakes caught, "
+                                          "fixtures replay, determinism (exit 1 when anything fails)")
+    stp.add_argument("--only", action="append", metavar="ID", help="an exercise id or lesson prefix (repeatable)")
+    stp.set_defaults(run=cmd_selftest)
+    for s in (g, ls, nbb, rel, bt, gbm, gbe, gbr, stp):
         s.add_argument("--course", metavar="DIR", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return p
 

@@ -1,8 +1,9 @@
-"""The layer table of a torch module exercise: the student's leaf layers beside the reference's, row by row in
-registration order, with each layer's output shape (its first run), the first row where they differ highlighted.
-Rows are ``graders.modules.LayerRow``."""
+"""The layer table of a torch module exercise (a figure of the HTML report): the student's leaf layers beside the
+reference's, row by row in registration order, with each layer's output shape (its first run), the first row where
+they differ highlighted. Rows are ``modules.LayerRow``."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 
@@ -37,8 +38,23 @@ def first_difference(student: tuple, reference: tuple) -> int | None:
     return None
 
 
-def render(table: dict) -> str:
-    student, reference = table.get("student"), table["reference"]
+@dataclass(frozen=True)
+class LayerTable:
+    """Both modules' layers on one configuration (``student`` None when the student's module cannot be built)."""
+
+    title: str
+    reference: tuple
+    reference_output: tuple[int, ...] | None
+    student: tuple | None = None
+    student_output: tuple[int, ...] | None = None
+    note: str = ""
+
+    def html(self) -> str:
+        return render(self)
+
+
+def render(table: LayerTable) -> str:
+    student, reference = table.student, table.reference
     first = first_difference(student, reference) if student is not None else None
     rows = []
     for i in range(min(MAX_ROWS, max(len(student or ()), len(reference)))):
@@ -53,12 +69,12 @@ def render(table: dict) -> str:
         rows.append(f"<tr{attr}>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     more = max(len(student or ()), len(reference)) - MAX_ROWS
     mine_head = "<th>your layer</th><th>parameters</th><th>output shape</th>" if student is not None else ""
-    outputs = f"output: reference {_shape(table.get('reference_output'))}"
+    outputs = f"output: reference {_shape(table.reference_output)}"
     if student is not None:
-        outputs = f"output: yours {_shape(table.get('student_output'))}, reference {_shape(table.get('reference_output'))}"
+        outputs = f"output: yours {_shape(table.student_output)}, reference {_shape(table.reference_output)}"
     verdict = ("the layers line up with the reference's" if student is not None and first is None
                else f"first difference at row {first + 1}" if first is not None else "")
-    notes = [table.get("title", ""), outputs, verdict, table.get("note", "")]
+    notes = [table.title, outputs, verdict, table.note]
     return ("<h3>Layers</h3><p class=\"note\">" + escape("; ".join(n for n in notes if n)) + "</p>"
             "<div class=\"scroll\"><table class=\"layers\"><thead><tr><th>#</th>" + mine_head
             + "<th>reference layer</th><th>parameters</th><th>output shape</th></tr></thead><tbody>" + "".join(rows)

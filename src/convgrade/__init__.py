@@ -1,0 +1,34 @@
+"""convgrade: property-based grading of student code against a reference, in a sandbox.
+
+A course is a folder (``course.toml``, ``exercises/``, ``reference/``, ``graders/``); its lesson checks import
+what they need from here (and from ``convgrade.extra.numpy``, ``convgrade.extra.torch``):
+
+    from convgrade import Exercise, expect_array
+
+    conv_forward = Exercise("conv_forward", hint="...")
+
+    @conv_forward.check("values", points=2, given=conv_cases())
+    def _(case, st, ref):
+        expect_array(st.conv_forward(case.A_prev, ...), ref.conv_forward(case.A_prev, ...), name="Z")
+
+See docs/authoring.md for the whole API and ``course new DIR`` for a course that passes ``course selftest``.
+"""
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version as _version
+
+from .checks import Check, CheckFailed, Exercise, fixed_input, worked
+from .expect import (ATOL, RTOL, add_worked_example, expect_array, expect_close, expect_equal, expect_raises,
+                     expect_scalar, expect_shape, expect_tuple, expect_type, expect_unchanged)
+from .feedback import fmt_array, fmt_index, kind_of
+from .mistakes import mistake
+
+try:
+    __version__ = _version("convgrade")
+except PackageNotFoundError:  # a source tree that was not installed
+    __version__ = "0+unknown"
+
+__all__ = ["ATOL", "RTOL", "Check", "CheckFailed", "Exercise", "add_worked_example", "expect_array", "expect_close",
+           "expect_equal", "expect_raises", "expect_scalar", "expect_shape", "expect_tuple", "expect_type",
+           "expect_unchanged", "fixed_input", "fmt_array", "fmt_index", "kind_of", "mistake", "worked",
+           "__version__"]

@@ -1,0 +1,1 @@
+"""Opt-in helpers for lessons of a given kind (as ``hypothesis.extra``): ``convgrade.extra.torch``."""

@@ -1,0 +1,203 @@
+"""``course selftest``: the proof that a course's graders are right, which every course gets for free.
+
+For each exercise: the reference scores full marks; the untouched stub scores zero as ``unimplemented``; every
+catalogued mistake loses points and its feedback holds the lines written beside it (and "looks like ..." when
+the mistake is one the grader should name); the public checks replay from fixtures (the student bundle's mode);
+grading twice gives byte-identical reports. Each of these is a ``Probe``, so that a test runner can run them one
+by one (this repository's tests parametrise over ``plan``) and a failure names exactly what broke.
+"""
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .config import ConfigError, Course, Exercise as ExerciseConfig
+from .lesson import Lesson
+from .mistakes import Mistake, as_submission
+from .results import ExerciseResult, Report
+from .runner import grade
+
+KINDS = ("reference", "stub", "mistake", "fixtures", "determinism")
+
+
+@dataclass(frozen=True)
+class Probe:
+    exercise: str  # the exercise id
+    kind: str  # one of KINDS
+    mistake: str = ""  # the catalogued mistake's function name, for kind "mistake"
+
+    @property
+    def name(self) -> str:
+        return f"{self.exercise}:{self.mistake or self.kind}"
+
+
+@dataclass(frozen=True)
+class Finding:
+    probe: Probe
+    ok: bool
+    detail: str = ""  # why it failed, with the feedback that shows it
+
+
+class Selftest:
+    """Runs probes of one course, grading each lesson's reference and stubs once however many probes ask."""
+
+    def __init__(self, course: Course) -> None:
+        self.course = course
+        self._lessons: dict[str, Lesson] = {}
+        self._graded: dict[tuple[str, str], Report] = {}
+        self._bundles: dict[str, Path | str] = {}  # lesson -> released bundle, or why it could not be released
+        self._tmp = tempfile.TemporaryDirectory(prefix="convgrade-selftest-")
+
+    def close(self) -> None:
+        self._tmp.cleanup()
+
+    def __enter__(self) -> Selftest:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def lesson(self, lesson: str) -> Lesson:
+        if lesson not in self._lessons:
+            self._lessons[lesson] = Lesson(self.course, lesson)
+        return self._lessons[lesson]
+
+    def plan(self, only: list[str] | None = None) -> list[Probe]:
+        """Every probe of the selected exercises, in catalogue order."""
+        probes = []
+        for cfg in self.course.select(only):
+            probes += [Probe(cfg.id, "reference"), Probe(cfg.id, "stub")]
+            probes += [Probe(cfg.id, "mistake", m.impl.__name__) for m in self._mistakes(cfg)]
+            probes += [Probe(cfg.id, "fixtures"), Probe(cfg.id, "determinism")]
+        return probes
+
+    def run(self, probe: Probe) -> Finding:
+        cfg = next(e for e in self.course.exercises if e.id == probe.exercise)
+        check: Callable[[ExerciseConfig, Probe], str] = getattr(self, f"_{probe.kind}")
+        try:
+            problem = check(cfg, probe)
+        except ConfigError as e:
+            problem = str(e)
+        return Finding(probe, not problem, problem)
+
+    # -- the probes: each returns "" when it holds, else what is wrong ----------------------------------------
+    def _reference(self, cfg: ExerciseConfig, probe: Probe) -> str:
+        result = self._result("reference", cfg)
+        if (result.status, result.score) == ("passed", result.max_score):
+            return ""
+        return f"reference/{cfg.path} scores {result.score:g}/{result.max_score:g} ({result.status})\n" + _failures(result)
+
+    def _stub(self, cfg: ExerciseConfig, probe: Probe) -> str:
+        result = self._result("exercises", cfg)
+        if (result.status, result.score) == ("unimplemented", 0.0):
+            return ""
+        return (f"exercises/{cfg.path} scores {result.score:g}/{result.max_score:g} as {result.status!r}, expected 0 "
+                f"as 'unimplemented' (the stub's body should end in `raise NotImplementedError`)\n"
+                + (_failures(result) or result.feedback))
+
+    def _mistake(self, cfg: ExerciseConfig, probe: Probe) -> str:
+        m = next(m for m in self._mistakes(cfg) if m.impl.__name__ == probe.mistake)
+        result = self._grade_source(cfg, as_submission(self._reference_source(cfg), m), probe.mistake)
+        lines = feedback_lines(result)
+        shown = "\n--- feedback was:\n" + "\n".join(lines)
+        if result.score >= result.max_score:
+            return f"{probe.mistake} ({m.description}) got full marks: no check catches it"
+        missing = [want for want in m.feedback if want not in lines]
+        if missing:
+            return f"{probe.mistake}: the feedback lacks:\n" + "\n".join(missing) + shown
+        if m.diagnose and f"looks like {m.description}" not in lines:
+            return f"{probe.mistake}: the feedback does not say \"looks like {m.description}\"" + shown
+        return ""
+
+    def _fixtures(self, cfg: ExerciseConfig, probe: Probe) -> str:
+        bundle = self._bundle(cfg.lesson)
+        if isinstance(bundle, str):
+            return bundle
+        from . import config
+
+        released = config.load(bundle)
+        reports = {tree: grade(released, self.course.root / tree, [cfg.id], mode="fixtures")
+                   for tree in ("reference", "exercises")}
+        if not reports["reference"].exercises:
+            return ""  # no public check: nothing to replay (course release says so)
+        ref, stub = reports["reference"].exercises[0], reports["exercises"].exercises[0]
+        if ref.score != ref.max_score:
+            return f"replayed from fixtures, reference/{cfg.path} scores {ref.score:g}/{ref.max_score:g}\n" + _failures(ref)
+        if stub.score != 0:
+            return f"replayed from fixtures, exercises/{cfg.path} scores {stub.score:g}, expected 0"
+        return ""
+
+    def _determinism(self, cfg: ExerciseConfig, probe: Probe) -> str:
+        mistakes = self._mistakes(cfg)
+        if mistakes:  # a failing submission: shrinking and feedback must be the same every time
+            source = as_submission(self._reference_source(cfg), mistakes[0])
+            runs = [self._grade_source(cfg, source, f"again{i}") for i in range(2)]
+        else:
+            runs = [grade(self.course, self.course.root / "reference", [cfg.id]).exercises[0] for _ in range(2)]
+        first, second = (json.dumps(_plain(r), sort_keys=True) for r in runs)
+        return "" if first == second else "grading the same submission twice gave different reports"
+
+    # -- helpers ------------------------------------------------------------------------------------------------
+    def _mistakes(self, cfg: ExerciseConfig) -> list[Mistake]:
+        return [m for m in self.lesson(cfg.lesson).mistakes if m.target == cfg.name]
+
+    def _result(self, tree: str, cfg: ExerciseConfig) -> ExerciseResult:
+        key = (tree, cfg.lesson)
+        if key not in self._graded:
+            self._graded[key] = grade(self.course, self.course.root / tree, [cfg.lesson])
+        return next(r for r in self._graded[key].exercises if r.id == cfg.id)
+
+    def _reference_source(self, cfg: ExerciseConfig) -> str:
+        return (self.course.root / "reference" / cfg.path).read_text(encoding="utf-8")
+
+    def _grade_source(self, cfg: ExerciseConfig, source: str, tag: str) -> ExerciseResult:
+        folder = Path(self._tmp.name) / f"{cfg.id}-{tag}"
+        (folder / cfg.path).parent.mkdir(parents=True, exist_ok=True)
+        (folder / cfg.path).write_text(source, encoding="utf-8")
+        return grade(self.course, folder, [cfg.id]).exercises[0]
+
+    def _bundle(self, lesson: str) -> Path | str:
+        if lesson not in self._bundles:
+            from .release import release
+
+            out = Path(self._tmp.name) / f"bundle-{lesson}"
+            try:
+                self._bundles[lesson] = release(self.course, out, [lesson]).outdir
+            except ConfigError as e:
+                self._bundles[lesson] = f"course release of {lesson} failed: {e}"
+        return self._bundles[lesson]
+
+
+def feedback_lines(result: ExerciseResult) -> list[str]:
+    """Every line of an exercise's feedback, stripped: what a catalogued mistake's lines are looked up in."""
+    text = "\n".join([result.feedback, *(c.feedback for c in result.checks)])
+    return [line.strip() for line in text.splitlines()]
+
+
+def _failures(result: ExerciseResult) -> str:
+    return "\n".join(c.feedback for c in result.checks if not c.passed)
+
+
+def _plain(result: ExerciseResult) -> dict:
+    return {"id": result.id, "score": result.score, "status": result.status, "feedback": result.feedback,
+            "checks": [[c.name, c.passed, c.points, c.feedback] for c in result.checks]}
+
+
+def table(findings: list[Finding]) -> str:
+    """The terminal report: a line per exercise, then what failed."""
+    by_exercise: dict[str, list[Finding]] = {}
+    for f in findings:
+        by_exercise.setdefault(f.probe.exercise, []).append(f)
+    lines = []
+    for exercise, found in by_exercise.items():
+        bad = [f for f in found if not f.ok]
+        lines.append(f"  {'ok  ' if not bad else 'FAIL'}  {exercise:<48} {len(found) - len(bad)}/{len(found)} probes")
+    failed = [f for f in findings if not f.ok]
+    for f in failed:
+        lines += ["", f"{f.probe.name} ({f.probe.kind})", *("    " + line for line in f.detail.splitlines())]
+    passed = len(findings) - len(failed)
+    lines += ["", f"{passed} of {len(findings)} probes passed" + (f"; {len(failed)} failed" if failed else "")]
+    return "\n".join(lines)
