@@ -20,7 +20,9 @@ import nbformat
 from nbclient import NotebookClient
 nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1"),
                                      nbformat.v4.new_code_cell("import convgrade.notebook, convgrade.runner"),
-                                     nbformat.v4.new_code_cell("import convgrade.sandbox as s; s.zygote(('numpy', 'torch'))")])
+                                     nbformat.v4.new_code_cell("import convgrade.sandbox as s; from convgrade.operations import requirements; "
+                                                               "from convgrade.extra.torch import TORCH; "
+                                                               "s.zygote(*requirements([TORCH])[:1], '', requirements([TORCH])[1])")])
 client = NotebookClient(nb, kernel_name="python3")
 start = time.perf_counter()
 with client.setup_kernel():

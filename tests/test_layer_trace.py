@@ -14,7 +14,7 @@ from convgrade.selftest import feedback_lines
 from conftest import ROOT, grade_one, write_submission
 from convgrade.student import OPTIONAL_TIMEOUT
 from convgrade.extra.torch import ModuleCase, first_shape_difference, student_trace
-from convgrade.sandbox import torch_ops
+from convgrade.extra.torch import ops as torch_ops
 
 CASE = ModuleCase((), (2, 3, 8, 8))
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch import nn
 
-from convgrade.sandbox import torch_ops
+from convgrade.extra.torch import ops as torch_ops
 
 MODULES = [("week1.convnet", "LeNet5", ()), ("week2.classic", "AlexNet", ()), ("week2.classic", "VGG16", ()),
            ("week2.resnet", "IdentityBlock", (4, (2, 2, 4), 3)), ("week2.resnet", "ConvolutionalBlock", (4, (2, 2, 8), 3)),

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from convgrade.checks import CheckFailed, Exercise
 from convgrade.expect import expect_array, expect_equal, expect_shape, expect_tuple, expect_unchanged
 from convgrade.feedback import kind_of, fmt_number
-from convgrade.extra.torch import ModuleCase, add_module_checks, expect_count, student_forward, student_layout
+from convgrade.extra.torch import TORCH, ModuleCase, add_module_checks, expect_count, student_forward, student_layout
 from convgrade.sandbox.codec import TensorData
 from convgrade.extra.numpy import arrays
 from ..cases import ordered, output_size
@@ -411,7 +411,7 @@ def _reported(run: Run) -> float:
     return float(acc)
 
 
-train_digits = Exercise("train_digits", hint="prepare the digits as the docstring says (pixels / 16, zero-padded by 12 "
+train_digits = Exercise("train_digits", needs=(TORCH,), hint="prepare the digits as the docstring says (pixels / 16, zero-padded by 12 "
                                              "on every side to (1, 32, 32), float32 tensors): the grader feeds its "
                                              "own digits to your model that way; train with Adam on mini-batches, "
                                              "an optimizer step after every batch, for all the epochs")

@@ -7,22 +7,25 @@ device over random num_classes, outputs on one small batch only.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from hypothesis import strategies as st
 
 from convgrade.checks import Exercise, fixed_input as _input
 from convgrade.expect import expect_array, expect_equal
-from convgrade.extra.torch import (ModuleCase, expect_count, expect_layout, reference_forward, reference_layout,
-                             reference_module, student_call_on_module, student_forward, student_layout)
-from convgrade.sandbox.torch_ops import from_spec
+from convgrade.extra.torch import (TORCH, ModuleCase, expect_count, expect_layout, reference_forward,
+                                   reference_layout, reference_module, student_forward, student_layout)
+from convgrade.operations import WorkerOps
+
+from ..worker_ops import from_spec
 
 PLAN_HINT = ("n_out = floor((n + 2p - f) / s) + 1 at every conv and pool; "
              "the last linear layer has num_classes outputs")
 
-AlexNet = Exercise("AlexNet", hint=PLAN_HINT + "; 227 -> 55 -> 27 -> 27 -> 13 -> 13 -> 6, so 256*6*6 = 9216 "
+AlexNet = Exercise("AlexNet", needs=(TORCH,), hint=PLAN_HINT + "; 227 -> 55 -> 27 -> 27 -> 13 -> 13 -> 6, so 256*6*6 = 9216 "
                                                "features reach the first linear layer")
-VGG16 = Exercise("VGG16", hint=PLAN_HINT + "; 3x3 convs with padding 1 keep the size, each 2x2 max-pool halves it: "
+VGG16 = Exercise("VGG16", needs=(TORCH,), hint=PLAN_HINT + "; 3x3 convs with padding 1 keep the size, each 2x2 max-pool halves it: "
                                            "224 -> 112 -> 56 -> 28 -> 14 -> 7, so 512*7*7 = 25088 features")
 
 
@@ -98,7 +101,7 @@ _SIZES = {"linear": (5, 5), "conv2d": (4, 4, 3), "batchnorm2d": (5,)}  # bounds 
 
 
 def model_case(layers: list[list], frozen: tuple[int, ...] = ()) -> ModelCase:
-    """``layers`` as torch_ops.from_spec reads them (``[kind, *sizes, bias]``); the layers at ``frozen`` are frozen."""
+    """``layers`` as worker_ops.from_spec reads them (``[kind, *sizes, bias]``); the layers at ``frozen`` are frozen."""
     def show(i: int, kind: str, *args) -> str:
         sizes = [str(a) for a in args if type(a) is int] + ["bias=False"] * (args[-1] is False)
         return f"{_NAMES[kind]}({', '.join(sizes)})" + " [frozen]" * (i in frozen)
@@ -121,13 +124,17 @@ def _models(draw, *, kinds: tuple[str, ...] = ("linear", "conv2d"), frozen: bool
     return model_case(layers, tuple(sorted(chosen)))
 
 
-param_count = Exercise("param_count", hint="model.parameters() yields every weight and bias tensor: add up their "
+# the course's own worker operation: param_count is called on a model the worker builds from a spec
+MODEL_OPS = WorkerOps(Path(__file__).parents[1] / "worker_ops.py", preload=("torch",), replayable=("call_on_module",))
+
+param_count = Exercise("param_count", needs=(MODEL_OPS,), hint="model.parameters() yields every weight and bias tensor: add up their "
                                            "sizes (p.numel()) where p.requires_grad; the models are built on the "
                                            "meta device, so use shapes, not values")
 
 
 def _count(case: ModelCase, st, ref, name: str = "param_count(model)") -> None:
-    expect_equal(student_call_on_module(st, "param_count", case.spec), ref.param_count(from_spec(case.spec)),
+    expect_equal(st.request("call_on_module", "param_count", spec=case.spec)["value"],
+                 ref.param_count(from_spec(case.spec)),
                  name=name)
 
 

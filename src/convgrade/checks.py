@@ -60,8 +60,10 @@ class Exercise:
     name: str
     hint: str | None = None
     checks: list[Check] = field(default_factory=list)
-    # figure(st, ref) -> dict: pictures or tables for the HTML report, made while the sandbox is up
+    # figure(st, ref) -> {name: figure}: what the HTML report shows (see report.figures.Figure), made while the
+    # sandbox is up
     figure: Callable[..., dict] | None = None
+    needs: tuple = ()  # WorkerOps: the worker operations (and modules to preload) its checks use
 
     def check(self, name: str, points: float = 1, *, given: SearchStrategy | None = None, examples: tuple = (),
               max_examples: int | None = None, hint: str | None = None,

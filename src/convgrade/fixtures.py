@@ -226,7 +226,7 @@ def _bound(spec: Exercise, cfg: ExerciseConfig, make_ref: Callable[[Check], Any]
 
         return replace(check, body=body)
 
-    return Exercise(spec.name, spec.hint, [bind(c) if c.public else c for c in spec.checks], spec.figure)
+    return replace(spec, checks=[bind(c) if c.public else c for c in spec.checks])
 
 
 class RecordingLesson(Lesson):

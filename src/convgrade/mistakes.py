@@ -21,6 +21,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .sandbox import codec
 from .sandbox.codec import TensorData
 
 
@@ -60,6 +61,7 @@ class Call:
     kwargs: dict
     value: Any
     request: dict | None = None
+    operations: str = ""  # for a worker operation: the file that defines it (see convgrade.operations)
 
 
 def diagnose(mistakes: list[Mistake], calls: list[Call]) -> str | None:
@@ -79,14 +81,13 @@ def _explains(m: Mistake, call: Call) -> bool:
 
 def _same_output(m: Mistake, call: Call) -> bool:
     try:
-        if call.request is not None:  # a worker operation: rerun the same request with the mistake
-            from .sandbox import torch_ops
+        if call.request is not None:  # a worker operation: rerun the same request with the mistake, here
+            from .operations import operation
 
-            req = copy.deepcopy(call.request)
-            if req["op"] == "call_on_module":
-                return matches(torch_ops.call_on_module(m.impl, req), call.value)
-            return matches(torch_ops.forward(m.impl, req)["output"].detach().numpy(), call.value["output"])
-        out = m.impl(*copy.deepcopy(call.args), **copy.deepcopy(call.kwargs))
+            value = operation(call.operations, call.request["op"])(m.impl, copy.deepcopy(call.request))
+            out = codec.decode(codec.encode(value))  # as the worker's reply would carry it
+        else:
+            out = m.impl(*copy.deepcopy(call.args), **copy.deepcopy(call.kwargs))
     except Exception:  # noqa: BLE001 - a mistake that cannot run on this input does not explain it
         return False
     return matches(out, call.value)

@@ -50,7 +50,8 @@ def _history() -> list[str]:
 def check(exercise_id: str, public: bool = True) -> None:
     """Grade the public (or hidden) checks of one exercise and print what a student should read."""
     from .lesson import Lesson
-    from .runner import grade_exercise, preload
+    from .operations import requirements
+    from .runner import grade_exercise
     from .sandbox import Limits, Sandbox
     from .submission import code_of
 
@@ -63,14 +64,16 @@ def check(exercise_id: str, public: bool = True) -> None:
         print("Not graded here: this notebook is graded when you submit it (or run `course grade` on it).")
         return
     (cfg,) = course.select([exercise_id])
+    lesson = Lesson(course, cfg.lesson)
+    preload, operations = requirements(lesson.spec(cfg).needs)
     with tempfile.TemporaryDirectory(prefix="convgrade-kernel-") as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         lesson_file = Path(tmp, cfg.path)
         lesson_file.parent.mkdir(parents=True)
         lesson_file.write_text(code_of(_history()[1:]), encoding="utf-8")
-        with Sandbox(Path(tmp), Limits(memory=cfg.memory), preload=preload(course, [cfg]),
+        with Sandbox(Path(tmp), Limits(memory=cfg.memory), preload=preload, operations=operations,
                      hide=(course.root,)) as sandbox:
-            result = grade_exercise(cfg, Lesson(course, cfg.lesson), sandbox, course.seed, public=public)
+            result = grade_exercise(cfg, lesson, sandbox, course.seed, public=public)
     _results.setdefault(exercise_id, []).append(result)
     if result.checks:
         print(_summary(result, public))

@@ -25,6 +25,7 @@ from .config import ConfigError, Course, Exercise as ExerciseConfig
 from .feedback import describe_case, failure_text
 from .lesson import Lesson
 from .mistakes import Mistake, diagnose
+from .operations import requirements
 from .points import add, shares
 from .results import CheckResult, ExerciseResult, Report
 from .sandbox import Limits, Sandbox
@@ -125,7 +126,7 @@ def grade_exercise(cfg: ExerciseConfig, lesson: Lesson, sandbox: Sandbox, course
     """Run the exercise's checks (only the public or hidden ones when ``public`` says so); with ``figures``,
     also the exercise's figure hook, for the HTML report."""
     spec = lesson.exercise(cfg)
-    ctx = Context(sandbox, cfg)
+    ctx = Context(sandbox, cfg, spec.needs)
     results: list[CheckResult] = []
     kinds: list[str] = []
     checks = [c for c in public_first(spec.checks) if public is None or c.public == public]
@@ -185,14 +186,6 @@ def _fatal(cfg: ExerciseConfig, spec: Exercise, checks: list[Check], done: list[
     return ExerciseResult(cfg.id, cfg.title, 0.0, max_score, fatal.status, text, tuple(results))
 
 
-def preload(course: Course, exercises: list[ExerciseConfig]) -> tuple[str, ...]:
-    """numpy always; torch too when a selected lesson uses it (imported once, in the zygote)."""
-    trees = (course.root / "reference", course.root / "exercises")  # a student bundle has the stubs only
-    paths = {next((t / e.path for t in trees if (t / e.path).is_file()), None) for e in exercises}
-    uses_torch = any("import torch" in p.read_text(encoding="utf-8") for p in paths if p is not None)
-    return ("numpy", "torch") if uses_torch else ("numpy",)
-
-
 def course_mode(course: Course) -> str:
     """``reference`` in the instructor's checkout; ``fixtures`` in a student bundle (fixtures/, no reference/)."""
     if not (course.root / "reference").is_dir() and (course.root / "fixtures").is_dir():
@@ -226,7 +219,8 @@ def grade(course: Course, submission: Path, only: list[str] | None = None,
         if public is None or any(c.public for c in spec.checks):
             exercises.append((cfg, spec))
     results = []
-    with Sandbox(submission, Limits(), preload=preload(course, [cfg for cfg, _ in exercises]),
+    preload, operations = requirements(need for _, spec in exercises for need in spec.needs)
+    with Sandbox(submission, Limits(), preload=preload, operations=operations,
                  hide=(course.root,)) as sandbox:
         for cfg, spec in exercises:
             if cfg.lesson in broken:

@@ -11,8 +11,9 @@ import time
 from typing import Any, Callable
 
 from .checks import CheckFailed
-from .config import Exercise as ExerciseConfig
+from .config import ConfigError, Exercise as ExerciseConfig
 from .mistakes import Call
+from .operations import WorkerOps, names
 from .sandbox import CallTimeout, Reply, Sandbox, SandboxError, describe_bytes
 
 
@@ -30,8 +31,11 @@ class Fatal(BaseException):
 class Context:
     """Grading state of one exercise: the sandbox, the time budget, the calls of the current example."""
 
-    def __init__(self, sandbox: Sandbox, cfg: ExerciseConfig) -> None:
+    def __init__(self, sandbox: Sandbox, cfg: ExerciseConfig, needs: tuple[WorkerOps, ...] = ()) -> None:
         self.sandbox, self.cfg = sandbox, cfg
+        # worker operations whose runs a catalogued mistake can be replayed on: op -> the file defining it
+        self.replayable = {op: str(ops.path) for ops in needs for op in ops.replayable}
+        self.offered = names(needs)
         sandbox.fresh()  # a new worker: nothing another exercise's code did (patches, threads, files) carries over
         self.used = 0.0  # seconds spent waiting for the student's code
         self.calls: list[Call] = []
@@ -62,6 +66,10 @@ class Context:
         the reply's body when it succeeded, else ``CheckFailed`` (their code raised) or ``Fatal``."""
         if self.fatal is not None:
             raise self.fatal
+        if req["op"] not in self.offered:
+            raise ConfigError(f"graders/{self.cfg.path}: exercise {self.cfg.id!r} asks the worker for {req['op']!r}, "
+                              "which no WorkerOps in its needs= offers; declare it, e.g. "
+                              "Exercise(..., needs=(convgrade.extra.torch.TORCH,))")
         name = req["name"]
         left = self.cfg.time_limit - self.used
         if left <= 0:
@@ -169,11 +177,12 @@ class Student:
 
     def request(self, op: str, name: str, **payload: Any) -> dict:
         """Another worker operation on the student's ``name`` (e.g. ``module_info``); the reply's body.
-        Module runs are recorded so that the diagnosis can rerun them with a catalogued mistake."""
+        Runs of a replayable operation are recorded, so that the diagnosis can rerun them with a catalogued mistake."""
         req = {"op": op, "name": name, **payload}
         body = self._ctx.request(req)
-        if op == "call_on_module" or op == "module_forward" and isinstance(body.get("value"), dict):
-            self._ctx.calls.append(Call(name, (), {}, body["value"], request=req))
+        if op in self._ctx.replayable:
+            self._ctx.calls.append(Call(name, (), {}, body["value"], request=req,
+                                        operations=self._ctx.replayable[op]))
         return body
 
     def try_request(self, op: str, name: str, **payload: Any) -> dict | None:

@@ -14,6 +14,8 @@ import time
 
 import pytest
 
+from convgrade.extra.torch import TORCH
+from convgrade.operations import requirements
 from convgrade.runner import grade
 from convgrade.sandbox import ISOLATION_ENV, zygote
 from harness import (ISOLATION, LEVELS, PADDING, ROOT, TIME_LIMIT, ZERO_PAD, Attack, attack_course, bystander,  # noqa: F401
@@ -34,7 +36,7 @@ def run_attack(attack: Attack, course, tmp_path, port: int, level: str = ISOLATI
     submission = write_submission(tmp_path / "submission", course.root, attack, marker, port)
     cwd, env, digest = os.getcwd(), dict(os.environ), _reference_digest()
     if attack.exercise != ZERO_PAD:  # a torch lesson: its zygote starts (imports torch) outside the time measured
-        zygote(("numpy", "torch"), os.environ.get(ISOLATION_ENV, "auto"))
+        zygote(*requirements([TORCH])[:1], os.environ.get(ISOLATION_ENV, ""), requirements([TORCH])[1])
     start = time.monotonic()
     graded = ["week1.padding"] if attack.exercise == ZERO_PAD else [attack.exercise]
     report = grade(course, submission, graded + ([bystander()] if attack.when == "import" else []))

@@ -108,9 +108,9 @@ def worker_env(home: str) -> dict[str, str]:
 
 
 class Zygote:
-    """The fork server, one per grading process and preload set; thread-safe."""
+    """The fork server, one per grading process, preload set and set of worker operations; thread-safe."""
 
-    def __init__(self, preload: tuple[str, ...], level: str) -> None:
+    def __init__(self, preload: tuple[str, ...], operations: tuple[str, ...], level: str) -> None:
         self.lock = threading.Lock()
         self.level = level  # resolved: known, and available here
         self.outside = _isolation.namespaces()  # the grader's namespaces, the zygote's and each keeper's too
@@ -122,7 +122,7 @@ class Zygote:
                                      start_new_session=True)
         child.close()
         self.ctl.send(json.dumps({"here": str(HERE), "sys_path": _worker_sys_path(), "preload": list(preload),
-                                  "isolation": level}).encode())
+                                  "operations": list(operations), "isolation": level}).encode())
         self._recv()  # its hello: ready (a level it does not know ends it, and this raises WorkerDied)
 
     def _recv(self) -> dict:
@@ -156,13 +156,14 @@ _zygotes_lock = threading.Lock()
 _uids = itertools.count()
 
 
-def zygote(preload: tuple[str, ...], requested: str | None = None) -> Zygote:
-    """This process's fork server for ``preload`` at the ``requested`` level (see ``levels.resolve``)."""
-    key = (tuple(sorted(preload)), requested)
+def zygote(preload: tuple[str, ...], requested: str | None = None, operations: tuple[str, ...] = ()) -> Zygote:
+    """This process's fork server for ``preload`` and the worker ``operations`` (files, see
+    ``convgrade.operations``) at the ``requested`` level (see ``levels.resolve``)."""
+    key = (tuple(sorted(preload)), tuple(sorted(operations)), requested)
     with _zygotes_lock:
         z = _zygotes.get(key)
         if z is None or not z.alive():
-            z = _zygotes[key] = Zygote(key[0], resolve(requested))
+            z = _zygotes[key] = Zygote(key[0], key[1], resolve(requested))
         return z
 
 
@@ -183,11 +184,11 @@ class Sandbox:
     """
 
     def __init__(self, submission: Path, limits: Limits = Limits(), preload: tuple[str, ...] = ("numpy",),
-                 hide: tuple[Path, ...] = (), isolation: str | None = None) -> None:
+                 hide: tuple[Path, ...] = (), isolation: str | None = None, operations: tuple[str, ...] = ()) -> None:
         self.limits = limits
-        self._preload = preload
+        self._preload, self._operations = preload, operations
         self._requested = os.environ.get(ISOLATION_ENV, "") if isolation is None else isolation
-        self.zygote = zygote(preload, self._requested)
+        self.zygote = zygote(preload, self._requested, operations)
         self.isolation = self.zygote.level  # then, from each worker's first frame, the level it proved it entered
         if self.isolation != "namespaces":  # the worker may share the grader's uid
             _undumpable()
@@ -222,7 +223,7 @@ class Sandbox:
     # -- lifecycle -------------------------------------------------------------------------
     def _start(self) -> None:
         if not self.zygote.alive():  # e.g. killed by a worker that shares its uid (process level)
-            self.zygote = zygote(self._preload, self._requested)
+            self.zygote = zygote(self._preload, self._requested, self._operations)
         parent, child = socket.socketpair()
         out = os.open(self.output_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
         if self.out is not None:

@@ -33,9 +33,9 @@ class Blocker(importlib.abc.MetaPathFinder):
 
 
 class Worker:
-    def __init__(self, chan: socket.socket, root: str, codec: Any, torch_ops: Any, reply_limit: int) -> None:
+    def __init__(self, chan: socket.socket, root: str, codec: Any, operations: dict, reply_limit: int) -> None:
         self.chan, self.root, self.codec, self.reply_limit = chan, root, codec, reply_limit
-        self._torch_ops = torch_ops  # a module, or a function that imports it on first use
+        self.operations = operations  # name -> op(target, req): a lesson's worker operations (convgrade.operations)
 
     # -- transport -------------------------------------------------------------------------
     def recv(self) -> Any:
@@ -124,39 +124,13 @@ class Worker:
             reply["kwargs"] = kwargs
         return reply
 
-    def torch_ops(self) -> Any:
-        if callable(self._torch_ops):
-            self._torch_ops = self._torch_ops()
-        return self._torch_ops
-
-    def _student(self, req: dict, action: Any) -> dict:
-        """Run ``action(torch_ops, student_callable)``: the student's code may raise anything."""
-        fn = self._callable(req)
-        if type(fn) is dict:
-            return fn
-        value, exc = run(action, self.torch_ops(), fn)
+    def op_extension(self, req: dict) -> dict:
+        """A lesson's operation on the student's object named ``req["name"]``: their code may raise anything."""
+        target = self._callable(req)
+        if type(target) is dict:
+            return target
+        value, exc = run(self.operations[req["op"]], target, req)
         return self._raised(exc, "call") if exc is not None else {"status": "ok", "value": value}
-
-    def op_module_info(self, req: dict) -> dict:
-        return self._student(req, lambda ops, cls: ops.info(ops.build(cls, req["args"], req["kwargs"], "meta",
-                                                                       req["seed"])))
-
-    def op_module_usage(self, req: dict) -> dict:
-        return self._student(req, lambda ops, cls: ops.used(ops.build(cls, req["args"], req["kwargs"], "meta",
-                                                                       req["seed"]), req["input_shape"]))
-
-    def op_module_trace(self, req: dict) -> dict:
-        return self._student(req, lambda ops, cls: ops.trace(ops.build(cls, req["args"], req["kwargs"], "meta",
-                                                                        req["seed"]), req["input_shape"]))
-
-    def op_module_forward(self, req: dict) -> dict:
-        return self._student(req, lambda ops, cls: ops.forward(cls, req))
-
-    def op_call_on_module(self, req: dict) -> dict:
-        return self._student(req, lambda ops, fn: ops.call_on_module(fn, req))
-
-    def op_call_model(self, req: dict) -> dict:
-        return self._student(req, lambda ops, fn: ops.call_model(fn, req))
 
     def op_ping(self, req: dict) -> dict:
         return {"status": "ok", "value": os.getpid()}
@@ -168,7 +142,8 @@ class Worker:
                 return
             reset_output()
             reseed()
-            handler = getattr(self, "op_" + str(req.get("op")), None)
+            op = str(req.get("op"))
+            handler = self.op_extension if op in self.operations else getattr(self, "op_" + op, None)
             try:
                 reply = handler(req) if handler else {"status": "raised", "where": "worker", "type": "ValueError",
                                                       "message": f"unknown operation {req.get('op')!r}"}

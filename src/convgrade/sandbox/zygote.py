@@ -83,14 +83,15 @@ class Zygote:
         self.codec = load("_convgrade_codec", os.path.join(here, "codec.py"))
         self.isolation = load("_convgrade_isolation", os.path.join(here, "isolation.py"))
         self.worker = load("_convgrade_worker", os.path.join(here, "worker.py"))
-        with open(os.path.join(here, "torch_ops.py"), encoding="utf-8") as f:
-            source = f.read()  # read now: the file is hidden from the worker that may need it later
-        self.torch_ops: Any = lambda: from_source("_convgrade_torch_ops", source)
         for name in cfg["preload"]:
             importlib.import_module(name)
-        if "torch" in cfg["preload"]:
-            self.torch_ops = self.torch_ops()
-            self.torch_ops.warm_up()
+        self.operations: dict[str, Any] = {}  # read now: the files are hidden from the workers that run them
+        for i, path in enumerate(cfg["operations"]):
+            with open(path, encoding="utf-8") as f:
+                ops = from_source(f"_convgrade_operations_{i}", f.read())
+            if callable(getattr(ops, "warm_up", None)):
+                ops.warm_up()  # e.g. torch's first meta-device pass, paid here once instead of in every worker
+            self.operations.update({k[3:]: v for k, v in vars(ops).items() if k.startswith("op_") and callable(v)})
         self.level = cfg["isolation"]  # chosen by the grader (``levels.resolve``): known and available here
         if self.level not in self.isolation.KNOWN:
             raise ValueError(f"unknown isolation level {self.level!r}")
@@ -217,7 +218,7 @@ class Zygote:
             chan = socket.socket(fileno=chan_fd)
             facts = self.isolation.entered(ns, list(req["limits"]))  # before any student code: the grader checks it
             chan.sendall(self.codec.encode({"status": "entered", "facts": facts}))
-            self.worker.Worker(chan, req["root"], self.codec, self.torch_ops, req["reply"]).serve()
+            self.worker.Worker(chan, req["root"], self.codec, self.operations, req["reply"]).serve()
             code = 0
         except BaseException as exc:  # noqa: BLE001 - say what broke in the output file (print may be patched)
             try:

@@ -3,12 +3,12 @@ its parameters, run it with the reference's weights, trace its layers, and show 
 from __future__ import annotations
 
 from .layers import LayerTable
-from .modules import (LayerRow, Layout, ModuleCase, add_module_checks, expect_count, expect_layout,
+from .modules import (TORCH, LayerRow, Layout, ModuleCase, add_module_checks, expect_count, expect_layout,
                       first_shape_difference, layer_figure, layer_rows, layout_of, reference_forward,
-                      reference_grad_norms, reference_layout, reference_module, student_call_on_module,
+                      reference_grad_norms, reference_layout, reference_module,
                       student_forward, student_layout, student_trace)
 
-__all__ = ["LayerRow", "LayerTable", "Layout", "ModuleCase", "add_module_checks", "expect_count", "expect_layout",
+__all__ = ["TORCH", "LayerRow", "LayerTable", "Layout", "ModuleCase", "add_module_checks", "expect_count", "expect_layout",
            "first_shape_difference", "layer_figure", "layer_rows", "layout_of", "reference_forward",
-           "reference_grad_norms", "reference_layout", "reference_module", "student_call_on_module",
+           "reference_grad_norms", "reference_layout", "reference_module",
            "student_forward", "student_layout", "student_trace"]

@@ -8,6 +8,7 @@ function exactly when the student's architecture is right. All in float64, one t
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -17,12 +18,14 @@ from ...checks import CheckFailed, Exercise
 from ...expect import expect_array, expect_shape
 from ...feedback import kind_of
 from ...sandbox.codec import TensorData
-from ...sandbox.torch_ops import MAX_TRACE, trace
-from ...sandbox.torch_ops import info as _info
+from ...operations import WorkerOps
+from .ops import MAX_TRACE, trace
+from .ops import info as _info
 from .layers import LayerTable
 
-torch.set_num_threads(1)
 SEED = 0
+# the worker operations every torch exercise uses (module_info, module_forward, ...), torch preloaded in the worker
+TORCH = WorkerOps(Path(__file__).with_name("ops.py"), preload=("torch",), replayable=("module_forward",))
 
 
 @dataclass(frozen=True)
@@ -138,7 +141,7 @@ def student_layout(st: Any, name: str, case: ModuleCase) -> Layout:
 
 
 def _unused(st: Any, name: str, case: ModuleCase, layout: Layout) -> set[str]:
-    """The parameters that forward never uses (see torch_ops.used), asked once per exercise and set of parameter
+    """The parameters that forward never uses (see ops.used), asked once per exercise and set of parameter
     names (a forward pass on meta is not free: ResNet-50 takes 0.3 s). When the worker cannot tell (forward
     fails or hangs on meta), none: the checks that run forward say what is wrong."""
     names = tuple(n for n, _, _ in layout.params)
@@ -153,7 +156,7 @@ Step = tuple[str, str, tuple[int, ...], bool]  # a layer that ran: name, type, o
 
 def student_trace(st: Any, name: str, case: ModuleCase) -> list[Step] | None:
     """The layers of the student's module as they run on ``case``'s input shape (on the meta device: see
-    torch_ops.trace), or None when the module cannot be built or the worker's reply is malformed."""
+    ops.trace), or None when the module cannot be built or the worker's reply is malformed."""
     body = st.try_request("module_trace", name, args=list(case.args), kwargs=case.kwargs, seed=SEED,
                           input_shape=list(case.input_shape))
     try:
@@ -236,11 +239,6 @@ def student_forward(st: Any, name: str, case: ModuleCase, reference: torch.nn.Mo
     return {"output": out.array, "grads": value.get("grads"), "input_grad": value.get("input_grad")}
 
 
-def student_call_on_module(st: Any, fn_name: str, spec: list) -> Any:
-    """The student's ``fn_name(model)`` on a model the worker builds from ``spec`` (see torch_ops.from_spec)."""
-    return st.request("call_on_module", fn_name, spec=spec)["value"]
-
-
 def reference_forward(reference: torch.nn.Module, case: ModuleCase, mode: str = "eval") -> np.ndarray:
     reference.train(mode == "train")
     with torch.no_grad():
@@ -259,6 +257,8 @@ def add_module_checks(ex: Exercise, cases: Any, *, points: dict[str, float] | No
     """The standard checks of a torch module exercise: count, layout, output shape, outputs in eval and
     train mode with the reference's weights, and a gradient for every parameter."""
     name = ex.name
+    if TORCH not in ex.needs:
+        ex.needs = (*ex.needs, TORCH)
     pts = {"count": 1, "layout": 1, "shape": 1, "eval": 2, "train": 1, "grads": 1, **(points or {})}
     kw = {"given": cases, "max_examples": max_examples, "examples": examples}
 

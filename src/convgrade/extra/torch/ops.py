@@ -1,7 +1,8 @@
-"""The worker's torch operations: build a student's module, describe it, run it with given weights.
+"""The worker's torch operations (``op_module_info``, ``op_module_forward``, ...): build a student's module,
+describe it, run it with given weights; run the model a student's function returns.
 
-Loaded by the worker by path, like the codec; it imports nothing from ``graders``. Modules never cross
-the process boundary: only their parameter names and shapes, and arrays in and out.
+Read by the sandbox's fork server from this file (see ``convgrade.operations``); it imports nothing from
+convgrade. Modules never cross the process boundary: only their parameter names and shapes, and arrays.
 
 A student's module is measured, never asked: its submodules, parameters and buffers are read from the
 ``_modules``, ``_parameters`` and ``_buffers`` dicts that ``torch.nn.Module.__init__`` put in its instance
@@ -183,7 +184,7 @@ def load_state(module: Module, params: list[np.ndarray], buffers: list[np.ndarra
             t.copy_(torch.from_numpy(a))
 
 
-def forward(cls: Any, req: dict) -> dict:
+def op_module_forward(cls: Any, req: dict) -> dict:
     """Build on meta, materialise without initialising, load the given weights, run one forward (and backward).
     Without weights, build on the CPU with the module's own initialisation."""
     if req["params"] is None:
@@ -204,7 +205,7 @@ def forward(cls: Any, req: dict) -> dict:
     return reply
 
 
-def call_model(fn: Any, req: dict) -> dict:
+def op_call_model(fn: Any, req: dict) -> dict:
     """Call ``fn`` (e.g. a training function) and run the model it returns on the grader's inputs."""
     value = fn(*req["args"], **req["kwargs"])
     model = value[req["index"]] if type(value) in (tuple, list) and len(value) > req["index"] else value
@@ -217,31 +218,6 @@ def call_model(fn: Any, req: dict) -> dict:
     return {"value": rest, "output": out}
 
 
-LAYERS = {
-    "conv2d": lambda i, o, k, bias=True: torch.nn.Conv2d(i, o, k, bias=bias),
-    "linear": lambda i, o, bias=True: torch.nn.Linear(i, o, bias=bias),
-    "batchnorm2d": lambda n: torch.nn.BatchNorm2d(n),
-    "relu": lambda: torch.nn.ReLU(),
-}
-
-
-def from_spec(spec: list) -> torch.nn.Module:
-    """A ``Sequential`` on the meta device from ``[[kind, *args], ...]``; ``["frozen"]`` freezes the layer before."""
-    layers: list[torch.nn.Module] = []
-    with torch.device("meta"):
-        for kind, *args in spec:
-            if kind == "frozen":
-                layers[-1].requires_grad_(False)
-            else:
-                layers.append(LAYERS[kind](*args))
-    return torch.nn.Sequential(*layers)
-
-
-def call_on_module(fn: Any, req: dict) -> Any:
-    """Call the student's ``fn(model)`` on a model built here from the grader's spec."""
-    return fn(from_spec(req["spec"]))
-
-
 def warm_up() -> None:
     """A forward and backward pass on the meta device, once in the zygote: the first one imports torch._dynamo
     (2 s), which every worker would otherwise pay again."""
@@ -250,3 +226,16 @@ def warm_up() -> None:
                                   torch.nn.MaxPool2d(2), torch.nn.Flatten(), torch.nn.Linear(2, 2))
         out = net(torch.empty(1, 1, 4, 4))
         torch.autograd.grad(out, list(net.parameters()), torch.ones_like(out))
+
+
+# -- the operations (see convgrade.operations): target is the student's class or function ---------------------
+def op_module_info(cls: Any, req: dict) -> dict:
+    return info(build(cls, req["args"], req["kwargs"], "meta", req["seed"]))
+
+
+def op_module_usage(cls: Any, req: dict) -> list[str] | None:
+    return used(build(cls, req["args"], req["kwargs"], "meta", req["seed"]), req["input_shape"])
+
+
+def op_module_trace(cls: Any, req: dict) -> dict:
+    return trace(build(cls, req["args"], req["kwargs"], "meta", req["seed"]), req["input_shape"])
