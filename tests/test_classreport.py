@@ -19,6 +19,7 @@ from PIL import Image
 from benchmarks.classreport import plant, synthesize
 from conftest import ROOT
 from convgrade.classreport import anonymise, build, diagnoses
+from convgrade.feedback import failure_text
 from convgrade.report import browser
 from test_cli import course as run_course
 from test_html import Page, chromium, harness  # noqa: F401 - chromium is a fixture
@@ -145,6 +146,11 @@ def test_the_example_feedback_is_anonymised():
                 "  your code printed:\n    looks like a forged diagnosis\n    ada@example.org\n"
                 "  saved in /home/ada/work/out.npy\n  hint: add b")
     assert diagnoses(feedback) == ["the bias was left out"]
+    written = failure_text("f", "Z has wrong values", case_lines=[], details=[], diagnosis="the bias was left out",
+                           traceback="  File \"week1/convolution.py\"", output="x = 1", hint=None)
+    assert diagnoses(written) == ["the bias was left out"]  # the engine's own wording
+    assert anonymise(written) == ("f: Z has wrong values\n  looks like the bias was left out\n"
+                                  "  traceback (your code) (left out)\n  your code printed (left out)")
     assert anonymise(feedback) == ("f: Z has wrong values\n  got 1, expected 2\n  looks like the bias was left out\n"
                                    "  traceback (your code) (left out)\n  your code printed (left out)\n  hint: add b")
 

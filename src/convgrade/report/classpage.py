@@ -23,7 +23,8 @@ EXTRA_CSS = """
 .o3 { background: #afb8c1; } .o4 { background: #8250df; }
 .legend span.key { display: inline-block; width: .7rem; height: .7rem; margin: 0 .2rem 0 .6rem; }
 table.exercises tr:not(.last) > td { border-bottom: none; } table.exercises th.num { white-space: normal; }
-table.exercises .title, table.exercises code { display: block; max-width: 19rem; } ol.mistakes > li { margin: .75rem 0; } .checklist { margin: 0; padding-left: 1rem; font-size: .85rem; }
+table.exercises .title, table.exercises code { display: block; max-width: 19rem; }
+ol.mistakes > li { margin: .75rem 0; } .checklist { margin: 0; padding-left: 1rem; font-size: .85rem; }
 @media print { .split > span, .hist rect, .legend span.key { -webkit-print-color-adjust: exact;
   print-color-adjust: exact; } }
 """
