@@ -13,6 +13,7 @@ parameters it uses is what the output's gradient reaches (``used``).
 """
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
@@ -220,12 +221,16 @@ def op_call_model(fn: Any, req: dict) -> dict:
 
 def warm_up() -> None:
     """A forward and backward pass on the meta device, once in the zygote: the first one imports torch._dynamo
-    (2 s), which every worker would otherwise pay again."""
+    (2 s), which every worker would otherwise pay again. The environment stays the workers' (the import sets
+    TORCHINDUCTOR_CACHE_DIR)."""
+    env = dict(os.environ)
     with torch.device("meta"):
         net = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.BatchNorm2d(2), torch.nn.ReLU(),
                                   torch.nn.MaxPool2d(2), torch.nn.Flatten(), torch.nn.Linear(2, 2))
         out = net(torch.empty(1, 1, 4, 4))
         torch.autograd.grad(out, list(net.parameters()), torch.ones_like(out))
+    os.environ.clear()
+    os.environ.update(env)
 
 
 # -- the operations (see convgrade.operations): target is the student's class or function ---------------------
