@@ -1,28 +1,29 @@
 """The edge lessons' pictures for the HTML report: a photograph, the student's edge map, the expected one and
-their difference, drawn with the engine's picture helpers."""
+their difference, drawn with the engine's picture helpers (convgrade.figures)."""
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
 
-from convgrade.report.figures import Panels, Picture, numeric, picture, png_uri, span
+from convgrade import figures
 
 
-def _map(a: np.ndarray, alt: str, who: str) -> Picture:
+def _map(a: np.ndarray, alt: str, who: str) -> figures.Picture:
     """An edge map on its own scale, given in the caption: magma from 0 up, or grey around 0 when it has signs."""
-    lo, hi = span(a)
+    lo, hi = figures.span(a)
     cmap = "magma" if lo >= 0 else "gray"  # a signed map (one kernel's response): mid-grey is 0
     if lo < 0:
         lo, hi = -max(-lo, hi), max(-lo, hi)
-    return picture(a, cmap, lo, hi, alt, f"{who}, {a.shape[0]}×{a.shape[1]}, from {lo:.3g} to {hi:.3g}")
+    return figures.picture(a, cmap, lo, hi, alt, f"{who}, {a.shape[0]}×{a.shape[1]}, from {lo:.3g} to {hi:.3g}")
 
 
-def edge_pictures(photo: np.ndarray, got: Any, expected: np.ndarray, kind: str, note: str) -> tuple[list[Picture], str]:
+def edge_pictures(photo: np.ndarray, got: Any, expected: np.ndarray, kind: str,
+                  note: str) -> tuple[list[figures.Picture], str]:
     """The photograph, the student's edge map, the expected one and their difference; and a note."""
-    pictures = [Picture(png_uri(np.asarray(photo, dtype=np.uint8)), "the photograph",
+    pictures = [figures.Picture(figures.png_uri(np.asarray(photo, dtype=np.uint8)), "the photograph",
                         f"the photograph, {photo.shape[0]}×{photo.shape[1]}", photo.shape[1], photo.shape[0])]
-    expected, got = np.asarray(expected, dtype=np.float64), numeric(got)
+    expected, got = np.asarray(expected, dtype=np.float64), figures.numeric(got)
     if got is not None and (got.ndim != 2 or max(got.shape) > 4 * max(photo.shape)):
         got = None
     if got is not None:
@@ -31,13 +32,15 @@ def edge_pictures(photo: np.ndarray, got: Any, expected: np.ndarray, kind: str, 
     if got is not None and got.shape == expected.shape:
         diff = got - expected
         top = float(np.abs(diff[np.isfinite(diff)]).max(initial=0.0))
-        pictures.append(picture(diff, "RdBu_r", -top or -1.0, top or 1.0, "the difference, yours minus expected",
-                                f"yours − expected: red where yours is larger, blue where smaller "
-                                f"(largest {top:.3g})"))
+        pictures.append(figures.picture(diff, "RdBu_r", -top or -1.0, top or 1.0,
+                                        "the difference, yours minus expected",
+                                        f"yours − expected: red where yours is larger, blue where smaller "
+                                        f"(largest {top:.3g})"))
     elif got is not None:
         note = note or f"your {kind} has shape {got.shape}, expected {expected.shape}: no difference to show"
     return pictures, note
 
 
-def edge_panels(caption: str, photo: np.ndarray, got: Any, expected: np.ndarray, kind: str, note: str) -> Panels:
-    return Panels("On a photograph", caption, lambda: edge_pictures(photo, got, expected, kind, note))
+def edge_panels(caption: str, photo: np.ndarray, got: Any, expected: np.ndarray, kind: str,
+                note: str) -> figures.Panels:
+    return figures.Panels("On a photograph", caption, lambda: edge_pictures(photo, got, expected, kind, note))

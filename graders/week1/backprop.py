@@ -12,10 +12,8 @@ import numpy as np
 from hypothesis import strategies as st
 from numpy.lib.stride_tricks import sliding_window_view
 
-from convgrade.checks import worked as _worked, CheckFailed, Exercise
-from convgrade.expect import (ATOL, RTOL, expect_array, expect_raises, expect_scalar, expect_shape, expect_tuple,
-                            expect_type, expect_unchanged)
-from convgrade.feedback import fmt_index, fmt_number
+from convgrade import (ATOL, CheckFailed, Exercise, expect_array, expect_raises, expect_scalar, expect_shape,
+                       expect_tuple, expect_type, expect_unchanged, fmt_index, fmt_number, RTOL, worked as _worked)
 from convgrade.extra.numpy import arrays, values
 from ..cases import ConvGradCase, PoolGradCase, conv_grad_cases, pool_grad_cases
 

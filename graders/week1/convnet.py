@@ -9,11 +9,9 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from convgrade.checks import CheckFailed, Exercise
-from convgrade.expect import expect_array, expect_equal, expect_shape, expect_tuple, expect_unchanged
-from convgrade.feedback import kind_of, fmt_number
+from convgrade import (CheckFailed, Exercise, expect_array, expect_equal, expect_shape, expect_tuple,
+                       expect_unchanged, fmt_number, kind_of, TensorData)
 from convgrade.extra.torch import TORCH, ModuleCase, add_module_checks, expect_count, student_forward, student_layout
-from convgrade.sandbox.codec import TensorData
 from convgrade.extra.numpy import arrays
 from ..cases import ordered, output_size
 

@@ -7,10 +7,9 @@ from typing import Any, Callable
 import numpy as np
 from hypothesis import strategies as st
 
-from convgrade.checks import worked as _worked, CheckFailed, Exercise
-from convgrade.expect import (add_worked_example, ATOL, RTOL, expect_array, expect_equal, expect_scalar, expect_shape, expect_tuple,
-                            expect_type, expect_unchanged)
-from convgrade.feedback import fmt_index, kind_of, fmt_number
+from convgrade import (add_worked_example, ATOL, CheckFailed, Exercise, expect_array, expect_equal, expect_scalar,
+                       expect_shape, expect_tuple, expect_type, expect_unchanged, fmt_index, fmt_number, kind_of,
+                       RTOL, worked as _worked)
 from convgrade.extra.numpy import arrays
 from ..cases import ConvCase, conv_cases, conv_pairs, ordered
 

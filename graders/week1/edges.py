@@ -10,9 +10,8 @@ from typing import Any, Iterator
 import numpy as np
 from hypothesis import strategies as st
 
-from convgrade.checks import CheckFailed, Exercise
-from convgrade.expect import expect_array, expect_raises, expect_shape, expect_unchanged
-from convgrade.feedback import fmt_index, fmt_number
+from convgrade import (CheckFailed, Exercise, expect_array, expect_raises, expect_shape, expect_unchanged, fmt_index,
+                       fmt_number, kind_of)
 from convgrade.extra.numpy import arrays
 from ..pictures import edge_panels
 from ..cases import EdgeCase, ImageCase, edge_cases, image_cases
@@ -338,8 +337,6 @@ def _kernel_figure(name: str, directions: tuple[tuple, ...]) -> Any:
     """The photograph through the student's kernel (applied by the reference's conv2d_valid) and the reference's;
     for a kernel with directions, the first direction where the two kernels differ."""
     def figure(st: Any, ref: ModuleType | None) -> dict | None:
-        from convgrade.feedback import kind_of
-
         if ref is None:
             return None
         _, image = _figure_photo("chelsea")

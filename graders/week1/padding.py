@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from convgrade.checks import Exercise
-from convgrade.expect import add_worked_example, expect_array, expect_equal, expect_raises, expect_shape, expect_unchanged
+from convgrade import (add_worked_example, Exercise, expect_array, expect_equal, expect_raises, expect_shape,
+                       expect_unchanged)
 from ..cases import PadCase, pad_cases
 
 zero_pad = Exercise("zero_pad", hint="np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0))) pads only H and W")

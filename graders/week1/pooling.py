@@ -7,10 +7,8 @@ from dataclasses import replace
 import numpy as np
 from hypothesis import strategies as st
 
-from convgrade.checks import CheckFailed, Exercise
-from convgrade.expect import (expect_array, expect_equal, expect_raises, expect_shape, expect_tuple, expect_type,
-                              expect_unchanged)
-from convgrade.feedback import fmt_index, kind_of, fmt_number
+from convgrade import (CheckFailed, Exercise, expect_array, expect_equal, expect_raises, expect_shape, expect_tuple,
+                       expect_type, expect_unchanged, fmt_index, fmt_number, kind_of)
 from convgrade.extra.numpy import values
 from ..cases import PoolCase, nonsquare_pool_cases, pool_cases
 

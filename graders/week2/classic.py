@@ -12,11 +12,8 @@ from pathlib import Path
 import numpy as np
 from hypothesis import strategies as st
 
-from convgrade.checks import Exercise, fixed_input as _input
-from convgrade.expect import expect_array, expect_equal
-from convgrade.extra.torch import (TORCH, ModuleCase, expect_count, expect_layout, reference_forward,
-                                   reference_layout, reference_module, student_forward, student_layout)
-from convgrade.operations import WorkerOps
+from convgrade import Exercise, expect_array, expect_equal, fixed_input as _input, WorkerOps
+from convgrade.extra.torch import (TORCH, ModuleCase, expect_count, expect_layout, reference_forward,                                    reference_layout, reference_module, student_forward, student_layout)
 
 from ..worker_ops import from_spec
 

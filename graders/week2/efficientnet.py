@@ -4,9 +4,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from convgrade.checks import CheckFailed, Exercise
-from convgrade.expect import expect_equal, expect_tuple
-from convgrade.feedback import kind_of, fmt_number
+from convgrade import CheckFailed, Exercise, expect_equal, expect_tuple, fmt_number, kind_of
 
 # The published EfficientNet models (Tan & Le 2019, the reference TensorFlow code): B0's stage plan and, per model,
 # (width, depth) and the channels (stem, the 7 stages, head) and block repeats (the 7 stages) they give.

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 from hypothesis import strategies as st
 
-from convgrade.checks import Exercise
-from convgrade.expect import add_worked_example, expect_array, expect_equal, expect_shape, expect_unchanged
+from convgrade import add_worked_example, Exercise, expect_array, expect_equal, expect_shape, expect_unchanged
 from convgrade.extra.numpy import arrays
 
 

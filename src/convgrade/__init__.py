@@ -20,8 +20,11 @@ from importlib.metadata import PackageNotFoundError, version as _version
 from .checks import Check, CheckFailed, Exercise, fixed_input, worked
 from .expect import (ATOL, RTOL, add_worked_example, expect_array, expect_close, expect_equal, expect_raises,
                      expect_scalar, expect_shape, expect_tuple, expect_type, expect_unchanged)
-from .feedback import fmt_array, fmt_index, kind_of
+from .feedback import fmt_array, fmt_index, fmt_number, fmt_value, kind_of
 from .mistakes import mistake
+from .operations import WorkerOps
+from .report import figures
+from .sandbox.codec import TensorData
 
 try:
     __version__ = _version("convgrade")
@@ -30,5 +33,5 @@ except PackageNotFoundError:  # a source tree that was not installed
 
 __all__ = ["ATOL", "RTOL", "Check", "CheckFailed", "Exercise", "add_worked_example", "expect_array", "expect_close",
            "expect_equal", "expect_raises", "expect_scalar", "expect_shape", "expect_tuple", "expect_type",
-           "expect_unchanged", "fixed_input", "fmt_array", "fmt_index", "kind_of", "mistake", "worked",
-           "__version__"]
+           "expect_unchanged", "figures", "fixed_input", "fmt_array", "fmt_index", "fmt_number", "fmt_value", "kind_of",
+           "mistake", "TensorData", "worked", "WorkerOps", "__version__"]

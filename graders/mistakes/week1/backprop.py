@@ -6,7 +6,7 @@ that agrees with another on its smallest failing input comes first.
 """
 import numpy as np
 
-from convgrade.mistakes import mistake
+from convgrade import mistake
 
 
 # conv_backward

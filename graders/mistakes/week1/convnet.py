@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from convgrade.mistakes import mistake
+from convgrade import mistake
 
 
 # activation_shapes

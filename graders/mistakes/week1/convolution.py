@@ -9,7 +9,7 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from convgrade.mistakes import mistake
+from convgrade import mistake
 
 
 def _pad(A_prev, p):

@@ -2,7 +2,7 @@
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from convgrade.mistakes import mistake
+from convgrade import mistake
 
 
 def _conv(image, kernel):

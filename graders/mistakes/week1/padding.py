@@ -1,7 +1,7 @@
 """Realistic wrong answers to lesson 1.4, each with the feedback lines it must produce."""
 import numpy as np
 
-from convgrade.mistakes import mistake
+from convgrade import mistake
 
 
 @mistake("zero_pad", "every axis was padded, batch and channels too",

@@ -4,7 +4,7 @@ They share ``_pool``, the course's loops with the knobs students get wrong (size
 """
 import numpy as np
 
-from convgrade.mistakes import mistake
+from convgrade import mistake
 
 
 def _size(n, f, stride):

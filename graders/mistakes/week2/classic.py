@@ -2,7 +2,7 @@
 import torch
 from torch import nn
 
-from convgrade.mistakes import mistake
+from convgrade import mistake
 
 FIRST = "the first layer whose output shape differs from the reference's: "
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from convgrade.mistakes import mistake
+from convgrade import mistake
 
 
 # compound_scaling

@@ -5,7 +5,7 @@ The InceptionModule mistakes are ``_Inception`` (the right module) with one knob
 import torch
 from torch import nn
 
-from convgrade.mistakes import mistake
+from convgrade import mistake
 
 
 # bottleneck_cost

@@ -5,7 +5,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from torch import nn
 
-from convgrade.mistakes import mistake
+from convgrade import mistake
 
 
 def _windows(A_prev, f, hparameters, stride=None):

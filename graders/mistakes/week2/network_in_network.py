@@ -1,7 +1,7 @@
 """Realistic wrong answers to lesson 2.5, each with the feedback lines it must produce."""
 import numpy as np
 
-from convgrade.mistakes import mistake
+from convgrade import mistake
 
 
 # conv1x1_forward

@@ -3,7 +3,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from convgrade.mistakes import mistake
+from convgrade import mistake
 
 
 @mistake("residual_forward", "the skip connection is missing (out = relu(z2))",
