@@ -85,7 +85,7 @@ def _same_output(m: Mistake, call: Call) -> bool:
             from .operations import operation
 
             value = operation(call.operations, call.request["op"])(m.impl, copy.deepcopy(call.request))
-            out = codec.decode(codec.encode(value))  # as the worker's reply would carry it
+            out = codec.decode(codec.encode(value)[codec.PREFIX_SIZE:])  # as the worker's reply would carry it
         else:
             out = m.impl(*copy.deepcopy(call.args), **copy.deepcopy(call.kwargs))
     except Exception:  # noqa: BLE001 - a mistake that cannot run on this input does not explain it
