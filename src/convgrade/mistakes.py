@@ -95,8 +95,7 @@ def _same_output(m: Mistake, call: Call) -> bool:
 
 def matches(a: Any, b: Any) -> bool:
     """Structural equality with a float tolerance: arrays, tuples, lists, dicts, numbers."""
-    if isinstance(b, TensorData):
-        b = b.array
+    a, b = (x.array if isinstance(x, TensorData) else x for x in (a, b))
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)) or a.shape != b.shape:
             return False
