@@ -16,7 +16,7 @@ import sys
 import pytest
 
 from convgrade.mistakes import as_submission
-from convgrade.runner import Lesson
+from convgrade.lesson import Lesson
 
 from conftest import ROOT, write_submission
 from test_lessons import COURSE
@@ -81,9 +81,9 @@ def test_reports_are_byte_identical_whatever_the_kernels_and_threads(submission)
 
 PROBE = """
 import hashlib, sys, torch
-from convgrade import course
+from convgrade import config as course
 from convgrade.extra.torch import ModuleCase, reference_forward, reference_module
-from convgrade.runner import Lesson
+from convgrade.lesson import Lesson
 ref = Lesson(course.load(sys.argv[1]), "week2.mobilenet").reference
 case = ModuleCase((3, 5), (2, 3, 5, 5))
 out = reference_forward(reference_module(ref, "DepthwiseSeparableConv", case), case)

@@ -108,11 +108,11 @@ def test_a_batch_with_an_unknown_level_grades_nobody(tmp_path):
 def test_the_batch_own_grading_processes_refuse_it_too(tmp_path):
     """Called without the command's check (``batch.run`` itself): each grading process refuses the level."""
     klass = write_submission(tmp_path / "class", {s + "/week1/padding.py": "x = 1\n" for s in ("ada", "bob")})
-    script = ("import sys; from pathlib import Path; from convgrade import course, batch, gradebook\n"
+    script = ("import sys; from pathlib import Path; from convgrade import config as course, batch, gradebook\n"
               "c = course.load(Path(sys.argv[1]))\n"
               "with gradebook.Gradebook(Path(sys.argv[3]), c) as book:\n"
               "    try:\n"
-              "        batch.run(c, Path(sys.argv[2]), book, jobs=2, only=['week1.padding'])\n"
+              "        batch.run(c, Path(sys.argv[2]), book, pool=batch.Local(2), only=['week1.padding'])\n"
               "    except course.ConfigError as e:\n"
               "        print('refused:', e)\n"
               "    print('rows:', [(r.student, r.kind) for r in book.rows()])\n")
@@ -145,7 +145,7 @@ def test_the_report_names_the_level_the_worker_shows(level, attack_course, tmp_p
 def test_a_worker_that_entered_another_level_is_refused(asked, entered, tmp_path):
     sub = reference_submission(tmp_path / "sub")
     with Sandbox(sub, isolation=entered) as sb:
-        sb.zygote = own = Zygote(("numpy",), entered)  # a fork server that applies ``entered``...
+        sb.zygote = own = Zygote(("numpy",), (), entered)  # a fork server that applies ``entered``...
         own.level = asked  # ...for a grader that asked for ``asked``
         try:
             with pytest.raises(IsolationError) as raised:
