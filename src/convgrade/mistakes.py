@@ -1,9 +1,9 @@
 """The catalogue of realistic wrong implementations, kept beside the graders.
 
-``graders/mistakes/week1/convolution.py`` mirrors the lesson file and holds functions (or classes) like
+``graders/mistakes/hw1/vectors.py`` mirrors the lesson file and holds functions (or classes) like
 
-    @mistake("conv_forward", "the bias b was not added")
-    def conv_forward_no_bias(A_prev, W, b, hparameters): ...
+    @mistake("normalize", "x was divided by its sum, not its norm")
+    def normalize_by_sum(x): ...
 
 They serve twice: the meta-tests paste each one into the reference to make a wrong submission and check
 the feedback, and the grader runs them (trusted code, in the grading process) on a failing input to name
