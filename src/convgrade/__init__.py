@@ -5,11 +5,11 @@ what they need from here (and from ``convgrade.extra.numpy``, ``convgrade.extra.
 
     from convgrade import Exercise, expect_array
 
-    conv_forward = Exercise("conv_forward", hint="...")
+    normalize = Exercise("normalize", hint="...")
 
-    @conv_forward.check("values", points=2, given=conv_cases())
+    @normalize.check("values", points=2, given=vectors())
     def _(case, st, ref):
-        expect_array(st.conv_forward(case.A_prev, ...), ref.conv_forward(case.A_prev, ...), name="Z")
+        expect_array(st.normalize(case.x), ref.normalize(case.x), name="y")
 
 See docs/authoring.md for the whole API and ``course new DIR`` for a course that passes ``course selftest``.
 """

@@ -1,11 +1,11 @@
 """Declaring checks: a grader module holds one ``Exercise`` per function, named like it.
 
-    conv_forward = Exercise("conv_forward", hint="Z[i, h, w, c] = sum(a_slice * W[..., c]) + b[..., c]")
+    normalize = Exercise("normalize", hint="y = x / np.linalg.norm(x)")
 
-    @conv_forward.check("output shape", points=2, given=conv_cases())
+    @normalize.check("output shape", points=2, given=vectors())
     def _(case, st, ref):
-        Z, _ = expect_tuple(st.conv_forward(case.A_prev, case.W, case.b, case.hparameters), ("Z", "cache"))
-        expect_shape(Z, case.out_shape, name="Z")
+        y, _ = expect_tuple(st.normalize(case.x), ("y", "norm"))
+        expect_shape(y, case.x.shape, name="y")
 
 ``st`` calls the student's code in the sandbox, ``ref`` is the reference module; both are used the same way.
 A check body raises ``CheckFailed`` (through the ``expect_*`` helpers) or returns.

@@ -235,7 +235,7 @@ def cmd_selftest(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="course", description="Grade CNN course exercises against the reference, safely.")
+    p = _Parser(prog="course", description="Grade a course's exercises against its reference, safely.")
     p.add_argument("--course", metavar="DIR", help="the course folder (default: nearest folder with course.toml)")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     g = sub.add_parser("grade", help="grade a submission")
@@ -258,7 +258,7 @@ def parser() -> argparse.ArgumentParser:
     nb_sub = nb.add_subparsers(dest="nbgrader_command", required=True, parser_class=_Parser)
     nbb = nb_sub.add_parser("build", help="write nbgrader_config.py and source/<assignment>/<lesson>.ipynb")
     nbb.add_argument("outdir", metavar="OUTDIR")
-    nbb.add_argument("--assignment", metavar="ID", help="only this assignment (e.g. week1)")
+    nbb.add_argument("--assignment", metavar="ID", help="only this assignment (an id from course.toml)")
     nbb.set_defaults(run=cmd_nbgrader_build)
     rel = sub.add_parser("release", help="write the student starter repository (stubs, graders, fixtures, CI)")
     rel.add_argument("outdir", metavar="OUTDIR", help="a new (or empty) folder")

@@ -1,7 +1,7 @@
 """Read and validate ``course.toml``, the one registry of the course.
 
 Every error names the file, the entry and the fix, e.g.
-``course.toml: exercise 'week1.pooling.pool_forward': points = -2, expected a positive number``.
+``course.toml: exercise 'hw1.vectors.normalize': points = -2, expected a positive number``.
 """
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ class Exercise:
 
     @property
     def lesson(self) -> str:
-        """``week1.convolution`` for ``week1.convolution.conv_forward``."""
+        """``hw1.vectors`` for ``hw1.vectors.normalize``."""
         return self.id.rsplit(".", 1)[0]
 
     @property
@@ -50,7 +50,7 @@ class Exercise:
 
     @property
     def path(self) -> str:
-        """The lesson file, relative to a tree root: ``week1/convolution.py``."""
+        """The lesson file, relative to a tree root: ``hw1/vectors.py``."""
         return self.lesson.replace(".", "/") + ".py"
 
 
@@ -147,7 +147,7 @@ def _course(root: Path, data: dict) -> Course:
         assignments[aid] = table["title"]
     exercises = tuple(_exercise(eid, t, defaults, assignments) for eid, t in _table(data, "exercises", "").items())
     if not exercises:
-        raise ConfigError(f"{FILENAME}: no exercises; add an [exercises.\"week1.lesson.name\"] table")
+        raise ConfigError(f"{FILENAME}: no exercises; add an [exercises.\"<assignment>.<lesson>.<name>\"] table")
     return Course(root, head["name"], head["id"], str(head.get("version", "1")), seed, assignments, exercises)
 
 
@@ -173,7 +173,7 @@ def _limits(table: dict, base: dict, where: str) -> dict:
 def _exercise(eid: str, table: Any, defaults: dict, assignments: dict) -> Exercise:
     where = f"exercise {eid!r}"
     if not ID.match(eid):
-        raise ConfigError(f"{FILENAME}: {where}: expected an id like \"week1.convolution.conv_forward\""
+        raise ConfigError(f"{FILENAME}: {where}: expected an id like \"hw1.vectors.normalize\""
                           " (<path under exercises/ with dots>.<name>)")
     if not isinstance(table, dict):
         raise ConfigError(f"{FILENAME}: {where}: must be a table with title and points")

@@ -1,9 +1,9 @@
 """Wording: how values, failing inputs and whole check failures are shown to a student.
 
-    conv_forward: Z has the wrong shape
-      smallest failing input: A_prev.shape=(1, 3, 3, 1), W.shape=(2, 2, 1, 1), b.shape=(1, 1, 1, 1), stride=2, pad=0
-      got (1, 2, 2, 1), expected (1, 1, 1, 1)
-      hint: n_H = floor((n_H_prev + 2*pad - f) / stride) + 1 — are you stepping by the stride?
+    normalize: y has the wrong shape
+      smallest failing input: x.shape=(1, 2)
+      got (1,), expected (1, 2)
+      hint: y = x / np.linalg.norm(x) keeps the shape of x
 """
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def kind_of(x: Any) -> str:
         return f"an ndarray of shape {x.shape}" + ("" if x.dtype == np.float64 else f" and dtype {x.dtype}")
     if isinstance(x, TensorData):
         return f"a torch.Tensor of shape {x.array.shape}"
-    if isinstance(x, Opaque):  # "week1.padding.Liar", or a description such as "str of 10000000 characters"
+    if isinstance(x, Opaque):  # "hw1.vectors.Liar", or a description such as "str of 10000000 characters"
         return f"a {x.type_name}" + ("" if " " in x.type_name else " object")
     if isinstance(x, (tuple, list)):
         return f"a {type(x).__name__} of {len(x)} item{'s' * (len(x) != 1)}"
@@ -92,7 +92,7 @@ def describe_value(name: str, value: Any) -> tuple[str, str | None]:
 
 
 def describe_case(case: Any, label: str = "smallest failing input") -> list[str]:
-    """``label: A_prev.shape=(...), stride=2`` and the small arrays, one per line."""
+    """``label: x.shape=(...), axis=1`` and the small arrays, one per line."""
     if case is None:
         return []
     if dataclasses.is_dataclass(case):

@@ -3,10 +3,10 @@
 ``course release`` grades the reference folder on the public checks with ``ref`` wrapped in a ``Recorder``:
 every call a check body makes on ``ref`` is kept as (name, args, kwargs, value). In the bundle, ``Replay``
 stands in for ``ref`` and returns the recorded values in order, checking that each call has the recorded
-arguments. One file per lesson, ``fixtures/week1/padding.npz``, read with ``np.load(allow_pickle=False)``:
+arguments. One file per lesson, ``fixtures/hw1/vectors.npz``, read with ``np.load(allow_pickle=False)``:
 
     header   uint8 array: the JSON header of a codec frame (see sandbox/codec.py), whose body is
-             {"format": "convgrade-fixtures/1", "course": id, "version": v, "lesson": "week1.padding",
+             {"format": "convgrade-fixtures/1", "course": id, "version": v, "lesson": "hw1.vectors",
               "checks": {exercise name: {check name: [call, ...]}}}
              call = {"op": "call" or "get", "name", "key", "args", "kwargs", "value", "raised"}
     a0, a1…  the frame's arrays, in order, each under its own key

@@ -2,7 +2,7 @@
 
 A course's ``graders/`` folder is imported as a package of its own, one per course folder
 (``_convgrade_course_<hash>``), so that lesson files can share course-local helpers with relative imports
-(``from ..cases import ConvCase``) and two courses never shadow each other. Reference files are loaded by path.
+(``from ..cases import VectorCase``) and two courses never shadow each other. Reference files are loaded by path.
 """
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def course_package(root: Path) -> str:
 
 
 def course_module(root: Path, rel: str) -> ModuleType | None:
-    """``graders/<rel>.py`` of the course (``rel`` dotted, e.g. ``week1.convolution``), or None when absent."""
+    """``graders/<rel>.py`` of the course (``rel`` dotted, e.g. ``hw1.vectors``), or None when absent."""
     if not (Path(root) / GRADERS / Path(*rel.split("."))).with_suffix(".py").is_file():
         return None
     return importlib.import_module(f"{course_package(root)}.{rel}")

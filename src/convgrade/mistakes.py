@@ -1,9 +1,9 @@
 """The catalogue of realistic wrong implementations, kept beside the graders.
 
-``graders/mistakes/week1/convolution.py`` mirrors the lesson file and holds functions (or classes) like
+``graders/mistakes/hw1/vectors.py`` mirrors the lesson file and holds functions (or classes) like
 
-    @mistake("conv_forward", "the bias b was not added")
-    def conv_forward_no_bias(A_prev, W, b, hparameters): ...
+    @mistake("normalize", "x was divided by its sum, not its norm")
+    def normalize_by_sum(x): ...
 
 They serve twice: the meta-tests paste each one into the reference to make a wrong submission and check
 the feedback, and the grader runs them (trusted code, in the grading process) on a failing input to name
@@ -107,7 +107,7 @@ def matches(a: Any, b: Any) -> bool:
     if isinstance(a, dict):
         return isinstance(b, dict) and a.keys() == b.keys() and all(matches(a[k], b[k]) for k in a)
     if isinstance(a, (float, np.floating)) and isinstance(b, (int, float, np.integer, np.floating)):
-        return bool(np.isclose(float(a), float(b), rtol=1e-6, atol=1e-8))
+        return bool(np.isclose(float(a), float(b), rtol=1e-6, atol=1e-8, equal_nan=True))
     return type(a) is type(b) and a == b
 
 

@@ -1,9 +1,9 @@
 """The graders inside a Jupyter notebook (the test cells that ``course nbgrader build`` writes).
 
     from convgrade import notebook as convgrade
-    convgrade.check("week1.convolution.conv_forward", public=True)    # visible checks, feedback printed
-    convgrade.check("week1.convolution.conv_forward", public=False)   # hidden checks, a summary only
-    convgrade.score("week1.convolution.conv_forward")                 # the points, read by nbgrader
+    convgrade.check("hw1.vectors.normalize", public=True)     # visible checks, feedback printed
+    convgrade.check("hw1.vectors.normalize", public=False)    # hidden checks, a summary only
+    convgrade.score("hw1.vectors.normalize")                  # the points, read by nbgrader
 
 The student's code is the notebook's code cells run so far (IPython's input history, test cells left out),
 written as the lesson file and graded in the sandbox exactly as ``course grade`` grades it. Nothing is

@@ -5,7 +5,7 @@ lesson that needs more (build the student's torch module and run it with the ref
 function on a model built in the worker) declares a ``WorkerOps`` on its exercises:
 
     MODEL_OPS = WorkerOps(Path(__file__).parent / "worker_ops.py", preload=("torch",), replayable=("call_on_module",))
-    param_count = Exercise("param_count", needs=(MODEL_OPS,))
+    count_weights = Exercise("count_weights", needs=(MODEL_OPS,))
 
 The file defines ``op_<name>(target, req) -> value`` functions (``target`` is the student's object named by
 ``req["name"]``) and imports nothing from convgrade: the sandbox's fork server reads it before any student code

@@ -237,7 +237,7 @@ python -m venv .venv && . .venv/bin/activate
 
 ```
 course grade                          # every exercise
-course grade --only week1.padding     # one lesson (or one exercise id)
+course grade --only {course.lessons[0]:<17} # one lesson (or one exercise id)
 course grade --json report.json       # the same report, for machines
 ```
 
@@ -306,7 +306,7 @@ def _squeeze(text: str) -> str:
 
 
 def reference_bodies(reference: Path) -> list[tuple[str, str]]:
-    """(``reference/week1/padding.py:zero_pad``, body) for every function and method, docstrings left out."""
+    """(``reference/hw1/vectors.py:normalize``, body) for every function and method, docstrings left out."""
     out = []
     for path in sorted(reference.rglob("*.py")):
         source = path.read_text(encoding="utf-8")
@@ -321,7 +321,7 @@ def reference_bodies(reference: Path) -> list[tuple[str, str]]:
 
 
 def leaks(bundle: Path, reference: Path) -> list[str]:
-    """Where a reference body occurs in the bundle: ``exercises/week1/padding.py holds the body of ...``."""
+    """Where a reference body occurs in the bundle: ``exercises/hw1/vectors.py holds the body of ...``."""
     bodies = reference_bodies(reference)
     found = []
     for path in sorted(p for p in bundle.rglob("*") if p.is_file()):

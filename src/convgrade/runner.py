@@ -40,7 +40,7 @@ GENERATED = (Phase.generate, Phase.shrink)
 
 @contextlib.contextmanager
 def _quiet() -> Iterator[None]:
-    """No warnings on the grader's stderr from check bodies (e.g. torch's on padding='same' with an even f)."""
+    """No warnings on the grader's stderr from check bodies (e.g. a library's UserWarning)."""
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         yield

@@ -1,6 +1,6 @@
 """What a check body sees: ``st`` (the student's code, in the sandbox) and the state of one exercise.
 
-``st.conv_forward(A_prev, W, b, hp)`` sends the arguments to the worker and returns the decoded value, or
+``st.normalize(x)`` sends the arguments to the worker and returns the decoded value, or
 raises ``CheckFailed`` (the student's code raised) or ``Fatal`` (the exercise cannot go on: missing file,
 syntax error, crash, time limit). ``Fatal`` is a ``BaseException`` so hypothesis stops at once instead of
 shrinking a crash.

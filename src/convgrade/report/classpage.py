@@ -59,7 +59,7 @@ def check_texts(x: ExerciseStats) -> list[str]:
 
 
 def mistake_heading(m: MistakeStats, with_names: bool) -> tuple[str, str]:
-    """(who: "38 % of the class (19 of 50)", what: "in pool_forward: the stride was ignored")."""
+    """(who: "38 % of the class (19 of 50)", what: "in normalize: x was divided by its sum")."""
     return students_text(m, with_names), f"in {m.function}: {m.description}"
 
 

@@ -142,7 +142,7 @@ def student_layout(st: Any, name: str, case: ModuleCase) -> Layout:
 
 def _unused(st: Any, name: str, case: ModuleCase, layout: Layout) -> set[str]:
     """The parameters that forward never uses (see ops.used), asked once per exercise and set of parameter
-    names (a forward pass on meta is not free: ResNet-50 takes 0.3 s). When the worker cannot tell (forward
+    names (a forward pass on meta is not free: a 25 M-parameter network takes 0.3 s). When the worker cannot tell (forward
     fails or hangs on meta), none: the checks that run forward say what is wrong."""
     names = tuple(n for n, _, _ in layout.params)
     body = st.try_request_once(("module_usage", name, names), "module_usage", name, args=list(case.args),
