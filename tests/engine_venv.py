@@ -21,8 +21,8 @@ from convgrade.wheel import engine_wheel
 MINE = ("convgrade", "convgrade-*", "__editable__*convgrade*", "__pycache__")
 
 
-def make(folder: Path) -> Path:
-    """The venv's bin/ folder, with ``course`` installed from the wheel of this checkout."""
+def make(folder: Path, wheel: Path | None = None) -> Path:
+    """The venv's bin/ folder, with ``course`` installed from ``wheel`` (default: the wheel of this checkout)."""
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder)], check=True)
     site = folder / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
     shutil.rmtree(site)
@@ -33,7 +33,7 @@ def make(folder: Path) -> Path:
         pytest.skip(f"cannot hard-link the pinned packages into {folder}: {e}")
     python = folder / "bin" / "python"
     subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps",
-                    "--no-index", str(engine_wheel())], check=True, cwd=folder)
+                    "--no-index", str(wheel or engine_wheel())], check=True, cwd=folder)
     return folder / "bin"
 
 
