@@ -1,22 +1,22 @@
 """`course release`: the student starter repository. Built with the real command, copied to a fresh folder and
-graded there with its own engine (no reference/): the stubs score 0, the reference bodies pasted into the stubs
-score full marks, both in fixtures mode. No reference function body is anywhere in it."""
+graded there with the engine installed from the bundle's own wheel into a throwaway venv (no reference/, no
+checkout): the stubs score 0, the reference bodies pasted into the stubs score full marks, both in fixtures mode.
+No reference function body is anywhere in it, and no copy of the engine's source."""
 from __future__ import annotations
 
 import ast
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+import engine_venv
 from conftest import ROOT, write_submission
-from convgrade import config as course_mod
+from convgrade import __version__, config as course_mod
 from convgrade.config import ConfigError
 from convgrade.fixtures import load
 from convgrade.release import release
@@ -24,6 +24,7 @@ from convgrade.runner import grade
 from test_cli import course
 
 LESSONS = ("week1.padding", "week1.pooling")
+WHEEL = f"vendor/convgrade-{__version__}-py3-none-any.whl"
 
 
 @pytest.fixture(scope="module")
@@ -37,11 +38,16 @@ def bundle(tmp_path_factory) -> Path:
     return fresh
 
 
-def in_bundle(bundle: Path, *args: str) -> subprocess.CompletedProcess:
-    """`course ...` run inside the bundle with the bundle's own engine (as after `pip install -e .` there)."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    return subprocess.run([sys.executable, "-m", "convgrade.cli", *args], cwd=bundle, capture_output=True, text=True,
-                          env={**env, "PYTHONPATH": str(bundle)})
+@pytest.fixture(scope="module")
+def engine(bundle, tmp_path_factory) -> Path:
+    """bin/ of a venv where the bundle's wheel is installed, as its README says (the pins borrowed, see engine_venv)."""
+    return engine_venv.make(tmp_path_factory.mktemp("venv") / "student", bundle / WHEEL)
+
+
+def in_bundle(engine: Path, bundle: Path, *args: str) -> subprocess.CompletedProcess:
+    """`course ...` run inside the bundle with the engine installed from the bundle's wheel."""
+    return subprocess.run([str(engine / "course"), *args], cwd=bundle, capture_output=True, text=True,
+                          env=engine_venv.clean_env())
 
 
 def fail_under(bundle: Path) -> str:
@@ -68,15 +74,16 @@ def bodies(tree: Path) -> dict[str, str]:
 
 def test_the_bundle_holds_what_a_student_needs_and_no_solution(bundle):
     names = {p.relative_to(bundle).as_posix() for p in bundle.rglob("*") if p.is_file()}
-    assert {"course.toml", "pyproject.toml", "README.md", "requirements.lock", ".github/workflows/grade.yml",
+    assert {"course.toml", "README.md", "requirements.lock", ".github/workflows/grade.yml",
             "exercises/week1/padding.py", "exercises/week1/pooling.py", "graders/week1/padding.py",
-            "fixtures/week1/padding.npz", "fixtures/week1/pooling.npz", "convgrade/cli.py",
-            "convgrade/mistakes.py"} <= names
-    assert not [n for n in names if n.startswith(("reference/", "graders/mistakes/week", "graders/week2/"))]
+            "fixtures/week1/padding.npz", "fixtures/week1/pooling.npz", WHEEL} <= names
+    assert not [n for n in names if n.startswith(("reference/", "graders/mistakes/week", "graders/week2/",
+                                                  "convgrade/"))]
+    assert "pyproject.toml" not in names  # nothing to build: the engine is the wheel
     assert [e.id for e in course_mod.load(bundle).exercises] == [
         "week1.padding.zero_pad", "week1.padding.conv_output_size", "week1.padding.same_padding",
         "week1.pooling.pool_forward"]
-    texts = {n: (bundle / n).read_text(errors="replace") for n in names if not n.endswith(".npz")}
+    texts = {n: (bundle / n).read_text(errors="replace") for n in names if not n.endswith((".npz", ".whl"))}
     texts.update({n: np.load(bundle / n)["header"].tobytes().decode() for n in names if n.endswith(".npz")})
     reference = bodies(ROOT / "reference")
     assert len(reference) > 40
@@ -86,19 +93,22 @@ def test_the_bundle_holds_what_a_student_needs_and_no_solution(bundle):
         assert not leaked, f"the body of reference/{where} is in {leaked}"
     workflow = texts[".github/workflows/grade.yml"]
     assert "course grade" in workflow and "--json report.json" in workflow and "actions/upload-artifact" in workflow
-    assert "pip install --no-deps -e ." in workflow
+    install = ["pip install --extra-index-url https://download.pytorch.org/whl/cpu -r requirements.lock",
+               f"pip install --no-deps {WHEEL}"]
+    assert "\n".join(install) in texts["README.md"]
+    assert "\n          ".join(install) in workflow
 
 
-def test_the_bundle_runs_its_own_engine(bundle):
-    run = in_bundle(bundle, "list")
+def test_the_bundle_runs_the_engine_from_its_wheel(bundle, engine):
+    run = in_bundle(engine, bundle, "list")
     assert run.returncode == 0 and "week1.pooling.pool_forward" in run.stdout
-    where = subprocess.run([sys.executable, "-c", "import convgrade; print(convgrade.__file__)"], cwd=bundle,
-                           capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(bundle)})
-    assert Path(where.stdout.strip()).is_relative_to(bundle)
+    where = subprocess.run([str(engine / "python"), "-c", "import convgrade; print(convgrade.__file__)"], cwd=bundle,
+                           capture_output=True, text=True, env=engine_venv.clean_env())
+    assert Path(where.stdout.strip()).is_relative_to(engine.parent), where.stderr
 
 
-def test_the_stubs_score_zero_from_the_fixtures(bundle):
-    run = in_bundle(bundle, "grade", "--json", "-", "--fail-under", fail_under(bundle))
+def test_the_stubs_score_zero_from_the_fixtures(bundle, engine):
+    run = in_bundle(engine, bundle, "grade", "--json", "-", "--fail-under", fail_under(bundle))
     assert run.returncode == 1, run.stderr
     data = json.loads(run.stdout)
     assert (data["mode"], data["score"], data["max_score"]) == ("fixtures", 0.0, float(fail_under(bundle)))
@@ -123,12 +133,12 @@ def paste(stub: str, reference: str) -> str:
     return "\n".join(imports + lines) + "\n"
 
 
-def test_reference_bodies_pasted_in_score_full_marks(bundle, tmp_path):
+def test_reference_bodies_pasted_in_score_full_marks(bundle, engine, tmp_path):
     files = {f"week1/{ls.split('.')[1]}.py": paste((bundle / "exercises/week1" / f"{ls.split('.')[1]}.py").read_text(),
                                                    (ROOT / "reference/week1" / f"{ls.split('.')[1]}.py").read_text())
              for ls in LESSONS}
     sub = write_submission(tmp_path / "solved", files)
-    run = in_bundle(bundle, "grade", str(sub), "--json", "-", "--fail-under", fail_under(bundle))
+    run = in_bundle(engine, bundle, "grade", str(sub), "--json", "-", "--fail-under", fail_under(bundle))
     assert run.returncode == 0, run.stderr
     data = json.loads(run.stdout)
     assert (data["mode"], data["score"]) == ("fixtures", data["max_score"]) and data["score"] > 2

@@ -1,4 +1,5 @@
-"""The ``course`` command: grade, list, nbgrader build, release, batch, gradebook merge/export/report."""
+"""The ``course`` command: grade, list, nbgrader build, release, batch, gradebook merge/export/report, selftest,
+new."""
 from __future__ import annotations
 
 import argparse
@@ -234,6 +235,15 @@ def cmd_selftest(args: argparse.Namespace) -> int:
     return EXIT_OK if all(f.ok for f in findings) else EXIT_UNDER
 
 
+def cmd_new(args: argparse.Namespace) -> int:
+    from .scaffold import new
+
+    made = new(Path(args.dir))
+    print(f"wrote the course {made.name!r} ({made.id}) in {made.root}: one lesson, week1/activations.py; "
+          f"the engine: {made.vendored or 'from PyPI'}. Next: cd {made.root} && make test (course selftest)")
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     p = _Parser(prog="course", description="Grade a course's exercises against its reference, safely.")
     p.add_argument("--course", metavar="DIR", help="the course folder (default: nearest folder with course.toml)")
@@ -306,6 +316,10 @@ def parser() -> argparse.ArgumentParser:
                                           "fixtures replay, determinism (exit 1 when anything fails)")
     stp.add_argument("--only", action="append", metavar="ID", help="an exercise id or lesson prefix (repeatable)")
     stp.set_defaults(run=cmd_selftest)
+    nw = sub.add_parser("new", help="start a course: one small lesson that passes `course selftest`, a README, "
+                                    "a Makefile")
+    nw.add_argument("dir", metavar="DIR", help="a new (or empty) folder")
+    nw.set_defaults(run=cmd_new)
     for s in (g, ls, nbb, rel, bt, gbm, gbe, gbr, stp):
         s.add_argument("--course", metavar="DIR", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return p

@@ -1,16 +1,16 @@
 """``course release OUTDIR``: the student starter repository, with no solution in it.
 
-The bundle holds the stubs (exercises/), course.toml (the released exercises only), the engine (this package
-without the mistake catalogue), the grader modules of the released lessons, fixtures/ (the reference's answers
-to the public checks, see ``fixtures``), a pyproject pinning the same packages, requirements.lock, a README for
-students and a GitHub Actions workflow that grades every push. There, ``course grade`` runs in ``fixtures``
+The bundle holds the stubs (exercises/), course.toml (the released exercises only), the grader modules of the
+released lessons (without the mistake catalogue), fixtures/ (the reference's answers to the public checks, see
+``fixtures``), the engine as a wheel (vendor/convgrade-<version>-py3-none-any.whl, see ``wheel``), the pins
+it was tested with (requirements.lock), a README for students whose two commands install both, and a GitHub
+Actions workflow that installs them the same way and grades every push. There, ``course grade`` runs in ``fixtures``
 mode. Before the folder appears, the bundle is verified: the reference scores full marks from the fixtures,
 and no reference function body occurs in any of its files.
 """
 from __future__ import annotations
 
 import ast
-import importlib.metadata
 import json
 import re
 import shutil
@@ -18,7 +18,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import config as course_mod
+from . import config as course_mod, wheel
 from .catalogue import catalogue_markdown
 from .config import ConfigError, Course, Exercise as ExerciseConfig
 from .fixtures import RecordingLesson
@@ -26,8 +26,8 @@ from .report.table import points
 from .results import Report
 from .runner import grade
 
-PACKAGE = Path(__file__).resolve().parent
-CHECKOUT = PACKAGE.parent.parent  # src/convgrade -> the engine's checkout (pyproject.toml, requirements.lock)
+CHECKOUT = wheel.CHECKOUT
+VENDOR = "vendor"  # the engine's wheel in the bundle
 JUNK = ("__pycache__", ".hypothesis", ".ipynb_checkpoints")
 
 
@@ -101,19 +101,19 @@ def _write(course: Course, chosen: list[ExerciseConfig], lessons: tuple[str, ...
         (out / "exercises" / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(course.root / "exercises" / rel, out / "exercises" / rel)
     _copy_graders(course, lessons, out / "graders")
-    _copy_engine(out / "convgrade")
+    (out / VENDOR).mkdir()
+    shutil.copyfile(wheel.engine_wheel(), out / VENDOR / wheel.filename())
     for lesson in lessons:
         if lesson in recorders:
             recorders[lesson].save(out)
     lock = CHECKOUT / "requirements.lock"
     if lock.is_file():
         shutil.copyfile(lock, out / "requirements.lock")
-    (out / "pyproject.toml").write_text(pyproject(course), encoding="utf-8")
     bundle = course_mod.load(out)
     (out / "README.md").write_text(readme(bundle, fail_under, public_points, lock.is_file()), encoding="utf-8")
     (out / ".github" / "workflows").mkdir(parents=True)
     (out / ".github" / "workflows" / "grade.yml").write_text(workflow(fail_under, lock.is_file()), encoding="utf-8")
-    (out / ".gitignore").write_text("__pycache__/\n*.egg-info/\nbuild/\n.hypothesis/\nreport.json\njunit.xml\n")
+    (out / ".gitignore").write_text(".venv/\n__pycache__/\n.hypothesis/\nreport.json\njunit.xml\n")
 
 
 def _copy_graders(course: Course, lessons: tuple[str, ...], target: Path) -> None:
@@ -125,16 +125,6 @@ def _copy_graders(course: Course, lessons: tuple[str, ...], target: Path) -> Non
         rel = path.relative_to(source)
         if rel.parts[0] == "mistakes" or rel in other or any(part in JUNK for part in rel.parts) \
                 or path.suffix == ".pyc":
-            continue
-        (target / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target / rel)
-
-
-def _copy_engine(target: Path) -> None:
-    """The engine package, as installed here (no course content lives in it)."""
-    for path in sorted(p for p in PACKAGE.rglob("*") if p.is_file()):
-        rel = path.relative_to(PACKAGE)
-        if any(part in JUNK or part.endswith((".pyc", ".egg-info")) for part in rel.parts):
             continue
         (target / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target / rel)
@@ -178,47 +168,14 @@ def _value(v: object) -> str:
                       "numbers, booleans and lists")
 
 
-# -- pyproject, README, workflow ------------------------------------------------------------------------
-def _requirements() -> tuple[list[str], dict[str, list[str]]]:
-    """The engine's own pins: from its pyproject.toml (a checkout), else from its installed metadata."""
-    pyproject_file = CHECKOUT / "pyproject.toml"
-    if pyproject_file.is_file():
-        project = tomllib.loads(pyproject_file.read_text(encoding="utf-8")).get("project", {})
-        if "dependencies" in project:
-            return list(project["dependencies"]), dict(project.get("optional-dependencies", {}))
-    base, extras = [], {}
-    for req in importlib.metadata.requires("convgrade") or []:
-        m = re.fullmatch(r"(.*?)\s*;\s*extra\s*==\s*[\"']([^\"']+)[\"']", req)
-        if m:
-            extras.setdefault(m[2], []).append(m[1])
-        else:
-            base.append(req)
-    return base, extras
-
-
-def pyproject(course: Course) -> str:
-    base, extras = _requirements()
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", course.id).strip("-._") or "course"
-    lines = ["# Written by `course release`: the course's graders, pinned as the instructor's.",
-             "[build-system]", 'requires = ["setuptools>=68"]', 'build-backend = "setuptools.build_meta"', "",
-             "[project]", f'name = "{name}-course"', 'version = "0"',
-             f"description = {json.dumps(course.name + ': exercises and their graders')}",
-             'readme = "README.md"', 'requires-python = ">=3.11"',
-             f"dependencies = {_value(base)}", "", "[project.optional-dependencies]"]
-    lines += [f"{_key(k)} = {_value(v)}" for k, v in extras.items()]
-    lines += ["", "[project.scripts]", 'course = "convgrade.cli:main"', "",
-              "[tool.setuptools.packages.find]", 'include = ["convgrade*"]', ""]
-    return "\n".join(lines)
-
-
-INSTALL_LOCKED = ("pip install --extra-index-url https://download.pytorch.org/whl/cpu -r requirements.lock\n"
-                  "pip install --no-deps -e .")
-INSTALL = "pip install --extra-index-url https://download.pytorch.org/whl/cpu -e ."
+# -- README, workflow -----------------------------------------------------------------------------------
+def _install(locked: bool) -> list[str]:
+    return wheel.install_commands(f"{VENDOR}/{wheel.filename()}", "requirements.lock" if locked else None)
 
 
 def readme(course: Course, fail_under: float, public_points: float, locked: bool) -> str:
 
-    install = INSTALL_LOCKED if locked else INSTALL
+    install = "\n".join(_install(locked))
     full = " (until every public check passes)" if fail_under >= public_points else ""
     return f"""# {course.name}
 
@@ -255,7 +212,8 @@ instructor only.
 `junit.xml` as artifacts of the run; the summary page of the run shows the table. The run is marked failed
 while the score is under {points(fail_under)} points{full}.
 
-Do not edit `graders/`, `fixtures/`, `course.toml` or the workflow: your instructor grades with their own copy.
+Do not edit `graders/`, `fixtures/`, `vendor/` (the grader itself, pinned), `course.toml` or the workflow: your
+instructor grades with their own copy.
 
 ## The exercises
 
@@ -263,7 +221,7 @@ Do not edit `graders/`, `fixtures/`, `course.toml` or the workflow: your instruc
 
 
 def workflow(fail_under: float, locked: bool) -> str:
-    install = (INSTALL_LOCKED if locked else INSTALL).replace("\n", "\n          ")
+    install = "\n          ".join(_install(locked))
     return f"""# Written by `course release`: grades every push with the public checks.
 name: grade
 on: [push, pull_request, workflow_dispatch]
