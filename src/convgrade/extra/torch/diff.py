@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+from ...feedback import DIFF_HEADING
+
 MAX_OPS = 600  # operations aligned on each side (ResNet-50 has 174)
 MAX_LINES = 3  # differences named in the feedback
 
@@ -243,7 +245,7 @@ def feedback(mine: list[Op], theirs: list[Op], *, stopped: bool = False) -> list
     if not found:
         return []
     more = f" (and {len(found) - MAX_LINES} more)" if len(found) > MAX_LINES else ""
-    return ["your forward pass, layer by layer, against the reference's" + more + ":",
+    return [DIFF_HEADING + more + ":",
             *found[:MAX_LINES]]
 
 

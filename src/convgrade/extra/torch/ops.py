@@ -219,6 +219,15 @@ def hyperparameters(module: Module) -> dict:
     return found
 
 
+def torch_type(module: Module) -> str:
+    """The name of the torch.nn layer a module is (its class's nearest torch.nn base: a subclass of nn.Conv2d is a
+    Conv2d), else its own class's name."""
+    for cls in type(module).__mro__:
+        if cls.__module__.startswith("torch.nn.modules.") and cls is not Module:
+            return cls.__name__
+    return type(module).__name__
+
+
 def _shape_of(value: Any) -> list[int] | None:
     if type(value) in (tuple, list) and value:
         value = value[0]
@@ -250,7 +259,7 @@ def graph(module: Module, input_shape: list[int]) -> dict:
         if name is not None:
             inside[0] -= 1
             if len(ops) < MAX_TRACE:
-                ops.append([name, "module", type(layer).__name__, hyperparameters(layer), _shape_of(output)])
+                ops.append([name, "module", torch_type(layer), hyperparameters(layer), _shape_of(output)])
 
     class Record(TorchFunctionMode):
         def __torch_function__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
