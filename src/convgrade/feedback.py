@@ -108,6 +108,15 @@ def describe_case(case: Any, label: str = "smallest failing input") -> list[str]
     return [f"{label}: " + ", ".join(parts), *(INDENT + e for e in extras if e)]
 
 
+DIFF_HEADING = "your forward pass, layer by layer, against the reference's"  # extra.torch.diff's lines follow it
+
+
+def names_mistake(lines: list[str], description: str) -> bool:
+    """Whether feedback (stripped lines) names a mistake: "looks like <description>", or an architecture diff
+    that says which layers differ."""
+    return f"looks like {description}" in lines or any(line.startswith(DIFF_HEADING) for line in lines)
+
+
 def failure_text(fn: str, what: str, *, case_lines: list[str], details: list[str], diagnosis: str | None,
                  traceback: str, output: str, hint: str | None) -> str:
     lines = [f"{fn}: {what}", *(INDENT + line for line in case_lines), *(INDENT + d for d in details)]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from .feedback import names_mistake
 from .config import ConfigError, Course, Exercise as ExerciseConfig
 from .lesson import Lesson
 from .mistakes import Mistake, as_submission
@@ -39,6 +40,13 @@ class Finding:
     probe: Probe
     ok: bool
     detail: str = ""  # why it failed, with the feedback that shows it
+
+
+@dataclass(frozen=True)
+class Outcome:
+    probe: Probe
+    caught: bool  # the mistake loses points
+    named: bool  # its feedback says "looks like ..." or shows which layers differ (see feedback.names_mistake)
 
 
 class Selftest:
@@ -111,6 +119,13 @@ class Selftest:
         if m.diagnose and f"looks like {m.description}" not in lines:
             return f"{probe.mistake}: the feedback does not say \"looks like {m.description}\"" + shown
         return ""
+
+    def outcome(self, probe: Probe) -> Outcome:
+        """How a mistake probe's feedback fares: does a check catch the mistake, does the feedback name it."""
+        cfg = next(e for e in self.course.exercises if e.id == probe.exercise)
+        m = next(m for m in self._mistakes(cfg) if m.impl.__name__ == probe.mistake)
+        result = self._grade_source(cfg, as_submission(self._reference_source(cfg), m), probe.mistake)
+        return Outcome(probe, result.score < result.max_score, names_mistake(feedback_lines(result), m.description))
 
     def _fixtures(self, cfg: ExerciseConfig, probe: Probe) -> str:
         bundle = self._bundle(cfg.lesson)

@@ -175,6 +175,23 @@ class LeNet5AvgPool(_LeNet):
     pool = nn.AvgPool2d
 
 
+@mistake("LeNet5", "tanh instead of ReLU (as in the 1998 paper; the course uses ReLU)",
+         feedback=["LeNet5: output has wrong values",
+                   "your forward pass, layer by layer, against the reference's (and 1 more):",
+                   "layer 2 (tanh): yours is Tanh, the reference's is ReLU"])
+class LeNet5Tanh(nn.Module):
+    def __init__(self, num_classes=10):
+        super().__init__()
+        self.conv1, self.pool1 = nn.Conv2d(1, 6, 5), nn.MaxPool2d(2)
+        self.conv2, self.pool2 = nn.Conv2d(6, 16, 5), nn.MaxPool2d(2)
+        self.fc1, self.fc2, self.fc3 = nn.Linear(400, 120), nn.Linear(120, 84), nn.Linear(84, num_classes)
+
+    def forward(self, x):
+        x = self.pool2(torch.tanh(self.conv2(self.pool1(torch.tanh(self.conv1(x))))))
+        x = torch.tanh(self.fc2(torch.tanh(self.fc1(x.view(x.shape[0], -1)))))
+        return self.fc3(x)
+
+
 @mistake("LeNet5", "no ReLU between the linear layers",
          feedback=["LeNet5: output has wrong values"])
 class LeNet5NoFcRelu(_LeNet):

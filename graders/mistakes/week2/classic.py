@@ -7,13 +7,13 @@ from convgrade import mistake
 FIRST = "the first layer whose output shape differs from the reference's: "
 
 
-def _alexnet_features(first_pad=0, last_pool=True):
-    layers = [nn.Conv2d(3, 96, 11, stride=4, padding=first_pad), nn.ReLU(), nn.MaxPool2d(3, stride=2),
-              nn.Conv2d(96, 256, 5, padding=2), nn.ReLU(), nn.MaxPool2d(3, stride=2),
+def _alexnet_features(first_pad=0, last_pool=True, pool=nn.MaxPool2d):
+    layers = [nn.Conv2d(3, 96, 11, stride=4, padding=first_pad), nn.ReLU(), pool(3, stride=2),
+              nn.Conv2d(96, 256, 5, padding=2), nn.ReLU(), pool(3, stride=2),
               nn.Conv2d(256, 384, 3, padding=1), nn.ReLU(),
               nn.Conv2d(384, 384, 3, padding=1), nn.ReLU(),
               nn.Conv2d(384, 256, 3, padding=1), nn.ReLU()]
-    return nn.Sequential(*layers, *[nn.MaxPool2d(3, stride=2)] * last_pool)
+    return nn.Sequential(*layers, *[pool(3, stride=2)] * last_pool)
 
 
 def _vgg_features(blocks=(2, 2, 3, 3, 3), padding=1):
@@ -61,6 +61,17 @@ class AlexNetNoLastPool(_Net):
         super().__init__()
         self.features = _alexnet_features(last_pool=False)
         self.classifier = _classifier(256 * 13 * 13, num_classes)
+
+
+@mistake("AlexNet", "average pooling instead of max-pooling (the shapes agree)",
+         feedback=["AlexNet: output has wrong values", "your forward pass, layer by layer, against the reference's:",
+                   "layer 3 (features.2): yours is AvgPool2d(3, stride 2), the reference's is MaxPool2d(3, stride 2)",
+                   "layer 13 (features.12): yours is AvgPool2d(3, stride 2), the reference's is MaxPool2d(3, stride 2)"])
+class AlexNetAvgPool(_Net):
+    def __init__(self, num_classes=1000):
+        super().__init__()
+        self.features = _alexnet_features(pool=nn.AvgPool2d)
+        self.classifier = _classifier(256 * 6 * 6, num_classes)
 
 
 @mistake("AlexNet", "dropout in the classifier (as in torchvision's AlexNet; the course's has none)",

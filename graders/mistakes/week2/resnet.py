@@ -34,11 +34,11 @@ def residual_forward_no_final_relu(a, W1, b1, W2, b2):
     return W2 @ a1 + b2 + a
 
 
-def _main_path(in_channels, filters, f, stride=1, bias=False, padding="same"):
+def _main_path(in_channels, filters, f, stride=1, bias=False, padding="same", middle_bn=True):
     F1, F2, F3 = filters
     return nn.Sequential(
         nn.Conv2d(in_channels, F1, 1, stride=stride, bias=bias), nn.BatchNorm2d(F1), nn.ReLU(),
-        nn.Conv2d(F1, F2, f, padding=padding, bias=bias), nn.BatchNorm2d(F2), nn.ReLU(),
+        nn.Conv2d(F1, F2, f, padding=padding, bias=bias), *[nn.BatchNorm2d(F2)] * middle_bn, nn.ReLU(),
         nn.Conv2d(F2, F3, 1, bias=bias), nn.BatchNorm2d(F3),
     )
 
@@ -66,7 +66,9 @@ class _ConvolutionalBlock(nn.Module):
 
 
 @mistake("IdentityBlock", "a ReLU was applied before the residual add too (relu(relu(main(x)) + x))",
-         feedback=["IdentityBlock: output has wrong values"])
+         feedback=["IdentityBlock: output has wrong values",
+                   "layer 9 (relu): yours applies ReLU before the add (your layer 10); the reference adds first, "
+                   "then applies ReLU"])
 class IdentityBlockReluBeforeAdd(_IdentityBlock):
     def forward(self, x):
         return torch.relu(torch.relu(self.main(x)) + x)
@@ -84,6 +86,15 @@ class IdentityBlockNoFinalRelu(_IdentityBlock):
 class IdentityBlockNoSkip(_IdentityBlock):
     def forward(self, x):
         return torch.relu(self.main(x))
+
+
+@mistake("IdentityBlock", "the BatchNorm after the middle fxf conv is missing", diagnose=False,
+         feedback=["IdentityBlock: has 70,272 trainable parameters, expected 70,400",
+                   "after layer 4 (main.3), the reference has BatchNorm2d(64) (its layer 5); yours has none"])
+class IdentityBlockNoMiddleBN(_IdentityBlock):
+    def __init__(self, channels, filters, f):
+        super().__init__(channels, filters, f)
+        self.main = _main_path(channels, filters, f, middle_bn=False)
 
 
 @mistake("IdentityBlock", "the convolutions have a bias although BatchNorm follows them", diagnose=False,
@@ -122,7 +133,11 @@ class IdentityBlockNoCheck(_IdentityBlock):
 
 
 @mistake("ConvolutionalBlock", "the stride sits on the fxf conv instead of the first 1x1 conv", diagnose=False,
-         feedback=["ConvolutionalBlock: output has the wrong shape", "got (2, 1, 2, 2), expected (2, 1, 1, 1)"])
+         feedback=["ConvolutionalBlock: output has the wrong shape", "got (2, 1, 2, 2), expected (2, 1, 1, 1)",
+                   "layer 1 (main.0): yours is Conv2d(1->1, 1x1, no bias), the reference's is Conv2d(1->1, 1x1, stride 2, "
+                   "no bias)",
+                   "layer 4 (main.3): yours is Conv2d(1->1, 1x1, stride 2, no bias), the reference's is Conv2d(1->1, 1x1, "
+                   "no bias)"])
 class ConvolutionalBlockStrideOnMiddle(_ConvolutionalBlock):
     def __init__(self, in_channels, filters, f, stride=2):
         super().__init__(in_channels, filters, f, stride)

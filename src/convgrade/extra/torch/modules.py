@@ -19,7 +19,9 @@ from ...expect import expect_array, expect_shape
 from ...feedback import kind_of
 from ...sandbox.codec import TensorData
 from ...operations import WorkerOps
-from .ops import MAX_TRACE, trace
+from .diff import OpsTable, read_ops
+from .diff import feedback as diff_feedback
+from .ops import MAX_TRACE, graph, trace
 from .ops import info as _info
 from .layers import LayerTable
 
@@ -195,8 +197,39 @@ def _shaping(steps: list, case: ModuleCase) -> list[tuple[str, str, tuple[int, .
 
 
 def _explain_with_trace(st: Any, name: str, case: ModuleCase) -> None:
-    """If this example fails, its feedback names the first layer whose output shape is wrong."""
-    st.explain_failures(lambda ref: first_shape_difference(st, ref, name, case))
+    """If this example fails, its feedback names the first layer whose output shape is wrong and the first
+    differences between the operations of the student's forward pass and the reference's."""
+    st.explain_failures(lambda ref: [*first_shape_difference(st, ref, name, case),
+                                     *architecture_difference(st, ref, name, case)])
+
+
+def operations(st: Any, ref: Any, name: str, case: ModuleCase) -> tuple[list, list, bool] | None:
+    """The operations of the student's forward pass and of the reference's on ``case``'s input shape (see
+    ops.graph), and whether the student's stopped on an error; None when either is unknown (no reference in a
+    student bundle, a module that cannot be built or traced: an optional request, its failure changes nothing)."""
+    if getattr(ref, name, None) is None:
+        return None
+    try:
+        theirs = read_ops(graph(reference_module(ref, name, case, "meta"), list(case.input_shape)))
+    except Exception:  # noqa: BLE001 - arguments the reference rejects (a check that expects an error)
+        return None
+    key = ("module_graph", name, repr((case.args, case.kwargs, case.input_shape)))
+    body = st.try_request_once(key, "module_graph", name, args=list(case.args), kwargs=case.kwargs, seed=SEED,
+                               input_shape=list(case.input_shape))
+    value = body.get("value") if isinstance(body, dict) else None
+    mine = read_ops(value)
+    if mine is None or theirs is None:
+        return None
+    return mine, theirs, value.get("error") is not None
+
+
+def architecture_difference(st: Any, ref: Any, name: str, case: ModuleCase) -> list[str]:
+    """The first differences between the student's forward pass and the reference's, layer by layer."""
+    found = operations(st, ref, name, case)
+    if found is None:
+        return []
+    mine, theirs, stopped = found
+    return diff_feedback(mine, theirs, stopped=stopped)
 
 
 def expect_count(got: Layout, expected: int, name: str) -> None:
@@ -408,7 +441,11 @@ def layer_figure(name: str, cases: Any) -> Callable[[Any, Any], dict | None]:
             student_output = student_forward(st, name, case, None)["output"].shape
         except CheckFailed as failed:
             note = f"your module: {failed.what}"
-        return {"layers": LayerTable(title, expected, reference_output, student, student_output, note)}
+        figures: dict = {"layers": LayerTable(title, expected, reference_output, student, student_output, note)}
+        found = operations(st, ref, name, case)
+        if found is not None:
+            figures["operations"] = OpsTable(title, tuple(found[0]), tuple(found[1]))
+        return figures
 
     return figure
 

@@ -172,6 +172,122 @@ def trace(module: Module, input_shape: list[int]) -> dict:
     return {"layers": ran, "error": error}
 
 
+# the functional calls a graph records (normalised names, see _op_name); everything else (size, view of a shape,
+# to, contiguous, ...) is passed over
+RECORDED = frozenset("""relu relu6 hardtanh tanh sigmoid gelu silu leaky_relu elu softmax log_softmax hardswish
+    max_pool1d max_pool2d avg_pool1d avg_pool2d adaptive_avg_pool2d adaptive_max_pool2d mean amax max sum add sub
+    mul cat concat concatenate stack flatten view reshape conv2d linear batch_norm dropout pad clamp clip matmul
+    """.split())
+SKIPPED_ATTRS = frozenset({"training", "inplace"})
+
+
+def _op_name(func: Any) -> str:
+    """``Tensor.__iadd__`` -> "add", ``torch.relu_`` -> "relu", ``F.max_pool2d`` -> "max_pool2d"."""
+    name = str(getattr(func, "__name__", "")).strip("_")
+    if name[:1] in ("i", "r") and name[1:] in ("add", "sub", "mul", "matmul"):
+        name = name[1:]
+    return name
+
+
+def _plain(value: Any, depth: int = 0) -> Any:
+    """A hyperparameter as plain data: numbers, strings, None, lists of them; a tensor is None, a list of
+    tensors its length."""
+    if value is None or type(value) in (bool, int, float):
+        return value
+    if type(value) is str:
+        return value[:50]
+    if type(value) in (tuple, list, torch.Size) and depth == 0:
+        if value and all(isinstance(v, Tensor) for v in value):
+            return len(value)
+        return [_plain(v, 1) for v in list(value)[:8]]
+    return None
+
+
+def hyperparameters(module: Module) -> dict:
+    """A layer's settings read from its instance ``__dict__`` (never through attributes its class could
+    override): the plain values ``__init__`` stored (kernel_size, stride, padding, groups, affine, ...) and whether
+    it has a bias."""
+    found = {}
+    for key, value in list(dict.items(_DICT.__get__(module)))[:40]:
+        if type(key) is str and not key.startswith("_") and key not in SKIPPED_ATTRS:
+            plain = _plain(value)
+            if plain is not None or value is None:
+                found[key] = plain
+    params = _own(module, "_parameters")
+    if "bias" in params:
+        found["bias"] = params["bias"] is not None
+    return found
+
+
+def torch_type(module: Module) -> str:
+    """The name of the torch.nn layer a module is (its class's nearest torch.nn base: a subclass of nn.Conv2d is a
+    Conv2d), else its own class's name."""
+    for cls in type(module).__mro__:
+        if cls.__module__.startswith("torch.nn.modules.") and cls is not Module:
+            return cls.__name__
+    return type(module).__name__
+
+
+def _shape_of(value: Any) -> list[int] | None:
+    if type(value) in (tuple, list) and value:
+        value = value[0]
+    return list(value.shape) if type(value) in (Tensor, Parameter) else None
+
+
+def graph(module: Module, input_shape: list[int]) -> dict:
+    """The operations one forward pass performs (on the meta device), in order, as plain data: each leaf layer
+    ``[name, "module", type, hyperparameters, output shape]`` (recorded by torch's global forward hooks) and each
+    functional call outside a leaf layer (``F.relu``, ``+``, ``torch.cat``, pooling, ...) ``[name, "function",
+    function name, {"args": [...], **kwargs}, output shape]`` (recorded by a ``TorchFunctionMode``); and the
+    error that stopped the run, if one did."""
+    from torch.overrides import TorchFunctionMode
+
+    ops: list[list] = []
+    leaves = {id(m): (n, m) for n, m in tree(module) if n and is_leaf(m)}
+    inside = [0]  # how deep in leaf layers the run is: their own functional calls are not recorded
+
+    def leaf(layer: Module) -> str | None:
+        found = leaves.get(id(layer))
+        return found[0] if found is not None and found[1] is layer else None
+
+    def enter(layer: Module, inputs: Any) -> None:
+        if leaf(layer) is not None:
+            inside[0] += 1
+
+    def leave(layer: Module, inputs: Any, output: Any) -> None:
+        name = leaf(layer)
+        if name is not None:
+            inside[0] -= 1
+            if len(ops) < MAX_TRACE:
+                ops.append([name, "module", torch_type(layer), hyperparameters(layer), _shape_of(output)])
+
+    class Record(TorchFunctionMode):
+        def __torch_function__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
+            out = func(*args, **(kwargs or {}))
+            name = _op_name(func)
+            if inside[0] == 0 and name in RECORDED and len(ops) < MAX_TRACE:
+                settings = {str(k): _plain(v) for k, v in list((kwargs or {}).items())[:12] if type(k) is str}
+                settings["args"] = [_plain(a) for a in list(args)[:8]]
+                ops.append([name, "function", name, settings, _shape_of(out)])
+            return out
+
+    hooks = [torch.nn.modules.module.register_module_forward_pre_hook(enter),
+             torch.nn.modules.module.register_module_forward_hook(leave)]
+    error = None
+    try:
+        with torch.no_grad():
+            x = torch.empty(input_shape, dtype=torch.float64, device="meta")
+            to_float64(module)
+            with Record():
+                module(x)
+    except Exception as e:  # noqa: BLE001 - where the run stopped is the point
+        error = f"{type(e).__name__}: {e}"[:500]
+    finally:
+        for h in hooks:
+            h.remove()
+    return {"ops": ops, "error": error}
+
+
 def load_state(module: Module, params: list[np.ndarray], buffers: list[np.ndarray]) -> None:
     """Copy the given arrays into the parameters and buffers, in registration order."""
     targets = [("parameter", n, t) for n, t in tensors(module)]
@@ -244,3 +360,7 @@ def op_module_usage(cls: Any, req: dict) -> list[str] | None:
 
 def op_module_trace(cls: Any, req: dict) -> dict:
     return trace(build(cls, req["args"], req["kwargs"], "meta", req["seed"]), req["input_shape"])
+
+
+def op_module_graph(cls: Any, req: dict) -> dict:
+    return graph(build(cls, req["args"], req["kwargs"], "meta", req["seed"]), req["input_shape"])
