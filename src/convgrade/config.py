@@ -26,7 +26,9 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True)
-class Exercise:
+class ExerciseConfig:
+    """One exercise as course.toml declares it (its checks are a ``checks.Exercise`` in the graders)."""
+
     id: str
     title: str
     points: float
@@ -62,7 +64,7 @@ class Course:
     version: str
     seed: int
     assignments: dict[str, str]  # id -> title
-    exercises: tuple[Exercise, ...]
+    exercises: tuple[ExerciseConfig, ...]
 
     @property
     def max_score(self) -> float:
@@ -72,7 +74,7 @@ class Course:
     def lessons(self) -> list[str]:
         return list(dict.fromkeys(e.lesson for e in self.exercises))
 
-    def select(self, only: list[str] | None) -> list[Exercise]:
+    def select(self, only: list[str] | None) -> list[ExerciseConfig]:
         """The exercises named by ids or lesson/assignment prefixes (all when ``only`` is empty)."""
         if not only:
             return list(self.exercises)
@@ -170,7 +172,7 @@ def _limits(table: dict, base: dict, where: str) -> dict:
     return out
 
 
-def _exercise(eid: str, table: Any, defaults: dict, assignments: dict) -> Exercise:
+def _exercise(eid: str, table: Any, defaults: dict, assignments: dict) -> ExerciseConfig:
     where = f"exercise {eid!r}"
     if not ID.match(eid):
         raise ConfigError(f"{FILENAME}: {where}: expected an id like \"hw1.vectors.normalize\""
@@ -192,4 +194,4 @@ def _exercise(eid: str, table: Any, defaults: dict, assignments: dict) -> Exerci
         raise ConfigError(f"{FILENAME}: {where}: points = {points!r} has more than {DECIMALS} decimals; "
                           f"round it (points are shown with at most {DECIMALS} decimals)")
     limits = _limits(table, defaults, where)
-    return Exercise(eid, table["title"], float(points), **limits)
+    return ExerciseConfig(eid, table["title"], float(points), **limits)

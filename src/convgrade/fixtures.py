@@ -30,7 +30,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .checks import Check, CheckFailed, Exercise
-from .config import ConfigError, Course, Exercise as ExerciseConfig
+from .config import ConfigError, Course, ExerciseConfig
 from .feedback import kind_of
 from .lesson import Lesson
 from .sandbox import codec

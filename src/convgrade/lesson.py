@@ -14,7 +14,7 @@ from pathlib import Path
 from types import ModuleType
 
 from .checks import Exercise
-from .config import ConfigError, Course, Exercise as ExerciseConfig
+from .config import ConfigError, Course, ExerciseConfig
 from .mistakes import Mistake, catalogue
 
 GRADERS = "graders"  # the course's folder of checks (and graders/mistakes/, the catalogue)

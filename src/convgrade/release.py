@@ -20,7 +20,7 @@ from pathlib import Path
 
 from . import config as course_mod, wheel
 from .catalogue import catalogue_markdown
-from .config import ConfigError, Course, Exercise as ExerciseConfig
+from .config import ConfigError, Course, ExerciseConfig
 from .fixtures import RecordingLesson
 from .report.table import points
 from .results import Report

@@ -21,7 +21,7 @@ from hypothesis.errors import Flaky
 
 from .checks import Check, CheckFailed, Exercise
 from .student import Context, Fatal
-from .config import ConfigError, Course, Exercise as ExerciseConfig
+from .config import ConfigError, Course, ExerciseConfig
 from .feedback import describe_case, failure_text
 from .lesson import Lesson
 from .mistakes import Mistake, diagnose

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from .feedback import names_mistake
-from .config import ConfigError, Course, Exercise as ExerciseConfig
+from .config import ConfigError, Course, ExerciseConfig
 from .lesson import Lesson
 from .mistakes import Mistake, as_submission
 from .results import ExerciseResult, Report

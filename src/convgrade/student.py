@@ -11,7 +11,7 @@ import time
 from typing import Any, Callable
 
 from .checks import CheckFailed
-from .config import ConfigError, Exercise as ExerciseConfig
+from .config import ConfigError, ExerciseConfig
 from .mistakes import Call
 from .operations import WorkerOps, names
 from .sandbox import CallTimeout, Reply, Sandbox, SandboxError, describe_bytes

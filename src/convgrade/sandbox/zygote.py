@@ -75,7 +75,9 @@ def kill_all_children(worker: int | None = None) -> int | None:
         flags = os.WNOHANG if pid else 0
 
 
-class Zygote:
+class ForkServer:
+    """The zygote process itself: imports once, then forks a worker (under a keeper) per request."""
+
     def __init__(self, ctl: socket.socket, cfg: dict) -> None:
         self.ctl, self.cfg = ctl, cfg
         self.keepers: dict[int, tuple[int, socket.socket]] = {}  # worker pid -> (keeper pid, its socket)
@@ -235,7 +237,7 @@ def main() -> None:
     sys.path[:] = cfg["sys_path"]
     sys.dont_write_bytecode = True
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the grader, which closes the socket
-    Zygote(ctl, cfg).serve()
+    ForkServer(ctl, cfg).serve()
 
 
 if __name__ == "__main__":
