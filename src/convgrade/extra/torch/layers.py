@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+from .modules import Layout
+
 MAX_ROWS = 300
 MAX_TEXT = 80  # characters of a layer's name or type (the student's module names them)
 
@@ -36,6 +38,33 @@ def first_difference(student: tuple, reference: tuple) -> int | None:
         if i >= len(student) or i >= len(reference) or not student[i].same(reference[i]):
             return i
     return None
+
+
+@dataclass(frozen=True)
+class LayerRow:
+    """One leaf layer: its name, type, parameters ``(name, shape)`` and output shape (None when unknown)."""
+
+    name: str
+    type: str
+    params: tuple[tuple[str, tuple[int, ...]], ...]
+    output: tuple[int, ...] | None = None
+
+    def same(self, other: LayerRow) -> bool:
+        """The same layer, whatever its name (registration order is what lines layers up)."""
+        shapes = tuple(s for _, s in self.params) == tuple(s for _, s in other.params)
+        outputs = self.output is None or other.output is None or self.output == other.output
+        return self.type == other.type and shapes and outputs
+
+
+def layer_rows(layout: Layout, outputs: dict[str, tuple[int, ...]] | None = None) -> tuple[LayerRow, ...]:
+    """A row per leaf layer, in registration order; parameters a parent module holds itself get rows at the end."""
+    owned: dict[str, list] = {n: [] for n, _ in layout.layers}
+    extra: dict[str, list] = {}
+    for pname, shape, _ in layout.params:
+        owner, _, local = pname.rpartition(".")
+        (owned if owner in owned else extra).setdefault(owner, []).append((local, shape))
+    rows = [LayerRow(n, t, tuple(owned[n]), (outputs or {}).get(n)) for n, t in layout.layers]
+    return tuple(rows) + tuple(LayerRow(n or "(the module itself)", "parameters", tuple(p)) for n, p in extra.items())
 
 
 @dataclass(frozen=True)

@@ -9,21 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import torch
 
-from ...checks import CheckFailed, Exercise
-from ...expect import expect_array, expect_shape
+from ...checks import CheckFailed
 from ...feedback import kind_of
 from ...sandbox.codec import TensorData
 from ...operations import WorkerOps
-from .diff import OpsTable, read_ops
+from .diff import read_ops
 from .diff import feedback as diff_feedback
 from .ops import MAX_TRACE, graph, trace
 from .ops import info as _info
-from .layers import LayerTable
 
 SEED = 0
 # the worker operations every torch exercise uses (module_info, module_forward, ...), torch preloaded in the worker
@@ -283,172 +281,3 @@ def reference_grad_norms(reference: torch.nn.Module, case: ModuleCase, grad_outp
     reference.zero_grad()
     reference(torch.from_numpy(case.x)).backward(torch.from_numpy(grad_output))
     return [0.0 if p.grad is None else float(p.grad.norm()) for p in reference.parameters()]
-
-
-def add_module_checks(ex: Exercise, cases: Any, *, points: dict[str, float] | None = None,
-                      max_examples: int | None = None, examples: tuple = ()) -> None:
-    """The standard checks of a torch module exercise: count, layout, output shape, outputs in eval and
-    train mode with the reference's weights, and a gradient for every parameter."""
-    name = ex.name
-    if TORCH not in ex.needs:
-        ex.needs = (*ex.needs, TORCH)
-    pts = {"count": 1, "layout": 1, "shape": 1, "eval": 2, "train": 1, "grads": 1, **(points or {})}
-    kw = {"given": cases, "max_examples": max_examples, "examples": examples}
-
-    def layouts(case: ModuleCase, st: Any, ref: Any) -> tuple[Layout, Layout]:
-        return student_layout(st, name, case), reference_layout(ref, name, case)
-
-    @ex.check("number of parameters", pts["count"], **kw)
-    def _(case, st, ref):
-        got, expected = layouts(case, st, ref)
-        expect_count(got, expected.count, name)
-
-    @ex.check("parameter shapes in registration order", pts["layout"], **kw)
-    def _(case, st, ref):
-        expect_layout(*layouts(case, st, ref))
-
-    def compare(case: ModuleCase, st: Any, ref: Any, mode: str) -> None:
-        expect_layout(*layouts(case, st, ref))
-        reference = reference_module(ref, name, case)
-        expected = reference_forward(reference, case, mode)
-        got = student_forward(st, name, case, reference, mode=mode)["output"]
-        expect_array(got, expected, name="output", rtol=1e-7, atol=1e-9)
-
-    @ex.check("output shape", pts["shape"], **kw)
-    def _(case, st, ref):
-        expected = reference_forward(reference_module(ref, name, case), case).shape
-        expect_shape(student_forward(st, name, case, None)["output"], expected, name="output")
-
-    @ex.check("outputs equal the reference's (eval mode, same weights)", pts["eval"], **kw)
-    def _(case, st, ref):
-        compare(case, st, ref, "eval")
-
-    @ex.check("outputs equal the reference's (train mode, same weights)", pts["train"], **kw)
-    def _(case, st, ref):
-        compare(case, st, ref, "train")
-
-    @ex.check("every parameter receives a gradient", pts["grads"], **kw)
-    def _(case, st, ref):
-        expect_layout(*layouts(case, st, ref))
-        reference = reference_module(ref, name, case)
-        out_shape = reference_forward(reference, case, "train").shape
-        grad_output = np.random.default_rng(1).standard_normal(out_shape)
-        expected = reference_grad_norms(reference, case, grad_output)
-        got = student_forward(st, name, case, reference, mode="train", grads=True, grad_output=grad_output)
-        names = [n for n, _ in reference.named_parameters()]
-        grads = got["grads"] if isinstance(got["grads"], list) else []
-        # only where the reference's own gradient is non-zero (a ReLU can switch a small layer off entirely)
-        missing = [names[i] for i, g in enumerate(grads) if expected[i] > 0 and not (isinstance(g, float) and g > 0)]
-        if len(grads) != len(names) or missing:
-            raise CheckFailed("some parameters receive no gradient",
-                              [f"no gradient reaches: {', '.join(missing[:5])}",
-                               "is every layer used in forward, without .detach() or torch.no_grad()?"])
-
-    if ex.figure is None:  # the HTML report's layer table
-        ex.figure = layer_figure(name, cases)
-
-
-# Layer tables for the HTML report ---------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class LayerRow:
-    """One leaf layer: its name, type, parameters ``(name, shape)`` and output shape (None when unknown)."""
-
-    name: str
-    type: str
-    params: tuple[tuple[str, tuple[int, ...]], ...]
-    output: tuple[int, ...] | None = None
-
-    def same(self, other: LayerRow) -> bool:
-        """The same layer, whatever its name (registration order is what lines layers up)."""
-        shapes = tuple(s for _, s in self.params) == tuple(s for _, s in other.params)
-        outputs = self.output is None or other.output is None or self.output == other.output
-        return self.type == other.type and shapes and outputs
-
-
-def layer_rows(layout: Layout, outputs: dict[str, tuple[int, ...]] | None = None) -> tuple[LayerRow, ...]:
-    """A row per leaf layer, in registration order; parameters a parent module holds itself get rows at the end."""
-    owned: dict[str, list] = {n: [] for n, _ in layout.layers}
-    extra: dict[str, list] = {}
-    for pname, shape, _ in layout.params:
-        owner, _, local = pname.rpartition(".")
-        (owned if owner in owned else extra).setdefault(owner, []).append((local, shape))
-    rows = [LayerRow(n, t, tuple(owned[n]), (outputs or {}).get(n)) for n, t in layout.layers]
-    return tuple(rows) + tuple(LayerRow(n or "(the module itself)", "parameters", tuple(p)) for n, p in extra.items())
-
-
-def reference_outputs(reference: torch.nn.Module, case: ModuleCase) -> dict[str, tuple[int, ...]]:
-    """The output shape of each leaf layer of the reference on ``case.x`` (its first call, for a layer used twice)."""
-    shapes: dict[str, tuple[int, ...]] = {}
-
-    def hook(name: str) -> Any:
-        def record(module: torch.nn.Module, inputs: Any, output: Any) -> None:
-            if isinstance(output, torch.Tensor):
-                shapes.setdefault(name, tuple(output.shape))
-        return record
-
-    handles = [m.register_forward_hook(hook(n)) for n, m in reference.named_modules() if n and not list(m.children())]
-    try:
-        reference_forward(reference, case)
-    finally:
-        for h in handles:
-            h.remove()
-    return shapes
-
-
-def figure_case(cases: Any) -> ModuleCase:
-    """A small, fixed configuration for the layer table: the simplest one whose integer arguments are all at
-    least 2 and whose images at least 3x3 (so that channels, kernels and strides show in the shapes), else the
-    simplest one."""
-    from hypothesis import HealthCheck, Phase, find, settings
-    from hypothesis.errors import NoSuchExample, Unsatisfiable
-
-    def ints(case: ModuleCase) -> list[int]:
-        flat = [*case.args, *case.kwargs.values()]
-        flat = [y for x in flat for y in (x if isinstance(x, tuple) else (x,))]
-        return [x for x in flat if isinstance(x, int) and not isinstance(x, bool)]
-
-    def varied(case: ModuleCase) -> bool:
-        return all(x >= 2 for x in ints(case)) and all(n >= 3 for n in case.input_shape[2:])
-
-    quick = settings(database=None, derandomize=True, max_examples=200, phases=(Phase.generate, Phase.shrink),
-                     suppress_health_check=list(HealthCheck))
-    for wanted in (varied, lambda c: True):
-        try:
-            return find(cases, wanted, settings=quick)
-        except (NoSuchExample, Unsatisfiable):
-            continue
-    raise ValueError("the strategy builds no case")
-
-
-def layer_figure(name: str, cases: Any) -> Callable[[Any, Any], dict | None]:
-    """An ``Exercise.figure`` hook: the layer table of the student's module beside the reference's, on one
-    configuration, with each layer's output shape on both sides."""
-    def figure(st: Any, ref: Any) -> dict | None:
-        if ref is None:  # a student bundle: recorded answers, no reference to build
-            return None
-        case = figure_case(cases)
-        reference = reference_module(ref, name, case)
-        expected = layer_rows(_layout(_info(reference)), reference_outputs(reference, case))
-        title = f"{name}{_call_args(case)} on an input of shape {case.input_shape}"
-        reference_output = reference_forward(reference, case).shape
-        student, student_output, note = None, None, ""
-        try:
-            outputs: dict[str, tuple[int, ...]] = {}
-            for layer, _, shape, _ in student_trace(st, name, case) or []:
-                outputs.setdefault(layer, shape)
-            student = layer_rows(student_layout(st, name, case), outputs)
-            student_output = student_forward(st, name, case, None)["output"].shape
-        except CheckFailed as failed:
-            note = f"your module: {failed.what}"
-        figures: dict = {"layers": LayerTable(title, expected, reference_output, student, student_output, note)}
-        found = operations(st, ref, name, case)
-        if found is not None:
-            figures["operations"] = OpsTable(title, tuple(found[0]), tuple(found[1]))
-        return figures
-
-    return figure
-
-
-def _call_args(case: ModuleCase) -> str:
-    return "(" + ", ".join([*map(repr, case.args), *(f"{k}={v!r}" for k, v in case.kwargs.items())]) + ")"
