@@ -47,7 +47,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     course = _course(args)
     path = _submission(course, args.submission)
     try:
-        report, notes = grade_path(course, path, args.only, figures=bool(args.html))
+        report, notes = grade_path(course, path, args.only, figures=bool(args.html), student=args.student)
     except Ungradable as e:
         raise ConfigError(str(e)) from None
     for note in notes:
@@ -216,6 +216,15 @@ def cmd_gradebook_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_quiz(args: argparse.Namespace) -> int:
+    from .quiz import write
+
+    written = write(_course(args), args.assignment, args.student, Path(args.out))
+    print(f"wrote {', '.join(map(str, written))}; the student answers in {written[-1].name} "
+          f"(or in the notebook) and runs `course grade --student {args.student}`")
+    return EXIT_OK
+
+
 def cmd_selftest(args: argparse.Namespace) -> int:
     from .selftest import Selftest, table
 
@@ -249,7 +258,8 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--html", metavar="PATH", help="write an HTML report with pictures (one self-contained file)")
     g.add_argument("--fail-under", type=float, metavar="N", help="exit 1 when the score is under N")
     g.add_argument("--student", metavar="NAME", help="whose submission it is, kept in the JSON report "
-                                                      "(`course gradebook merge` files the report under it)")
+                                                      "(`course gradebook merge` files the report under it); "
+                                                      "it chooses the variant of the questions")
     g.set_defaults(run=cmd_grade, grades=True)
     ls = sub.add_parser("list", help="the catalogue with points")
     ls.add_argument("--markdown", action="store_true", help="as a Markdown table (the README's catalogue)")
@@ -302,11 +312,18 @@ def parser() -> argparse.ArgumentParser:
     gbr.add_argument("--markdown", metavar="FILE", help="write it as Markdown")
     gbr.add_argument("--with-names", action="store_true", help="name the students who made each mistake")
     gbr.set_defaults(run=cmd_gradebook_report)
+    qz = sub.add_parser("quiz", help="one student's variant of an assignment's questions (Markdown, a notebook "
+                                     "and a blank answers file)")
+    qz.add_argument("assignment", metavar="ASSIGNMENT", help="e.g. quiz1")
+    qz.add_argument("--student", required=True, metavar="ID", help="the student's id: it chooses the variant")
+    qz.add_argument("--out", default=".", metavar="DIR", help="where to write (default: here); an existing "
+                                                               "answers file is kept")
+    qz.set_defaults(run=cmd_quiz)
     stp = sub.add_parser("selftest", help="prove the course's graders: reference full, stubs zero, mistakes caught, "
                                           "fixtures replay, determinism (exit 1 when anything fails)")
     stp.add_argument("--only", action="append", metavar="ID", help="an exercise id or lesson prefix (repeatable)")
     stp.set_defaults(run=cmd_selftest)
-    for s in (g, ls, nbb, rel, bt, gbm, gbe, gbr, stp):
+    for s in (g, ls, nbb, rel, bt, gbm, gbe, gbr, qz, stp):
         s.add_argument("--course", metavar="DIR", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return p
 

@@ -18,6 +18,7 @@ FILENAME = "course.toml"
 ID = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*){2,}$", re.IGNORECASE)
 UNITS = {"": 1, "b": 1, "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "kb": 10**3, "mb": 10**6, "gb": 10**9}
 LIMIT_KEYS = ("time_limit", "call_timeout", "memory", "max_examples")
+KINDS = ("code", "question")
 DEFAULT_LIMITS = {"time_limit": 60.0, "call_timeout": 20.0, "memory": 4 << 30, "max_examples": 20}
 
 
@@ -34,6 +35,7 @@ class Exercise:
     call_timeout: float  # seconds for one call
     memory: int  # address-space limit of the worker, bytes
     max_examples: int  # hypothesis examples per property check
+    kind: str = "code"  # "code" (a function or class the student writes) or "question" (see convgrade.questions)
 
     @property
     def lesson(self) -> str:
@@ -47,6 +49,10 @@ class Exercise:
     @property
     def assignment(self) -> str:
         return self.id.split(".", 1)[0]
+
+    @property
+    def is_question(self) -> bool:
+        return self.kind == "question"
 
     @property
     def path(self) -> str:
@@ -177,7 +183,10 @@ def _exercise(eid: str, table: Any, defaults: dict, assignments: dict) -> Exerci
                           " (<path under exercises/ with dots>.<name>)")
     if not isinstance(table, dict):
         raise ConfigError(f"{FILENAME}: {where}: must be a table with title and points")
-    _unknown(table, ("title", "points", *LIMIT_KEYS), where)
+    _unknown(table, ("title", "points", "kind", *LIMIT_KEYS), where)
+    kind = table.get("kind", "code")
+    if kind not in KINDS:
+        raise ConfigError(f"{FILENAME}: {where}: kind = {kind!r}, expected one of {', '.join(map(repr, KINDS))}")
     if eid.split(".")[0] not in assignments:
         raise ConfigError(f"{FILENAME}: {where}: no assignment {eid.split('.')[0]!r}; "
                           f"add [assignments.{eid.split('.')[0]}] with a title")
@@ -192,4 +201,4 @@ def _exercise(eid: str, table: Any, defaults: dict, assignments: dict) -> Exerci
         raise ConfigError(f"{FILENAME}: {where}: points = {points!r} has more than {DECIMALS} decimals; "
                           f"round it (points are shown with at most {DECIMALS} decimals)")
     limits = _limits(table, defaults, where)
-    return Exercise(eid, table["title"], float(points), **limits)
+    return Exercise(eid, table["title"], float(points), **limits, kind=kind)
