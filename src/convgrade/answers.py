@@ -155,3 +155,15 @@ def diagnose(question: Question, mistakes: list[Mistake], v: Variant, got: Any) 
         except Exception:  # noqa: BLE001 - a mistake that does not apply to this variant explains nothing
             continue
     return None
+
+
+def answers_toml(student: str, values: dict[ExerciseConfig, Any]) -> str:
+    """An answers file holding ``values`` (question -> answer), as a student would write it."""
+    tables: dict[str, list[str]] = {}
+    for cfg, value in values.items():
+        table, name = key(cfg).rsplit(".", 1)
+        tables.setdefault(table, []).append(f"{name} = {show(tuple(value) if isinstance(value, list) else value)}")
+    lines = [f'student = "{student}"', ""]
+    for table, rows in tables.items():
+        lines += [f"[{table}]", *rows, ""]
+    return "\n".join(lines)

@@ -22,3 +22,9 @@ def scaled_resolution_times_phi(phi, r):
 @mistake("scaled_resolution", "beta (the width's coefficient) was used", feedback=["scaled_resolution: wrong answer"])
 def scaled_resolution_beta(phi, r):
     return r * 1.1**phi
+
+
+@mistake("scaling_dimension", "alpha and beta were swapped (alpha scales depth, beta width)",
+         feedback=["scaling_dimension: wrong answer"])
+def scaling_dimension_swapped(letter):
+    return {"alpha": "width", "beta": "depth", "gamma": "resolution"}[letter]
