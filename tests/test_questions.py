@@ -231,3 +231,29 @@ def test_comparisons_accept_what_they_state():
     assert Close(0.01).equal(Close(0.01).parse(100.9), 100.0) and not Close(0.01).equal(101.1, 100.0)
     assert Choice(("depth", "width")).parse(" Width ") == "width"
     assert Tuple(2).parse([3, 4]) == (3, 4)
+
+
+def test_course_quiz_writes_the_variant_and_no_answer(tmp_path):
+    import nbformat
+
+    from convgrade.cli import main
+
+    assert main(["--course", str(ROOT), "quiz", "quiz1", "--student", "jo", "--out", str(tmp_path)]) == 0
+    text = (tmp_path / "quiz1-jo.md").read_text()
+    p, right = drawn("conv_params", "jo")
+    assert f"{p['filters']} filters of size {p['f']}x{p['f']} and its input has {p['n_c']} channels" in text
+    blank = (tmp_path / "answers" / "quiz1.toml").read_text()
+    assert 'student = "jo"' in blank and str(right) not in blank.split("\n", 1)[1]
+    nb = nbformat.read(str(tmp_path / "quiz1-jo.ipynb"), as_version=4)
+    cells = [c for c in nb.cells if c.metadata.get("convgrade")]
+    assert len(cells) == 8 and cells[5].source == "params.conv_params = ..."
+    cells[5].source = f"params.conv_params = {right}"
+    cells[0].source = "sizes.output_size = four"
+    nbformat.write(nb, str(tmp_path / "filled.ipynb"))
+    from convgrade.batch import grade_path
+
+    report, _ = grade_path(COURSE, tmp_path / "filled.ipynb")
+    by = {e.id.rsplit(".", 1)[1]: e for e in report.exercises}
+    assert (by["conv_params"].status, by["output_size"].status, by["same_padding"].status) == (
+        "passed", "failed", "unimplemented")
+    assert "'four' is not a whole number" in by["output_size"].feedback

@@ -13,6 +13,7 @@ variant with the reference, so ``course grade reference`` scores full marks on q
 """
 from __future__ import annotations
 
+import json
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -167,3 +168,20 @@ def answers_toml(student: str, values: dict[ExerciseConfig, Any]) -> str:
     for table, rows in tables.items():
         lines += [f"[{table}]", *rows, ""]
     return "\n".join(lines)
+
+
+def answers_from_cells(student: str, cells: list[str]) -> str:
+    """An answers file made of a quiz notebook's answer cells (``sizes.output_size = 4``, one per cell). A cell
+    left at ``...`` is unanswered; a value that is not TOML is kept as the text typed, so that only its question
+    says it cannot be read."""
+    lines = [f"student = {json.dumps(student)}"]
+    for cell in cells:
+        name, eq, value = cell.strip().partition("=")
+        if not eq or value.strip() in ("", "...") or not all(p.isidentifier() for p in name.strip().split(".")):
+            continue
+        try:
+            tomllib.loads(f"x = {value.strip()}")
+            lines.append(f"{name.strip()} = {value.strip()}")
+        except tomllib.TOMLDecodeError:
+            lines.append(f"{name.strip()} = {json.dumps(value.strip())}")
+    return "\n".join(lines) + "\n"
