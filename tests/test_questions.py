@@ -257,3 +257,16 @@ def test_course_quiz_writes_the_variant_and_no_answer(tmp_path):
     assert (by["conv_params"].status, by["output_size"].status, by["same_padding"].status) == (
         "passed", "failed", "unimplemented")
     assert "'four' is not a whole number" in by["output_size"].feedback
+
+
+def test_a_release_holds_the_prompts_and_no_way_to_an_answer(tmp_path):
+    from convgrade.release import release
+
+    made = release(COURSE, tmp_path / "bundle", ["week1.padding", "quiz1"])
+    files = {p.relative_to(made.outdir).as_posix() for p in made.outdir.rglob("*.py")}
+    assert {"exercises/quiz1/sizes.py", "exercises/quiz1/params.py"} <= files
+    assert not [f for f in files if f.startswith(("graders/quiz", "graders/mistakes", "reference/"))]
+    assert len(made.questions) == 8 and not [q for q in made.hidden_only if q.startswith("quiz")]
+    bundle = course_mod.load(made.outdir)
+    report = grade(bundle, made.outdir / "exercises")  # the student's side: questions left to the instructor
+    assert [e.id for e in report.exercises] == [e.id for e in bundle.exercises if not e.is_question]

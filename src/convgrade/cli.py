@@ -128,7 +128,9 @@ def cmd_release(args: argparse.Namespace) -> int:
     made = release(_course(args), Path(args.outdir), args.only, args.fail_under)
     n = len(made.lessons)
     print(f"wrote the student repository {made.outdir}: {n} lesson{'s' * (n != 1)}, "
-          f"{len(made.public) + len(made.hidden_only)} exercises; verified: the reference scores "
+          f"{len(made.public) + len(made.hidden_only)} exercises"
+          + (f" and {len(made.questions)} questions (prompts only: you grade the answers)" if made.questions else "")
+          + "; verified: the reference scores "
           f"{points(made.public_points)}/{points(made.public_points)} from the fixtures, and no reference code "
           f"is in it. Its CI fails under {points(made.fail_under)} points.")
     if made.hidden_only:

@@ -154,6 +154,13 @@ def _course(root: Path, data: dict) -> Course:
     exercises = tuple(_exercise(eid, t, defaults, assignments) for eid, t in _table(data, "exercises", "").items())
     if not exercises:
         raise ConfigError(f"{FILENAME}: no exercises; add an [exercises.\"week1.lesson.name\"] table")
+    kinds: dict[str, set[str]] = {}
+    for e in exercises:
+        kinds.setdefault(e.lesson, set()).add(e.kind)
+    mixed = [lesson for lesson, k in kinds.items() if len(k) > 1]
+    if mixed:
+        raise ConfigError(f"{FILENAME}: lesson {mixed[0]!r} mixes questions and code exercises; put the questions "
+                          "in a lesson file of their own (e.g. quiz1/sizes.py)")
     return Course(root, head["name"], head["id"], str(head.get("version", "1")), seed, assignments, exercises)
 
 

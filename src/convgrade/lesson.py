@@ -89,6 +89,9 @@ class Lesson:
 
     def question(self, cfg: ExerciseConfig) -> Question:
         """The question's declaration (how to draw a variant, compare answers, show the computation)."""
+        if self.graders is None and self.reference is None:  # a student bundle: prompts only
+            raise ConfigError(f"{cfg.id}: a question graded by your instructor; ask them for your quiz "
+                              f"(`course quiz {cfg.assignment} --student ID` in the course's own checkout)")
         spec = getattr(self.graders, cfg.name, None) if self.graders else None
         if not isinstance(spec, Question):
             raise ConfigError(f"{GRADERS}/{cfg.path}: no question {cfg.name!r}; add "
