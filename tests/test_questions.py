@@ -270,3 +270,29 @@ def test_a_release_holds_the_prompts_and_no_way_to_an_answer(tmp_path):
     bundle = course_mod.load(made.outdir)
     report = grade(bundle, made.outdir / "exercises")  # the student's side: questions left to the instructor
     assert [e.id for e in report.exercises] == [e.id for e in bundle.exercises if not e.is_question]
+
+
+def test_batch_grades_each_students_variant_and_canvas_gets_a_column_per_assignment(tmp_path):
+    import csv
+    import subprocess
+    import sys
+
+    subs = tmp_path / "subs"
+    for student in ("kim", "lee"):
+        right = {QUESTIONS[n]: drawn(n, student)[1] for n in ("output_size", "conv_params")}
+        write_answers(subs / student, "quiz1", student, right)
+    (subs / "lee" / answers_path("quiz1")).write_text(  # lee answers with kim's numbers: wrong for lee's variant
+        (subs / "kim" / answers_path("quiz1")).read_text().replace('"kim"', '"lee"'))
+    run = lambda *a: subprocess.run([sys.executable, "-m", "convgrade.cli", "--course", str(ROOT), *a],  # noqa: E731
+                                    cwd=tmp_path, capture_output=True, text=True)
+    done = run("batch", str(subs), "--only", "quiz1", "--jobs", "1", "--out", "gb.sqlite")
+    assert done.returncode == 0, done.stderr
+    done = run("gradebook", "export", "--out", "gb.sqlite", "--canvas", "canvas.csv", "--reports", "reports")
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.reader((tmp_path / "canvas.csv").open()))
+    assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", *COURSE.assignments.values()]
+    quiz1 = 5 + list(COURSE.assignments).index("quiz1")
+    assert rows[1][0] == "    Points Possible" and rows[1][quiz1] == "8" and rows[1][5] == "87"  # week1: 87 points
+    assert [(r[0], r[3], r[quiz1], r[5]) for r in rows[2:]] == [("kim", "kim", "2", ""), ("lee", "lee", "0", "")]
+    kim = json.loads((tmp_path / "reports" / "kim.json").read_text())
+    assert kim["exercises"][0]["variant"]["seed"] == variant_seed(COURSE.seed, "quiz1.sizes.output_size", "kim")

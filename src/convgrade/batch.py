@@ -95,10 +95,15 @@ def problem(path: Path, course: Course, only: list[str] | None) -> str:
         return "the folder is empty"
     if any(rel.endswith(".ipynb") for rel in found):
         return ""
-    wanted = list(dict.fromkeys(e.path for e in course.select(only)))
-    if not set(wanted) & set(found):
-        return (f"none of the lesson files ({', '.join(wanted[:3])}{', ...' if len(wanted) > 3 else ''}) is in "
-                "the folder; lay it out like exercises/")
+    chosen = course.select(only)
+    wanted = list(dict.fromkeys(e.path for e in chosen if not e.is_question))
+    answers = {f"{ANSWERS}/{e.assignment}.toml" for e in chosen if e.is_question}
+    if not (set(wanted) | answers) & set(found):
+        files_ = f"{', '.join(wanted[:3])}{', ...' if len(wanted) > 3 else ''}"
+        if not answers:
+            return f"none of the lesson files ({files_}) is in the folder; lay it out like exercises/"
+        return (f"none of the lesson files or answers files ({', '.join(filter(None, (files_, *sorted(answers))))}) "
+                "is in the folder; lay it out like exercises/, answers in answers/<assignment>.toml")
     return ""
 
 

@@ -184,7 +184,7 @@ def cmd_gradebook_merge(args: argparse.Namespace) -> int:
 
 
 def cmd_gradebook_export(args: argparse.Namespace) -> int:
-    from .gradebook import Gradebook, write_csv
+    from .gradebook import Gradebook, write_canvas, write_csv
 
     course = _course(args)
     if not Path(args.out).is_file():
@@ -193,11 +193,14 @@ def cmd_gradebook_export(args: argparse.Namespace) -> int:
         rows = book.rows()
     if args.csv:
         write_csv(Path(args.csv), course, rows)
+    if args.canvas:
+        write_canvas(Path(args.canvas), course, rows)
     if args.reports:
         for row in rows:
             if row.report:
                 _write(str(Path(args.reports) / (row.student.replace("/", "__") + ".json")), row.report + "\n")
     print(f"exported {len(rows)} students" + (f" to {args.csv}" if args.csv else "")
+          + (f", for Canvas's gradebook import to {args.canvas}" if args.canvas else "")
           + (f", reports in {args.reports}" if args.reports else ""))
     return EXIT_OK
 
@@ -306,6 +309,8 @@ def parser() -> argparse.ArgumentParser:
     gbe = gb_sub.add_parser("export", help="write the gradebook as CSV and/or one JSON report per student")
     gbe.add_argument("--out", default="gradebook.sqlite", metavar="GRADEBOOK", help="default: gradebook.sqlite")
     gbe.add_argument("--csv", metavar="PATH")
+    gbe.add_argument("--canvas", metavar="PATH", help="a CSV that Canvas's gradebook import accepts (one column "
+                                                      "per assignment, students by SIS Login ID)")
     gbe.add_argument("--reports", metavar="DIR", help="write DIR/<student>.json")
     gbe.set_defaults(run=cmd_gradebook_export)
     gbr = gb_sub.add_parser("report", help="what the class got wrong: scores, exercises, checks, mistakes")
