@@ -170,18 +170,25 @@ def answers_toml(student: str, values: dict[ExerciseConfig, Any]) -> str:
     return "\n".join(lines)
 
 
-def answers_from_cells(student: str, cells: list[str]) -> str:
-    """An answers file made of a quiz notebook's answer cells (``sizes.output_size = 4``, one per cell). A cell
-    left at ``...`` is unanswered; a value that is not TOML is kept as the text typed, so that only its question
-    says it cannot be read."""
+def answer_value(text: str) -> tuple[bool, Any]:
+    """``(answered, raw value)`` of an answer cell's right-hand side: TOML when it reads as TOML, else the text
+    itself (so that only its question says it cannot be read); ``...`` or nothing is unanswered."""
+    text = text.strip()
+    if text in ("", "..."):
+        return False, None
+    try:
+        return True, tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return True, text
+
+
+def answers_from_cells(student: str, cells: list[tuple[str, str]]) -> str:
+    """An answers file made of a quiz notebook's answer cells (``(question id, "name = value")``)."""
     lines = [f"student = {json.dumps(student)}"]
-    for cell in cells:
-        name, eq, value = cell.strip().partition("=")
-        if not eq or value.strip() in ("", "...") or not all(p.isidentifier() for p in name.strip().split(".")):
-            continue
-        try:
-            tomllib.loads(f"x = {value.strip()}")
-            lines.append(f"{name.strip()} = {value.strip()}")
-        except tomllib.TOMLDecodeError:
-            lines.append(f"{name.strip()} = {json.dumps(value.strip())}")
+    for qid, cell in cells:
+        answered, value = answer_value(cell.partition("=")[2])
+        if not isinstance(value, (bool, int, float, str, list)):  # e.g. a TOML table: kept as the text typed
+            value = cell.partition("=")[2].strip()
+        if answered:
+            lines.append(f"{qid.split('.', 1)[1]} = {show(tuple(value) if isinstance(value, list) else value)}")
     return "\n".join(lines) + "\n"

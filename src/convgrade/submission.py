@@ -60,8 +60,8 @@ def quiz_of(path: Path) -> tuple[str, str] | None:
     meta = nb.metadata.get("convgrade")
     if not isinstance(meta, dict) or not isinstance(meta.get("assignment"), str):
         return None
-    cells = [c.source for c in nb.cells if isinstance(c.metadata.get("convgrade"), dict)
-             and "answer" in c.metadata["convgrade"]]
+    cells = [(c.metadata["convgrade"]["answer"], c.source) for c in nb.cells
+             if isinstance(c.metadata.get("convgrade"), dict) and isinstance(c.metadata["convgrade"].get("answer"), str)]
     return meta["assignment"], answers_from_cells(str(meta.get("student", "")), cells)
 
 
