@@ -215,9 +215,10 @@ def grade(course: Course, submission: Path, only: list[str] | None = None,
     lessons: dict[str, Lesson] = {}
     exercises, questions = [], []
     for cfg in course.select(only):  # every grader and reference is there before any student code runs
-        if cfg.is_question:
+        if cfg.is_question:  # no student code: the trusted side only, whatever make_lesson would build
             if mode != "fixtures":
-                lessons.setdefault(cfg.lesson, Lesson(course, cfg.lesson))
+                if cfg.lesson not in lessons:
+                    lessons[cfg.lesson] = Lesson(course, cfg.lesson)
                 questions.append(cfg)
             continue
         if cfg.lesson not in lessons:
@@ -225,8 +226,7 @@ def grade(course: Course, submission: Path, only: list[str] | None = None,
         spec = lessons[cfg.lesson].exercise(cfg)
         if public is None or any(c.public for c in spec.checks):
             exercises.append((cfg, spec))
-    results = {cfg.id: grade_questions_of(course, cfg, lessons[cfg.lesson], submission, student)
-               for cfg in questions}
+    results = {cfg.id: _question(course, cfg, lessons[cfg.lesson], submission, student) for cfg in questions}
     isolation = "none"  # no student code runs for a question
     if exercises:
         preload, operations = requirements(need for _, spec in exercises for need in spec.needs)
@@ -246,8 +246,8 @@ def grade(course: Course, submission: Path, only: list[str] | None = None,
     return Report(course.name, mode, isolation, ordered)
 
 
-def grade_questions_of(course: Course, cfg: ExerciseConfig, lesson: Lesson, submission: Path,
-                       student: str | None) -> ExerciseResult:
+def _question(course: Course, cfg: ExerciseConfig, lesson: Lesson, submission: Path,
+              student: str | None) -> ExerciseResult:
     from .answers import grade_question, read_answers
 
     return grade_question(cfg, lesson.question(cfg), lesson.reference_of(cfg), lesson.mistakes,

@@ -60,8 +60,9 @@ def quiz_of(path: Path) -> tuple[str, str] | None:
     meta = nb.metadata.get("convgrade")
     if not isinstance(meta, dict) or not isinstance(meta.get("assignment"), str):
         return None
-    cells = [(c.metadata["convgrade"]["answer"], c.source) for c in nb.cells
-             if isinstance(c.metadata.get("convgrade"), dict) and isinstance(c.metadata["convgrade"].get("answer"), str)]
+    marks = [c.metadata.get("convgrade") for c in nb.cells]
+    cells = [(m["answer"], c.source) for c, m in zip(nb.cells, marks)
+             if isinstance(m, dict) and isinstance(m.get("answer"), str)]
     return meta["assignment"], answers_from_cells(str(meta.get("student", "")), cells)
 
 
