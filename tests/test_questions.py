@@ -296,3 +296,13 @@ def test_batch_grades_each_students_variant_and_canvas_gets_a_column_per_assignm
     assert [(r[0], r[3], r[quiz1], r[5]) for r in rows[2:]] == [("kim", "kim", "2", ""), ("lee", "lee", "0", "")]
     kim = json.loads((tmp_path / "reports" / "kim.json").read_text())
     assert kim["exercises"][0]["variant"]["seed"] == variant_seed(COURSE.seed, "quiz1.sizes.output_size", "kim")
+
+
+def test_an_answer_cell_is_read_as_toml_never_run():
+    from convgrade.answers import answer_value, answers_from_cells
+
+    assert answer_value(" [5, 5, 8] ") == (True, [5, 5, 8]) and answer_value("...") == (False, None)
+    assert answer_value("__import__('os').system('true')") == (True, "__import__('os').system('true')")
+    text = answers_from_cells("ann", [("quiz1.sizes.output_size", "output_size = 2 + 2"),
+                                      ("quiz1.sizes.pool_output", "pool_output = {a = 1}")])
+    assert text == 'student = "ann"\nsizes.output_size = "2 + 2"\nsizes.pool_output = "{a = 1}"\n'
