@@ -45,7 +45,7 @@ def test_a_good_file_loads(tmp_path):
      "are shown with at most 4 decimals)"),
     (("points = 3", "pionts = 3"),
      "course.toml: exercise 'week1.padding.zero_pad': unknown key 'pionts'; expected one of title, points, "
-     "time_limit, call_timeout, memory, max_examples"),
+     "kind, time_limit, call_timeout, memory, max_examples"),
     (("[assignments.week1]", "[assignments.week2]"),
      "course.toml: exercise 'week1.padding.zero_pad': no assignment 'week1'; add [assignments.week1] with a title"),
     (('"week1.padding.zero_pad"', '"zero_pad"'),

@@ -10,6 +10,7 @@ import pytest
 from conftest import ROOT
 from convgrade import config as course_mod
 from convgrade.checks import Exercise
+from convgrade.questions import Question
 from convgrade.lesson import Lesson
 
 COURSE = course_mod.load(ROOT)
@@ -69,8 +70,8 @@ def test_stub_and_reference_agree(rel):
 @pytest.mark.parametrize("lesson", COURSE.lessons)
 def test_grader_modules_declare_exactly_the_entries(lesson):
     module = Lesson(COURSE, lesson).graders
-    declared = {name for name, v in vars(module).items() if isinstance(v, Exercise)}
+    declared = {name for name, v in vars(module).items() if isinstance(v, (Exercise, Question))}
     entries = {e.name for e in COURSE.exercises if e.lesson == lesson}
     assert declared == entries
     for name in declared:
-        assert getattr(module, name).name == name, f"{lesson}.{name}: Exercise named {getattr(module, name).name!r}"
+        assert getattr(module, name).name == name, f"{lesson}.{name}: declared as {getattr(module, name).name!r}"

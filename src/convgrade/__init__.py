@@ -23,6 +23,7 @@ from .expect import (ATOL, RTOL, add_worked_example, expect_array, expect_close,
 from .feedback import fmt_array, fmt_index, fmt_number, fmt_value, kind_of
 from .mistakes import mistake
 from .operations import WorkerOps
+from .questions import Choice, Close, Exact, Question, Tuple
 from .report import figures
 from .sandbox.codec import TensorData
 
@@ -31,7 +32,8 @@ try:
 except PackageNotFoundError:  # a source tree that was not installed
     __version__ = "0+unknown"
 
-__all__ = ["ATOL", "RTOL", "Check", "CheckFailed", "Exercise", "add_worked_example", "expect_array", "expect_close",
+__all__ = ["ATOL", "RTOL", "Check", "CheckFailed", "Choice", "Close", "Exact", "Question", "Tuple", "Exercise",
+           "add_worked_example", "expect_array", "expect_close",
            "expect_equal", "expect_raises", "expect_scalar", "expect_shape", "expect_tuple", "expect_type",
            "expect_unchanged", "figures", "fixed_input", "fmt_array", "fmt_index", "fmt_number", "fmt_value", "kind_of",
            "mistake", "TensorData", "worked", "WorkerOps", "__version__"]

@@ -14,6 +14,7 @@ import hashlib
 import json
 import multiprocessing as mp
 import os
+import shutil
 import signal
 import sys
 import time
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Iterator, Protocol, TextIO
 
 from . import config as course_mod
+from .answers import ANSWERS
 from .config import ConfigError, Course
 from .gradebook import Gradebook, Row, graded_row, now
 from .report.table import points
@@ -93,10 +95,15 @@ def problem(path: Path, course: Course, only: list[str] | None) -> str:
         return "the folder is empty"
     if any(rel.endswith(".ipynb") for rel in found):
         return ""
-    wanted = list(dict.fromkeys(e.path for e in course.select(only)))
-    if not set(wanted) & set(found):
-        return (f"none of the lesson files ({', '.join(wanted[:3])}{', ...' if len(wanted) > 3 else ''}) is in "
-                "the folder; lay it out like exercises/")
+    chosen = course.select(only)
+    wanted = list(dict.fromkeys(e.path for e in chosen if not e.is_question))
+    answers = {f"{ANSWERS}/{e.assignment}.toml" for e in chosen if e.is_question}
+    if not (set(wanted) | answers) & set(found):
+        files_ = f"{', '.join(wanted[:3])}{', ...' if len(wanted) > 3 else ''}"
+        if not answers:
+            return f"none of the lesson files ({files_}) is in the folder; lay it out like exercises/"
+        return (f"none of the lesson files or answers files ({', '.join(filter(None, (files_, *sorted(answers))))}) "
+                "is in the folder; lay it out like exercises/, answers in answers/<assignment>.toml")
     return ""
 
 
@@ -119,11 +126,12 @@ def find(folder: Path, course: Course, only: list[str] | None, exclude: tuple[Pa
 
 
 def grade_path(course: Course, path: Path, only: list[str] | None = None,
-               figures: bool = False) -> tuple[Report, list[str]]:
+               figures: bool = False, student: str | None = None) -> tuple[Report, list[str]]:
     """Grade a folder laid out like exercises/, a notebook or a folder of notebooks, as ``course grade`` does:
-    the report, and what was said about notebooks that belong to no lesson."""
+    the report, and what was said about notebooks that belong to no lesson. ``student`` chooses the variant of
+    the questions (see ``convgrade.answers``)."""
     if not (path.suffix == ".ipynb" or (path.is_dir() and any(path.glob("**/*.ipynb")))):
-        return grade(course, path, only, figures=figures), []
+        return grade(course, path, only, figures=figures, student=student), []
     from .submission import prepare  # imports nbformat, which takes seconds: only when there are notebooks
 
     prepared = prepare(path)
@@ -139,7 +147,9 @@ def grade_path(course: Course, path: Path, only: list[str] | None = None,
                 notes.append(message)
             else:
                 broken[lesson] = message
-        return grade(course, prepared.folder, only, broken, figures=figures), notes
+        if path.is_dir() and (path / ANSWERS).is_dir():  # answers files beside the notebooks
+            shutil.copytree(path / ANSWERS, prepared.folder / ANSWERS, dirs_exist_ok=True)
+        return grade(course, prepared.folder, only, broken, figures=figures, student=student), notes
     finally:
         prepared.close()
 
@@ -272,15 +282,15 @@ def _serve(conn: Connection, root: str, only: list[str] | None, parent: int) -> 
     _die_with(parent)
     course = course_mod.load(Path(root))
     while (task := conn.recv()) is not None:
-        conn.send(grade_reply(course, Path(task[1]), only))
+        conn.send(grade_reply(course, Path(task[1]), only, task[0]))
     close_zygotes()  # a forked process leaves by os._exit, without atexit: end the zygote here
 
 
-def grade_reply(course: Course, path: Path, only: list[str] | None) -> dict:
+def grade_reply(course: Course, path: Path, only: list[str] | None, student: str | None = None) -> dict:
     """Grade one submission as a grading process does: ``report`` (the JSON report), or ``problem`` (it cannot
     be graded), ``crash`` (a bug in the graders: retried by the next run) or ``config_error`` (stop the batch)."""
     try:
-        report, _ = grade_path(course, path, only)
+        report, _ = grade_path(course, path, only, student=student)
         return {"report": report.to_json()}
     except Ungradable as e:
         return {"problem": str(e)}

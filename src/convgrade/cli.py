@@ -48,7 +48,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     course = _course(args)
     path = _submission(course, args.submission)
     try:
-        report, notes = grade_path(course, path, args.only, figures=bool(args.html))
+        report, notes = grade_path(course, path, args.only, figures=bool(args.html), student=args.student)
     except Ungradable as e:
         raise ConfigError(str(e)) from None
     for note in notes:
@@ -129,7 +129,9 @@ def cmd_release(args: argparse.Namespace) -> int:
     made = release(_course(args), Path(args.outdir), args.only, args.fail_under)
     n = len(made.lessons)
     print(f"wrote the student repository {made.outdir}: {n} lesson{'s' * (n != 1)}, "
-          f"{len(made.public) + len(made.hidden_only)} exercises; verified: the reference scores "
+          f"{len(made.public) + len(made.hidden_only)} exercises"
+          + (f" and {len(made.questions)} questions (prompts only: you grade the answers)" if made.questions else "")
+          + "; verified: the reference scores "
           f"{points(made.public_points)}/{points(made.public_points)} from the fixtures, and no reference code "
           f"is in it. Its CI fails under {points(made.fail_under)} points.")
     if made.hidden_only:
@@ -183,7 +185,7 @@ def cmd_gradebook_merge(args: argparse.Namespace) -> int:
 
 
 def cmd_gradebook_export(args: argparse.Namespace) -> int:
-    from .gradebook import Gradebook, write_csv
+    from .gradebook import Gradebook, write_canvas, write_csv
 
     course = _course(args)
     if not Path(args.out).is_file():
@@ -192,11 +194,14 @@ def cmd_gradebook_export(args: argparse.Namespace) -> int:
         rows = book.rows()
     if args.csv:
         write_csv(Path(args.csv), course, rows)
+    if args.canvas:
+        write_canvas(Path(args.canvas), course, rows)
     if args.reports:
         for row in rows:
             if row.report:
                 _write(str(Path(args.reports) / (row.student.replace("/", "__") + ".json")), row.report + "\n")
     print(f"exported {len(rows)} students" + (f" to {args.csv}" if args.csv else "")
+          + (f", for Canvas's gradebook import to {args.canvas}" if args.canvas else "")
           + (f", reports in {args.reports}" if args.reports else ""))
     return EXIT_OK
 
@@ -214,6 +219,15 @@ def cmd_gradebook_report(args: argparse.Namespace) -> int:
         _write(args.markdown, classpage.markdown(report))
     print(f"class report of {report.graded} students, {len(report.mistakes)} diagnosed mistakes: "
           + ", ".join(filter(None, (args.html, args.markdown))))
+    return EXIT_OK
+
+
+def cmd_quiz(args: argparse.Namespace) -> int:
+    from .quiz import write
+
+    written = write(_course(args), args.assignment, args.student, Path(args.out))
+    print(f"wrote {', '.join(map(str, written))}; the student answers in {written[-1].name} "
+          f"(or in the notebook) and runs `course grade --student {args.student}`")
     return EXIT_OK
 
 
@@ -259,7 +273,8 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--html", metavar="PATH", help="write an HTML report with pictures (one self-contained file)")
     g.add_argument("--fail-under", type=float, metavar="N", help="exit 1 when the score is under N")
     g.add_argument("--student", metavar="NAME", help="whose submission it is, kept in the JSON report "
-                                                      "(`course gradebook merge` files the report under it)")
+                                                      "(`course gradebook merge` files the report under it); "
+                                                      "it chooses the variant of the questions")
     g.set_defaults(run=cmd_grade, grades=True)
     ls = sub.add_parser("list", help="the catalogue with points")
     ls.add_argument("--markdown", action="store_true", help="as a Markdown table (the README's catalogue)")
@@ -304,6 +319,8 @@ def parser() -> argparse.ArgumentParser:
     gbe = gb_sub.add_parser("export", help="write the gradebook as CSV and/or one JSON report per student")
     gbe.add_argument("--out", default="gradebook.sqlite", metavar="GRADEBOOK", help="default: gradebook.sqlite")
     gbe.add_argument("--csv", metavar="PATH")
+    gbe.add_argument("--canvas", metavar="PATH", help="a CSV that Canvas's gradebook import accepts (one column "
+                                                      "per assignment, students by SIS Login ID)")
     gbe.add_argument("--reports", metavar="DIR", help="write DIR/<student>.json")
     gbe.set_defaults(run=cmd_gradebook_export)
     gbr = gb_sub.add_parser("report", help="what the class got wrong: scores, exercises, checks, mistakes")
@@ -312,6 +329,13 @@ def parser() -> argparse.ArgumentParser:
     gbr.add_argument("--markdown", metavar="FILE", help="write it as Markdown")
     gbr.add_argument("--with-names", action="store_true", help="name the students who made each mistake")
     gbr.set_defaults(run=cmd_gradebook_report)
+    qz = sub.add_parser("quiz", help="one student's variant of an assignment's questions (Markdown, a notebook "
+                                     "and a blank answers file)")
+    qz.add_argument("assignment", metavar="ASSIGNMENT", help="e.g. quiz1")
+    qz.add_argument("--student", required=True, metavar="ID", help="the student's id: it chooses the variant")
+    qz.add_argument("--out", default=".", metavar="DIR", help="where to write (default: here); an existing "
+                                                               "answers file is kept")
+    qz.set_defaults(run=cmd_quiz)
     stp = sub.add_parser("selftest", help="prove the course's graders: reference full, stubs zero, mistakes caught, "
                                           "fixtures replay, determinism (exit 1 when anything fails)")
     stp.add_argument("--only", action="append", metavar="ID", help="an exercise id or lesson prefix (repeatable)")
@@ -320,7 +344,7 @@ def parser() -> argparse.ArgumentParser:
                                     "a Makefile")
     nw.add_argument("dir", metavar="DIR", help="a new (or empty) folder")
     nw.set_defaults(run=cmd_new)
-    for s in (g, ls, nbb, rel, bt, gbm, gbe, gbr, stp):
+    for s in (g, ls, nbb, rel, bt, gbm, gbe, gbr, qz, stp, nw):
         s.add_argument("--course", metavar="DIR", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return p
 

@@ -147,7 +147,7 @@ def grade_task(name: str, folder: bool, data: dict[str, bytes], only: list[str] 
                     return {"problem": f"{rel}: a file outside the submission"}
                 (top / rel).parent.mkdir(parents=True, exist_ok=True)
                 (top / rel).write_bytes(content)
-            return grade_reply(course, Path(tmp) / name, only)
+            return grade_reply(course, Path(tmp) / name, only, name if folder else Path(name).stem)
 
 
 def _me() -> str:

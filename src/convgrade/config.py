@@ -18,6 +18,7 @@ FILENAME = "course.toml"
 ID = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*){2,}$", re.IGNORECASE)
 UNITS = {"": 1, "b": 1, "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "kb": 10**3, "mb": 10**6, "gb": 10**9}
 LIMIT_KEYS = ("time_limit", "call_timeout", "memory", "max_examples")
+KINDS = ("code", "question")
 DEFAULT_LIMITS = {"time_limit": 60.0, "call_timeout": 20.0, "memory": 4 << 30, "max_examples": 20}
 
 
@@ -36,6 +37,7 @@ class ExerciseConfig:
     call_timeout: float  # seconds for one call
     memory: int  # address-space limit of the worker, bytes
     max_examples: int  # hypothesis examples per property check
+    kind: str = "code"  # "code" (a function or class the student writes) or "question" (see convgrade.questions)
 
     @property
     def lesson(self) -> str:
@@ -49,6 +51,10 @@ class ExerciseConfig:
     @property
     def assignment(self) -> str:
         return self.id.split(".", 1)[0]
+
+    @property
+    def is_question(self) -> bool:
+        return self.kind == "question"
 
     @property
     def path(self) -> str:
@@ -150,6 +156,13 @@ def _course(root: Path, data: dict) -> Course:
     exercises = tuple(_exercise(eid, t, defaults, assignments) for eid, t in _table(data, "exercises", "").items())
     if not exercises:
         raise ConfigError(f"{FILENAME}: no exercises; add an [exercises.\"<assignment>.<lesson>.<name>\"] table")
+    kinds: dict[str, set[str]] = {}
+    for e in exercises:
+        kinds.setdefault(e.lesson, set()).add(e.kind)
+    mixed = [lesson for lesson, k in kinds.items() if len(k) > 1]
+    if mixed:
+        raise ConfigError(f"{FILENAME}: lesson {mixed[0]!r} mixes questions and code exercises; put the questions "
+                          "in a lesson file of their own (e.g. quiz1/sizes.py)")
     return Course(root, head["name"], head["id"], str(head.get("version", "1")), seed, assignments, exercises)
 
 
@@ -179,7 +192,10 @@ def _exercise(eid: str, table: Any, defaults: dict, assignments: dict) -> Exerci
                           " (<path under exercises/ with dots>.<name>)")
     if not isinstance(table, dict):
         raise ConfigError(f"{FILENAME}: {where}: must be a table with title and points")
-    _unknown(table, ("title", "points", *LIMIT_KEYS), where)
+    _unknown(table, ("title", "points", "kind", *LIMIT_KEYS), where)
+    kind = table.get("kind", "code")
+    if kind not in KINDS:
+        raise ConfigError(f"{FILENAME}: {where}: kind = {kind!r}, expected one of {', '.join(map(repr, KINDS))}")
     if eid.split(".")[0] not in assignments:
         raise ConfigError(f"{FILENAME}: {where}: no assignment {eid.split('.')[0]!r}; "
                           f"add [assignments.{eid.split('.')[0]}] with a title")
@@ -194,4 +210,4 @@ def _exercise(eid: str, table: Any, defaults: dict, assignments: dict) -> Exerci
         raise ConfigError(f"{FILENAME}: {where}: points = {points!r} has more than {DECIMALS} decimals; "
                           f"round it (points are shown with at most {DECIMALS} decimals)")
     limits = _limits(table, defaults, where)
-    return ExerciseConfig(eid, table["title"], float(points), **limits)
+    return ExerciseConfig(eid, table["title"], float(points), **limits, kind=kind)

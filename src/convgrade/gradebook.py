@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .config import ConfigError, Course
+from .points import add
 from .report.table import points
 from .results import SCHEMA, Report
 
@@ -125,6 +126,32 @@ def write_csv(path: Path, course: Course, rows: list[Row]) -> None:
             scores = {e["id"]: points(e["score"]) for e in reports.get(row.student, {}).get("exercises", [])}
             out.writerow([row.student, *(scores.get(i, "") for i in ids), points(row.score), points(row.max_score),
                           _note(row)])
+    os.replace(tmp, path)
+
+
+CANVAS_HEAD = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
+
+
+def write_canvas(path: Path, course: Course, rows: list[Row]) -> None:
+    """The gradebook as Canvas's gradebook import reads it: Student, ID, SIS User ID, SIS Login ID, Section, then
+    one column per assignment (its title: Canvas creates the assignment on the first import, and matches its
+    "Title (Canvas id)" column on later ones), a "Points Possible" row under the header, and one row per student
+    with the points of the assignment's graded exercises (blank: not graded). A student is identified by their
+    SIS Login ID, the name ``course batch`` knows them by (their folder's or notebook's name)."""
+    reports = {row.student: json.loads(row.report) for row in rows if row.report}
+    assignments = list(course.assignments)
+    possible = {a: add(e.points for e in course.exercises if e.assignment == a) for a in assignments}
+    tmp = Path(path).with_name(Path(path).name + ".tmp")
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    with open(tmp, "w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow([*CANVAS_HEAD, *(course.assignments[a] for a in assignments)])
+        out.writerow(["    Points Possible", "", "", "", "", *(points(possible[a]) for a in assignments)])
+        for row in rows:
+            graded = reports.get(row.student, {}).get("exercises", [])
+            scores = {a: [e["score"] for e in graded if e["id"].split(".", 1)[0] == a] for a in assignments}
+            out.writerow([row.student, "", "", row.student, "",
+                          *(points(add(scores[a])) if scores[a] else "" for a in assignments)])
     os.replace(tmp, path)
 
 

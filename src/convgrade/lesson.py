@@ -16,6 +16,7 @@ from types import ModuleType
 from .checks import Exercise
 from .config import ConfigError, Course, ExerciseConfig
 from .mistakes import Mistake, catalogue
+from .questions import Question
 
 GRADERS = "graders"  # the course's folder of checks (and graders/mistakes/, the catalogue)
 
@@ -85,3 +86,21 @@ class Lesson:
         if self.reference is None:
             raise ConfigError(f"reference/{cfg.path}: missing; exercise {cfg.id!r} needs a reference solution")
         return spec
+
+    def question(self, cfg: ExerciseConfig) -> Question:
+        """The question's declaration (how to draw a variant, compare answers, show the computation)."""
+        if self.graders is None and self.reference is None:  # a student bundle: prompts only
+            raise ConfigError(f"{cfg.id}: a question graded by your instructor; ask them for your quiz "
+                              f"(`course quiz {cfg.assignment} --student ID` in the course's own checkout)")
+        spec = getattr(self.graders, cfg.name, None) if self.graders else None
+        if not isinstance(spec, Question):
+            raise ConfigError(f"{GRADERS}/{cfg.path}: no question {cfg.name!r}; add "
+                              f"`{cfg.name} = Question({cfg.name!r}, draw=...)`, or remove the entry from course.toml")
+        return spec
+
+    def reference_of(self, cfg: ExerciseConfig) -> ModuleType:
+        """The reference module, which a question needs for its answer function."""
+        if self.reference is None or not callable(getattr(self.reference, cfg.name, None)):
+            raise ConfigError(f"reference/{cfg.path}: no function {cfg.name!r}; question {cfg.id!r} needs its "
+                              "answer as a function of the variant's parameters")
+        return self.reference

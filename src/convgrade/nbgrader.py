@@ -98,6 +98,32 @@ def lesson_notebook(course: Course, lesson: str) -> nbformat.NotebookNode:
     return nb
 
 
+def quiz_notebook(course: Course, assignment: str) -> nbformat.NotebookNode:
+    """A quiz: per question, a cell that shows it with the student's numbers (JupyterHub's user name; the
+    submitted/<student>/ folder when nbgrader autogrades), an answer cell (``name = value``, read as TOML, never
+    run for a grade) and an autograded test cell worth the question's points."""
+    questions = [e for e in course.exercises if e.assignment == assignment and e.is_question]
+    cells = [new_markdown_cell(f"# {course.assignments[assignment]}\n\nYour numbers differ from your classmates'. "
+                               "Run each question's cell to see yours, and replace `...` in the cell under it with "
+                               "your answer.", metadata=_meta("intro", locked=True))]
+    for i, e in enumerate(questions, 1):
+        cells.append(new_markdown_cell(f"## {i}. {e.title} ({points(e.points)} points)",
+                                       metadata=_meta(f"about_{e.name}", locked=True)))
+        cells.append(new_code_cell(f"from convgrade import notebook as convgrade\nconvgrade.show_question({e.id!r})",
+                                   metadata=_meta(f"show_{e.name}", locked=True)))
+        answer = new_code_cell(f"{e.name} = ...")
+        answer.metadata["convgrade"] = {"answer": e.id}
+        cells.append(answer)
+        cells.append(new_code_cell("\n".join([f"{TEST_MARKER}{e.id}", "from convgrade import notebook as convgrade",
+                                              f"convgrade.check_answer({e.id!r})", f"convgrade.score({e.id!r})"]),
+                                   metadata=_meta(f"test_{e.name}", grade=True, locked=True, pts=e.points)))
+    nb = new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    nb.metadata["convgrade"] = {"assignment": assignment, "course": course.id, "version": course.version}
+    return nb
+
+
 CONFIG = '''\
 # Written by `course nbgrader build`; rebuild rather than edit.
 import os
@@ -131,9 +157,16 @@ def build(course: Course, outdir: Path, assignment: str | None = None) -> list[P
     (outdir / "nbgrader_config.py").write_text(CONFIG.format(course_id=course.id, timeout=timeout))
     (outdir / POINTER).write_text(json.dumps({"course": str(course.root)}) + "\n")
     written = []
+    quizzes = list(dict.fromkeys(e.assignment for e in course.exercises if e.is_question))
+    for aid in quizzes:  # one notebook per quiz: each student sees their own variant in it
+        if assignment in (None, aid):
+            path = outdir / "source" / aid / f"{aid}.ipynb"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(quiz_notebook(course, aid), str(path))
+            written.append(path)
     for lesson in course.lessons:
         aid = lesson.split(".")[0]
-        if assignment not in (None, aid):
+        if assignment not in (None, aid) or aid in quizzes:
             continue
         path = outdir / "source" / aid / (lesson.split(".", 1)[1].replace(".", "_") + ".ipynb")
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -98,3 +98,74 @@ def score(exercise_id: str) -> float:
     if any(r.status in ("error", "timeout", "missing") for r in results):
         return 0.0
     return add(r.score for r in results)
+
+
+# -- questions (a quiz notebook built by `course nbgrader build`) ---------------------------------------------
+def student() -> str:
+    """Whose variant: JupyterHub's user name while the student works; when nbgrader autogrades, the
+    ``<student>`` of the ``submitted/<student>/`` (or ``autograded/<student>/``) folder the notebook runs in."""
+    parts = Path.cwd().parts
+    for folder in ("autograded", "submitted"):
+        if folder in parts[:-1]:
+            return parts[parts.index(folder) + 1]
+    return os.environ.get("JUPYTERHUB_USER") or os.environ.get("USER") or "student"
+
+
+def _question(exercise_id: str):
+    from .lesson import Lesson
+
+    course = find_course(Path.cwd())
+    if course is None:
+        return None
+    (cfg,) = course.select([exercise_id])
+    return course, cfg, Lesson(course, cfg.lesson)
+
+
+def show_question(exercise_id: str) -> None:
+    """Print the question with this student's numbers, and how to answer it."""
+    from .questions import prompt, variant
+    from .lesson import load_file
+
+    try:
+        found = _question(exercise_id)
+    except course_mod.ConfigError as e:
+        print(f"cannot show the question here: {e}")
+        return
+    if found is None:
+        print("Your question appears when the course is reachable (ask your instructor).")
+        return
+    course, cfg, lesson = found
+    question = lesson.question(cfg)
+    stubs = load_file(course.root / "exercises" / cfg.path, f"_convgrade_prompts_{cfg.lesson.replace('.', '_')}")
+    v = variant(question, cfg.id, course.seed, student())
+    print(f"{prompt(getattr(stubs, cfg.name), v)}\n\nAnswer in the next cell: {cfg.name} = "
+          f"{question.compare.describe()}   (your variant, {v.student})")
+
+
+def check_answer(exercise_id: str) -> None:
+    """Grade the answer cell (``name = value``, read as TOML, never run as code) on this student's variant."""
+    from .answers import Answers, answer_value, grade_question
+
+    try:
+        found = _question(exercise_id)
+    except course_mod.ConfigError as e:
+        print(f"cannot grade here: {e}")
+        return
+    if found is None:
+        print("Not graded here: this notebook is graded when you submit it.")
+        return
+    course, cfg, lesson = found
+    cells = [c for c in _history() if c.lstrip().startswith(f"{cfg.name} =") or c.lstrip().startswith(f"{cfg.name}=")]
+    answered, value = answer_value(cells[-1].partition("=")[2]) if cells else (False, None)
+    values: dict = {}
+    if answered:  # {"sizes": {"output_size": 4}}, as an answers file holds it
+        table = values
+        for part in cfg.id.split(".")[1:-1]:
+            table = table.setdefault(part, {})
+        table[cfg.name] = value
+    who = student()
+    answers = Answers("the answer cell", who, values)
+    result = grade_question(cfg, lesson.question(cfg), lesson.reference_of(cfg), lesson.mistakes, answers, who,
+                            course.seed)
+    _results.setdefault(exercise_id, []).append(result)
+    print(f"{result.id}: {points(result.score)} / {points(result.max_score)} points\n{result.feedback}")

@@ -39,6 +39,7 @@ class Release:
     hidden_only: tuple[str, ...]  # exercises without: graded by the instructor only
     public_points: float
     fail_under: float
+    questions: tuple[str, ...] = ()  # prompts only: graded by the instructor from the students' answers files
 
 
 def release(course: Course, outdir: Path, only: list[str] | None = None, fail_under: float | None = None) -> Release:
@@ -79,8 +80,9 @@ def release(course: Course, outdir: Path, only: list[str] | None = None, fail_un
         tmp.rename(outdir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    hidden_only = tuple(e.id for e in chosen if e.id not in public)
-    return Release(outdir, lessons, public, hidden_only, public_points, fail_under)
+    hidden_only = tuple(e.id for e in chosen if e.id not in public and not e.is_question)
+    questions = tuple(e.id for e in chosen if e.is_question)
+    return Release(outdir, lessons, public, hidden_only, public_points, fail_under, questions)
 
 
 def _expect_full_marks(report: Report, what: str) -> None:
@@ -118,9 +120,11 @@ def _write(course: Course, chosen: list[ExerciseConfig], lessons: tuple[str, ...
 
 def _copy_graders(course: Course, lessons: tuple[str, ...], target: Path) -> None:
     """The course's graders/: the released lessons' checks and every course-local helper module, without the
-    catalogue of mistakes (graders/mistakes/) and without the lessons that are not released."""
+    catalogue of mistakes (graders/mistakes/), the lessons that are not released and the questions' (graded on the
+    instructor's side only: the bundle has their prompts in exercises/, and no way to work out an answer)."""
     source = course.root / "graders"
-    other = {Path(*ls.split(".")).with_suffix(".py") for ls in course.lessons if ls not in lessons}
+    quizzes = {e.lesson for e in course.exercises if e.is_question}  # their graders show how answers are worked
+    other = {Path(*ls.split(".")).with_suffix(".py") for ls in course.lessons if ls not in lessons or ls in quizzes}
     for path in sorted(p for p in source.rglob("*") if p.is_file()):
         rel = path.relative_to(source)
         if rel.parts[0] == "mistakes" or rel in other or any(part in JUNK for part in rel.parts) \

@@ -35,6 +35,7 @@ class ExerciseResult:
     checks: tuple[CheckResult, ...] = ()
     # for the HTML report, never in JSON: what the exercise's ``figure`` hook made (images, tables)
     figures: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+    variant: dict[str, Any] | None = None  # a question's: {"student", "seed", "params"} (see convgrade.questions)
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class Report:
                     "feedback": e.feedback,
                     "checks": [{"name": c.name, "passed": c.passed, "points": c.points, "max_points": c.max_points,
                                 "feedback": c.feedback, "public": c.public} for c in e.checks],
+                    **({"variant": e.variant} if e.variant is not None else {}),
                 }
                 for e in self.exercises
             ],

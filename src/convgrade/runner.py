@@ -195,13 +195,15 @@ def course_mode(course: Course) -> str:
 
 def grade(course: Course, submission: Path, only: list[str] | None = None,
           broken: dict[str, str] | None = None, figures: bool = False, mode: str | None = None,
-          make_lesson: Callable[[Course, str], Lesson] | None = None) -> Report:
+          make_lesson: Callable[[Course, str], Lesson] | None = None, student: str | None = None) -> Report:
     """Grade the submission folder (laid out like exercises/) on the selected exercises; lessons in
     ``broken`` (lesson -> message, e.g. a corrupt notebook) score 0 with that message.
 
     ``mode`` ``reference`` runs every check against the reference; ``fixtures`` runs only the public checks,
     with answers replayed from fixtures/ (exercises without public checks are left out). By default, the
-    mode the course folder allows (``course_mode``). ``make_lesson`` builds each lesson's trusted side."""
+    mode the course folder allows (``course_mode``). ``make_lesson`` builds each lesson's trusted side.
+    Questions are graded from the submission's answers files on ``student``'s variant (``convgrade.answers``),
+    with no sandbox; in fixtures mode (a student bundle) they are left to the instructor."""
     os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "convgrade-hypothesis"))
     mode = mode or course_mode(course)
     if make_lesson is None:
@@ -211,28 +213,45 @@ def grade(course: Course, submission: Path, only: list[str] | None = None,
     public = True if mode == "fixtures" else None
     broken = broken or {}
     lessons: dict[str, Lesson] = {}
-    exercises = []
+    exercises, questions = [], []
     for cfg in course.select(only):  # every grader and reference is there before any student code runs
+        if cfg.is_question:  # no student code: the trusted side only, whatever make_lesson would build
+            if mode != "fixtures":
+                if cfg.lesson not in lessons:
+                    lessons[cfg.lesson] = Lesson(course, cfg.lesson)
+                questions.append(cfg)
+            continue
         if cfg.lesson not in lessons:
             lessons[cfg.lesson] = make_lesson(course, cfg.lesson)
         spec = lessons[cfg.lesson].exercise(cfg)
         if public is None or any(c.public for c in spec.checks):
             exercises.append((cfg, spec))
-    results = []
-    preload, operations = requirements(need for _, spec in exercises for need in spec.needs)
-    with Sandbox(submission, Limits(), preload=preload, operations=operations,
-                 hide=(course.root,)) as sandbox:
-        for cfg, spec in exercises:
-            if cfg.lesson in broken:
-                max_score = cfg.points if public is None else _public_points(cfg, spec)
-                results.append(ExerciseResult(cfg.id, cfg.title, 0.0, max_score, "error",
-                                              f"{cfg.name}: {broken[cfg.lesson]}"))
-                continue
-            sandbox.set_memory(cfg.memory)
-            results.append(grade_exercise(cfg, lessons[cfg.lesson], sandbox, course.seed, public=public,
-                                          figures=figures))
-        isolation = sandbox.isolation
-    return Report(course.name, mode, isolation, tuple(results))
+    results = {cfg.id: _question(course, cfg, lessons[cfg.lesson], submission, student) for cfg in questions}
+    isolation = "none"  # no student code runs for a question
+    if exercises:
+        preload, operations = requirements(need for _, spec in exercises for need in spec.needs)
+        with Sandbox(submission, Limits(), preload=preload, operations=operations,
+                     hide=(course.root,)) as sandbox:
+            for cfg, spec in exercises:
+                if cfg.lesson in broken:
+                    max_score = cfg.points if public is None else _public_points(cfg, spec)
+                    results[cfg.id] = ExerciseResult(cfg.id, cfg.title, 0.0, max_score, "error",
+                                                     f"{cfg.name}: {broken[cfg.lesson]}")
+                    continue
+                sandbox.set_memory(cfg.memory)
+                results[cfg.id] = grade_exercise(cfg, lessons[cfg.lesson], sandbox, course.seed, public=public,
+                                                 figures=figures)
+            isolation = sandbox.isolation
+    ordered = tuple(results[cfg.id] for cfg in course.select(only) if cfg.id in results)
+    return Report(course.name, mode, isolation, ordered)
+
+
+def _question(course: Course, cfg: ExerciseConfig, lesson: Lesson, submission: Path,
+              student: str | None) -> ExerciseResult:
+    from .answers import grade_question, read_answers
+
+    return grade_question(cfg, lesson.question(cfg), lesson.reference_of(cfg), lesson.mistakes,
+                          read_answers(submission, cfg.assignment, course), student, course.seed)
 
 
 def _public_points(cfg: ExerciseConfig, spec: Exercise) -> float:

@@ -21,7 +21,8 @@ from .mistakes import Mistake, as_submission
 from .results import ExerciseResult, Report
 from .runner import grade
 
-KINDS = ("reference", "stub", "mistake", "fixtures", "determinism")
+STUDENTS = 50  # the students' variants a question's probes look at
+KINDS = ("reference", "stub", "mistake", "fixtures", "variants", "determinism")  # "variants": questions only
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ class Selftest:
         for cfg in self.course.select(only):
             probes += [Probe(cfg.id, "reference"), Probe(cfg.id, "stub")]
             probes += [Probe(cfg.id, "mistake", m.impl.__name__) for m in self._mistakes(cfg)]
-            probes += [Probe(cfg.id, "fixtures"), Probe(cfg.id, "determinism")]
+            probes += [Probe(cfg.id, "variants" if cfg.is_question else "fixtures"), Probe(cfg.id, "determinism")]
         return probes
 
     def run(self, probe: Probe) -> Finding:
@@ -108,7 +109,13 @@ class Selftest:
 
     def _mistake(self, cfg: ExerciseConfig, probe: Probe) -> str:
         m = next(m for m in self._mistakes(cfg) if m.impl.__name__ == probe.mistake)
-        result = self._grade_source(cfg, as_submission(self._reference_source(cfg), m), probe.mistake)
+        if cfg.is_question:  # answered by a student whose variant the mistake gets wrong
+            found = self._student_fooled_by(cfg, m)
+            if isinstance(found, str):
+                return found
+            result = self._grade_answers(cfg, *found, probe.mistake)
+        else:
+            result = self._grade_source(cfg, as_submission(self._reference_source(cfg), m), probe.mistake)
         lines = feedback_lines(result)
         shown = "\n--- feedback was:\n" + "\n".join(lines)
         if result.score >= result.max_score:
@@ -145,9 +152,30 @@ class Selftest:
             return f"replayed from fixtures, exercises/{cfg.path} scores {stub.score:g}, expected 0"
         return ""
 
+    def _variants(self, cfg: ExerciseConfig, probe: Probe) -> str:
+        from .questions import answer, variant
+
+        lesson = self.lesson(cfg.lesson)
+        question, seen = lesson.question(cfg), set()
+        for i in range(STUDENTS):
+            v = variant(question, cfg.id, self.course.seed, f"student{i}")
+            try:
+                value = answer(lesson.reference_of(cfg), question, v)
+                question.compare.parse(list(value) if isinstance(value, tuple) else value)
+            except Exception as e:  # noqa: BLE001 - e.g. AnswerError: a variant the reference cannot answer
+                return f"variant of student{i} ({v.params}): its answer cannot be given ({type(e).__name__}: {e})"
+            if isinstance(value, tuple) and any(x <= 0 for x in value if isinstance(x, int)):
+                return f"variant of student{i} ({v.params}): the answer {value} has a size that is not positive"
+            seen.add(json.dumps(v.params, sort_keys=True))
+        if len(seen) < 2:
+            return f"{STUDENTS} students all got the same variant; draw the parameters from the rng"
+        return ""
+
     def _determinism(self, cfg: ExerciseConfig, probe: Probe) -> str:
         mistakes = self._mistakes(cfg)
-        if mistakes:  # a failing submission: shrinking and feedback must be the same every time
+        if cfg.is_question:
+            runs = [self._grade_answers(cfg, "student0", {cfg: -1}, f"again{i}") for i in range(2)]
+        elif mistakes:  # a failing submission: shrinking and feedback must be the same every time
             source = as_submission(self._reference_source(cfg), mistakes[0])
             runs = [self._grade_source(cfg, source, f"again{i}") for i in range(2)]
         else:
@@ -173,6 +201,31 @@ class Selftest:
         (folder / cfg.path).parent.mkdir(parents=True, exist_ok=True)
         (folder / cfg.path).write_text(source, encoding="utf-8")
         return grade(self.course, folder, [cfg.id]).exercises[0]
+
+    def _student_fooled_by(self, cfg: ExerciseConfig, m: Mistake) -> tuple[str, dict] | str:
+        """A student whose variant the mistake answers wrongly (and first of the catalogue), with its answer."""
+        from .answers import diagnose
+        from .questions import answer, variant
+
+        lesson = self.lesson(cfg.lesson)
+        question = lesson.question(cfg)
+        for i in range(STUDENTS):
+            v = variant(question, cfg.id, self.course.seed, f"student{i}")
+            wrong = m.impl(**v.params)
+            wrong = tuple(wrong) if isinstance(wrong, list) else wrong
+            right = answer(lesson.reference_of(cfg), question, v)
+            named = diagnose(question, self._mistakes(cfg), v, wrong)
+            if not question.compare.equal(wrong, right) and (not m.diagnose or named == m.description):
+                return f"student{i}", {cfg: wrong}
+        return f"{m.impl.__name__}: equals the reference's answer on every one of {STUDENTS} students' variants"
+
+    def _grade_answers(self, cfg: ExerciseConfig, student: str, values: dict, tag: str) -> ExerciseResult:
+        from .answers import answers_path, answers_toml
+
+        target = Path(self._tmp.name) / f"{cfg.id}-{tag}" / answers_path(cfg.assignment)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(answers_toml(student, values), encoding="utf-8")
+        return grade(self.course, target.parent.parent, [cfg.id]).exercises[0]
 
     def _bundle(self, lesson: str) -> Path | str:
         if lesson not in self._bundles:

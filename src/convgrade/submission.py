@@ -42,15 +42,33 @@ def code_of(sources: list[str]) -> str:
     return "\n\n".join(cells) + "\n"
 
 
-def read_notebook(path: Path) -> tuple[str, str]:
-    """``(lesson, source)`` of a course notebook; NotebookError naming the file otherwise."""
+def _read(path: Path):
     import nbformat  # slow to import (jsonschema): only when a notebook is graded
 
     try:
-        nb = nbformat.read(str(path), as_version=4)
+        return nbformat.read(str(path), as_version=4)
     except Exception as e:  # noqa: BLE001 - nbformat raises many kinds (JSON, validation, encoding)
         raise NotebookError(f"{path.name}: not a readable notebook ({type(e).__name__}: {str(e)[:200]}); "
                             "re-download it or restore it from your last checkpoint") from None
+
+
+def quiz_of(path: Path) -> tuple[str, str] | None:
+    """``(assignment, answers file text)`` of a quiz notebook (``course quiz`` wrote it), else None."""
+    from .answers import answers_from_cells
+
+    nb = _read(path)
+    meta = nb.metadata.get("convgrade")
+    if not isinstance(meta, dict) or not isinstance(meta.get("assignment"), str):
+        return None
+    marks = [c.metadata.get("convgrade") for c in nb.cells]
+    cells = [(m["answer"], c.source) for c, m in zip(nb.cells, marks)
+             if isinstance(m, dict) and isinstance(m.get("answer"), str)]
+    return meta["assignment"], answers_from_cells(str(meta.get("student", "")), cells)
+
+
+def read_notebook(path: Path) -> tuple[str, str]:
+    """``(lesson, source)`` of a course notebook; NotebookError naming the file otherwise."""
+    nb = _read(path)
     lesson = nb.metadata.get("convgrade", {}).get("lesson") if isinstance(nb.metadata.get("convgrade"), dict) else None
     if not isinstance(lesson, str):
         raise NotebookError(f"{path.name}: not a notebook of this course (no convgrade lesson in its metadata); "
@@ -69,6 +87,13 @@ def prepare(path: Path) -> Prepared:
     prepared = Prepared(Path(tmp.name), _tmp=tmp)
     for nb in notebooks:
         try:
+            quiz = quiz_of(nb)
+            if quiz is not None:  # its answer cells become answers/<assignment>.toml
+                target = prepared.folder / "answers" / f"{quiz[0]}.toml"
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(quiz[1], encoding="utf-8")
+                prepared.lessons.append(quiz[0])
+                continue
             lesson, source = read_notebook(nb)
         except NotebookError as e:
             prepared.errors[str(nb)] = str(e)

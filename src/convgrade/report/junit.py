@@ -28,6 +28,8 @@ def _suite(root: ET.Element, e: ExerciseResult) -> None:
     pairs = [("title", e.title), ("status", e.status), ("score", points(e.score)), ("max_score", points(e.max_score))]
     for c in checks:
         pairs += [(f"points: {c.name}", points(c.points)), (f"max_points: {c.name}", points(c.max_points))]
+    if e.variant is not None:  # a question: whose variant, drawn from which seed
+        pairs += [("variant student", e.variant["student"]), ("variant seed", str(e.variant["seed"]))]
     for key, value in pairs:
         ET.SubElement(props, "property", name=xml_text(key), value=xml_text(value))
     if not checks:  # e.g. a notebook that could not be read: one case carries the message and the points lost
