@@ -126,8 +126,7 @@ class Sandbox(Box):
         self._preload, self._operations = preload, operations
         self._requested = os.environ.get(ISOLATION_ENV, "") if isolation is None else isolation
         self.zygote = zygote(preload, self._requested, operations)
-        self.level = self.isolation = self.zygote.level  # then, from each worker's first frame, what it entered
-        self.outside = self.zygote.outside
+        self.isolation = self.zygote.level  # then, from each worker's first frame, the level it proved it entered
         if self.isolation != "namespaces":  # the worker may share the grader's uid
             _undumpable()
         tmp = self._workspace(submission)
@@ -145,6 +144,15 @@ class Sandbox(Box):
         self.watch: list = []  # the channel, and the worker's pidfd where the system has them
         self.out: int | None = None  # the grader's own descriptor of the worker's output file
         self._unproved: dict | None = None
+
+    @property
+    def level(self) -> str:
+        """The level asked for: the zygote's."""
+        return self.zygote.level
+
+    @property
+    def outside(self) -> dict[str, str]:
+        return self.zygote.outside
 
     # -- lifecycle -------------------------------------------------------------------------
     def _start(self) -> None:

@@ -194,6 +194,11 @@ class Box:
             self.out = None
         self._tmp.cleanup()
 
+    def ready(self) -> None:
+        """Start a worker now if there is none (then the next request's time is its own, not the start-up's)."""
+        if self.pid is None:
+            self._start()
+
     def fresh(self) -> None:
         """Start the next request in a new worker: nothing the last one's code left behind carries over."""
         self._kill()
@@ -206,8 +211,7 @@ class Box:
 
     def request(self, body: dict, timeout: float) -> Reply:
         """Send one request and wait up to ``timeout`` seconds for its reply."""
-        if self.pid is None:
-            self._start()
+        self.ready()
         deadline = time.monotonic() + timeout
         try:
             self._send(codec.encode(body), timeout)

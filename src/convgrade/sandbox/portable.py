@@ -31,6 +31,7 @@ from .common import HERE, Box, CallTimeout, Limits, worker_env, worker_sys_path
 LEVEL = "portable"
 ENTRY = HERE / "spawned.py"
 CHUNK = 1 << 16
+STARTUP = 300  # seconds a new worker may take to start (import numpy, torch) and say what it entered
 GRACE = 0.2  # seconds to wait for the last bytes of a worker that has ended
 
 
@@ -130,6 +131,10 @@ class PortableSandbox(Box):
         self._unproved = limits
         head = json.dumps(cfg).encode()
         self._send(struct.pack("<Q", len(head)) + head, 0)
+        try:  # a fresh Python imports numpy (torch...) first: not on the student's time, and before their code runs
+            self._prove(self._frame(time.monotonic() + STARTUP))
+        except (OSError, EOFError, CallTimeout):
+            raise self._died() from None
 
     def _send(self, data: bytes, timeout: float) -> None:
         """Write in a thread of its own: a worker that stops reading makes the reply time out, not the grader
