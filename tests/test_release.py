@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from conftest import ROOT, write_submission
 from convgrade import config as course_mod
@@ -87,6 +88,12 @@ def test_the_bundle_holds_what_a_student_needs_and_no_solution(bundle):
     workflow = texts[".github/workflows/grade.yml"]
     assert "course grade" in workflow and "--json report.json" in workflow and "actions/upload-artifact" in workflow
     assert "pip install --no-deps -e ." in workflow
+    job = yaml.safe_load(workflow)["jobs"]["grade"]
+    assert (job["strategy"]["matrix"]["os"], job["runs-on"]) == (["ubuntu-latest", "macos-latest", "windows-latest"],
+                                                                 "${{ matrix.os }}")
+    readme = texts["README.md"]
+    assert "python3 -m venv .venv && . .venv/bin/activate" in readme and "make" not in readme.replace("`make`", "")
+    assert "py -3.11 -m venv .venv; .venv\\Scripts\\Activate.ps1" in readme
 
 
 def test_the_bundle_runs_its_own_engine(bundle):

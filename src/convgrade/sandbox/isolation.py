@@ -78,11 +78,13 @@ def missing(level: str) -> str:
     """What this machine lacks to apply ``level`` (one of ``KNOWN``) to this process's children; "" if nothing."""
     if level == "portable":
         return ""
-    if not hasattr(os, "fork") or resource is None:
-        return f"os.fork and the resource module (this is {platform.system()}; the portable level works here)"
+    if not hasattr(os, "fork") or resource is None or not sys.platform.startswith("linux"):  # the zygote needs
+        # fork, rlimits, /proc, prctl and SOCK_SEQPACKET: Linux (macOS and Windows grade at the portable level)
+        return (f"os.fork, the resource module and Linux's /proc (this is {platform.system()} on "
+                f"{platform.machine()}; the portable level works here)")
     if level == "process":
         return ""
-    if not sys.platform.startswith("linux") or platform.machine() not in SYS_PIVOT_ROOT:
+    if platform.machine() not in SYS_PIVOT_ROOT:
         return f"Linux namespaces (this is {platform.system()} on {platform.machine()})"
     if level == "namespaces":
         if os.geteuid() != 0:
