@@ -240,12 +240,12 @@ On **Windows**, in PowerShell (if activating is refused, first run
 `Set-ExecutionPolicy -Scope CurrentUser RemoteSigned`):
 
 ```
-py -3.11 -m venv .venv; .venv\Scripts\Activate.ps1
+py -3.11 -m venv .venv; .venv\\Scripts\\Activate.ps1
 {install.replace(chr(10), "; ")}
 course grade
 ```
 
-In a new terminal, activate again (`. .venv/bin/activate`, or `.venv\Scripts\Activate.ps1`) before grading.
+In a new terminal, activate again (`. .venv/bin/activate`, or `.venv\\Scripts\\Activate.ps1`) before grading.
 
 ## Check your work
 

@@ -72,8 +72,10 @@ def run_attack(attack: Attack, course, tmp_path, port: int, level: str = ISOLATI
 
 @pytest.mark.parametrize("attack", ATTACKS, ids=str)
 def test_attack(attack, attack_course, tmp_path, port):
-    if attack.level == "namespaces" and ISOLATION == "process":
+    if attack.level == "namespaces" and ISOLATION in ("process", "portable"):
         pytest.skip("only the namespaces levels (Linux: root, or user namespaces) hide the course and the network")
+    if ISOLATION == "portable" and attack.name in PORTABLE_CANNOT:
+        pytest.skip(f"the portable level cannot contain it: {PORTABLE_CANNOT[attack.name]}")
     run_attack(attack, attack_course, tmp_path, port)
 
 
