@@ -7,6 +7,9 @@ to the grader's stdout. Replies are decoded strictly (see ``codec``); nothing th
 unpickled or called. ``CONVGRADE_ISOLATION`` chooses the level (see ``levels``), e.g. a weaker one to test it
 as root. A new worker's first frame, sent before it runs any student code, says what it entered; the
 sandbox checks it against the level asked for, so ``isolation`` is what the workers really applied.
+What every level shares (limits, errors, the protocol: ``Box``) is in ``common``; the ``portable`` level
+(no fork, no ``resource``: Windows, macOS) starts a fresh Python per worker instead (``portable``), and
+``Sandbox(...)`` returns one where that is the level in force.
 """
 from __future__ import annotations
 
@@ -30,7 +33,7 @@ from .common import (COPY_IGNORE, HERE, STATUSES, WORKER_BROKE, Box, CallTimeout
 from .levels import AUTO, ENV as ISOLATION_ENV, IsolationError, resolve
 from .portable import PortableSandbox
 
-__all__ = ["COPY_IGNORE", "STATUSES", "WORKER_BROKE", "CallTimeout", "ISOLATION_ENV", "IsolationError", "Limits",
+__all__ = ["COPY_IGNORE", "STATUSES", "WORKER_BROKE", "Box", "CallTimeout", "ISOLATION_ENV", "IsolationError", "Limits",
            "PortableSandbox", "Reply", "Sandbox", "SandboxError", "UID_BASE", "UID_RANGE", "WorkerDied", "Zygote",
            "close_zygotes", "codec", "death_message", "describe_bytes", "resolve", "worker_env", "zygote"]
 UID_BASE, UID_RANGE = 200_000, 50_000
