@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 import engine_venv
 from conftest import ROOT, write_submission
@@ -97,6 +98,12 @@ def test_the_bundle_holds_what_a_student_needs_and_no_solution(bundle):
                f"pip install --no-deps {WHEEL}"]
     assert "\n".join(install) in texts["README.md"]
     assert "\n          ".join(install) in workflow
+    job = yaml.safe_load(workflow)["jobs"]["grade"]
+    assert (job["strategy"]["matrix"]["os"], job["runs-on"]) == (["ubuntu-latest", "macos-latest", "windows-latest"],
+                                                                 "${{ matrix.os }}")
+    readme = texts["README.md"]
+    assert "python3 -m venv .venv && . .venv/bin/activate" in readme and "make" not in readme.replace("`make`", "")
+    assert "py -3.11 -m venv .venv; .venv\\Scripts\\Activate.ps1" in readme
 
 
 def test_the_bundle_runs_the_engine_from_its_wheel(bundle, engine):

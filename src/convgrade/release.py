@@ -178,7 +178,6 @@ def _install(locked: bool) -> list[str]:
 
 
 def readme(course: Course, fail_under: float, public_points: float, locked: bool) -> str:
-
     install = "\n".join(_install(locked))
     full = " (until every public check passes)" if fail_under >= public_points else ""
     return f"""# {course.name}
@@ -187,12 +186,26 @@ Your exercises are in `exercises/`: each function or class has a docstring that 
 the shapes of its inputs and outputs, and a small worked example. Replace each
 `raise NotImplementedError` with your code; keep the names and signatures.
 
-## Set up (once)
+## Set up (once), then grade
+
+Python 3.11 is all it takes (no `make`, no compiler). On **Linux or macOS**, in a terminal:
 
 ```
-python -m venv .venv && . .venv/bin/activate
+python3 -m venv .venv && . .venv/bin/activate
 {install}
+course grade
 ```
+
+On **Windows**, in PowerShell (if activating is refused, first run
+`Set-ExecutionPolicy -Scope CurrentUser RemoteSigned`):
+
+```
+py -3.11 -m venv .venv; .venv\\Scripts\\Activate.ps1
+{install.replace(chr(10), "; ")}
+course grade
+```
+
+In a new terminal, activate again (`. .venv/bin/activate`, or `.venv\\Scripts\\Activate.ps1`) before grading.
 
 ## Check your work
 
@@ -201,6 +214,10 @@ course grade                          # every exercise
 course grade --only {course.lessons[0]:<17} # one lesson (or one exercise id)
 course grade --json report.json       # the same report, for machines
 ```
+
+Your code runs in a separate process per exercise: an infinite loop, a crash or a runaway allocation
+costs that exercise only, and the report is still written. On Windows and macOS (where the sandbox's
+stronger levels are Linux-only) the report says `isolation: portable`; the grades are the same.
 
 Each failing check shows its input, what came back, what was expected and a hint.
 
@@ -232,9 +249,16 @@ on: [push, pull_request, workflow_dispatch]
 permissions:
   contents: read
 jobs:
-  grade:
-    runs-on: ubuntu-latest
+  grade:  # on the three systems students use: a breakage on any shows up here first
+    strategy:
+      fail-fast: false
+      matrix:
+        os: [ubuntu-latest, macos-latest, windows-latest]
+    runs-on: ${{{{ matrix.os }}}}
     timeout-minutes: 30
+    defaults:
+      run:
+        shell: bash  # Git Bash on Windows: the same commands everywhere
     steps:
       - uses: actions/checkout@v4
       - uses: actions/setup-python@v5
@@ -254,7 +278,7 @@ jobs:
         if: always()
         uses: actions/upload-artifact@v4
         with:
-          name: grade-report
+          name: grade-report-${{{{ matrix.os }}}}
           path: |
             report.json
             junit.xml

@@ -28,7 +28,7 @@ from .mistakes import Mistake, diagnose
 from .operations import requirements
 from .points import add, shares
 from .results import CheckResult, ExerciseResult, Report
-from .sandbox import Limits, Sandbox
+from .sandbox import Box, Limits, Sandbox
 
 PROFILE = "grading"
 settings.register_profile(
@@ -121,7 +121,7 @@ def max_points(cfg: ExerciseConfig, spec: Exercise) -> dict[str, float]:
     return dict(zip((c.name for c in spec.checks), shares(cfg.points, [c.points for c in spec.checks])))
 
 
-def grade_exercise(cfg: ExerciseConfig, lesson: Lesson, sandbox: Sandbox, course_seed: int,
+def grade_exercise(cfg: ExerciseConfig, lesson: Lesson, sandbox: Box, course_seed: int,
                    public: bool | None = None, figures: bool = False) -> ExerciseResult:
     """Run the exercise's checks (only the public or hidden ones when ``public`` says so); with ``figures``,
     also the exercise's figure hook, for the HTML report."""

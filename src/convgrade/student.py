@@ -14,7 +14,7 @@ from .checks import CheckFailed
 from .config import ConfigError, ExerciseConfig
 from .mistakes import Call
 from .operations import WorkerOps, names
-from .sandbox import CallTimeout, Reply, Sandbox, SandboxError, describe_bytes
+from .sandbox import Box, CallTimeout, Reply, SandboxError, describe_bytes
 
 
 OPTIONAL_TIMEOUT = 2.0  # seconds for an operation that only adds to the feedback (``Student.try_request``)
@@ -31,7 +31,7 @@ class Fatal(BaseException):
 class Context:
     """Grading state of one exercise: the sandbox, the time budget, the calls of the current example."""
 
-    def __init__(self, sandbox: Sandbox, cfg: ExerciseConfig, needs: tuple[WorkerOps, ...] = ()) -> None:
+    def __init__(self, sandbox: Box, cfg: ExerciseConfig, needs: tuple[WorkerOps, ...] = ()) -> None:
         self.sandbox, self.cfg = sandbox, cfg
         # worker operations whose runs a catalogued mistake can be replayed on: op -> the file defining it
         self.replayable = {op: str(ops.path) for ops in needs for op in ops.replayable}
@@ -77,6 +77,8 @@ class Context:
         timeout = min(self.cfg.call_timeout, left)
         start = time.monotonic()
         try:
+            self.sandbox.ready()  # a new worker's start-up (a whole Python at the portable level) is not their time
+            start = time.monotonic()
             reply = self.sandbox.request({**req, "module": self.cfg.lesson}, timeout)
         except CallTimeout:
             if timeout < self.cfg.call_timeout:

@@ -1,7 +1,8 @@
 """What a submission is: a folder laid out like exercises/, a notebook, or a folder of notebooks.
 
 Notebooks built by ``course nbgrader build`` carry their lesson in their metadata (``convgrade.lesson``);
-their code cells, minus the test cells, become the lesson file, graded exactly as a ``.py`` file is.
+their code cells, minus the test cells, become the lesson file, graded exactly as a ``.py`` file is (one saved on
+Windows too: a byte order mark, CRLF line endings and backslashes in its metadata change nothing).
 """
 from __future__ import annotations
 
@@ -45,8 +46,8 @@ def code_of(sources: list[str]) -> str:
 def _read(path: Path):
     import nbformat  # slow to import (jsonschema): only when a notebook is graded
 
-    try:
-        return nbformat.read(str(path), as_version=4)
+    try:  # utf-8-sig: an editor on Windows may have saved it with a byte order mark
+        nb = nbformat.reads(path.read_bytes().decode("utf-8-sig"), as_version=4)
     except Exception as e:  # noqa: BLE001 - nbformat raises many kinds (JSON, validation, encoding)
         raise NotebookError(f"{path.name}: not a readable notebook ({type(e).__name__}: {str(e)[:200]}); "
                             "re-download it or restore it from your last checkpoint") from None

@@ -23,6 +23,8 @@ from harness import (ISOLATION, LEVELS, PADDING, ROOT, TIME_LIMIT, ZERO_PAD, Att
 
 ATTACKS = load_corpus()
 # Safe to run where the worker shares the grader's uid (root here): no kill(-1), no writes to the course.
+# What the portable level (a fresh process per worker, its process group killed) cannot contain: see docs/portable.md.
+PORTABLE_CANNOT = {"fork_storm": "processes that leave the worker's session and process group outlive it"}
 PROCESS_LEVEL = ["fork_storm", "thread_storm", "thread_after_return", "stdout_flood", "os_exit_in_call",
                  "infinite_loop", "memory_bomb", "segfault", "exec_replaces_worker"]
 
@@ -35,7 +37,8 @@ def run_attack(attack: Attack, course, tmp_path, port: int, level: str = ISOLATI
     marker = new_marker()
     submission = write_submission(tmp_path / "submission", course.root, attack, marker, port)
     if attack.exercise != ZERO_PAD:  # a torch lesson: its zygote starts (imports torch) outside the time measured
-        zygote(*requirements([TORCH])[:1], os.environ.get(ISOLATION_ENV, ""), requirements([TORCH])[1])
+        if level != "portable":  # (which has no zygote: each worker imports torch before it says it is ready)
+            zygote(*requirements([TORCH])[:1], os.environ.get(ISOLATION_ENV, ""), requirements([TORCH])[1])
         import torch._dynamo  # noqa: F401 - what the reference's trace on meta imports; it sets TORCHINDUCTOR_CACHE_DIR
     cwd, env, digest = os.getcwd(), dict(os.environ), _reference_digest()
     start = time.monotonic()
@@ -69,8 +72,10 @@ def run_attack(attack: Attack, course, tmp_path, port: int, level: str = ISOLATI
 
 @pytest.mark.parametrize("attack", ATTACKS, ids=str)
 def test_attack(attack, attack_course, tmp_path, port):
-    if attack.level == "namespaces" and ISOLATION == "process":
+    if attack.level == "namespaces" and ISOLATION in ("process", "portable"):
         pytest.skip("only the namespaces levels (Linux: root, or user namespaces) hide the course and the network")
+    if ISOLATION == "portable" and attack.name in PORTABLE_CANNOT:
+        pytest.skip(f"the portable level cannot contain it: {PORTABLE_CANNOT[attack.name]}")
     run_attack(attack, attack_course, tmp_path, port)
 
 
@@ -88,3 +93,12 @@ def test_attack_at_the_process_level(attack, attack_course, tmp_path, port, monk
     """The weaker level (rlimits, a keeper that kills the whole tree) stops what it can stop, as root too."""
     monkeypatch.setenv(ISOLATION_ENV, "process")
     run_attack(attack, attack_course, tmp_path, port, level="process")
+
+
+@pytest.mark.parametrize("attack", [a for a in ATTACKS if a.level != "namespaces" and a.name not in PORTABLE_CANNOT],
+                         ids=str)
+def test_attack_at_the_portable_level(attack, attack_course, tmp_path, port, monkeypatch):
+    """The level of a student's own laptop (Windows, macOS), forced here: a fresh worker per exercise, time limits
+    kept by the grader, rlimits where the system has them; the whole process group killed after each exercise."""
+    monkeypatch.setenv(ISOLATION_ENV, "portable")
+    run_attack(attack, attack_course, tmp_path, port, level="portable")

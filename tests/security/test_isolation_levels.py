@@ -11,12 +11,12 @@ import pytest
 from conftest import write_submission
 from convgrade import cli, notebook
 from convgrade.runner import grade
-from convgrade.sandbox import ISOLATION_ENV, IsolationError, Sandbox, Zygote, isolation, levels
+from convgrade.sandbox import ISOLATION_ENV, IsolationError, Limits, Sandbox, Zygote, isolation, levels
 from harness import ISOLATION, LEVELS, ROOT, attack_course, reference_submission  # noqa: F401
 
 ONE = ["week1.padding.same_padding"]
 UNKNOWN = ("CONVGRADE_ISOLATION=banana: no such isolation level; the levels are namespaces, user-namespaces, "
-           "process (strongest first), or unset it for the strongest this machine provides")
+           "process, portable (strongest first), or unset it for the strongest this machine provides")
 
 PROBE = '''
 import os, resource
@@ -137,11 +137,15 @@ def test_the_report_names_the_level_the_worker_shows(level, attack_course, tmp_p
     (probe / "week1" / "probe.py").write_text(PROBE)
     with Sandbox(probe) as sb:
         shown = sb.call("week1.probe", "facts", [], timeout=10).value
-    assert levels.applied(shown, isolation.namespaces()) == sb.isolation == level
+    if level == "portable":  # no namespaces: its own limits are what the worker shows
+        assert (shown["limits"]["RLIMIT_AS"][0], sb.isolation) == (Limits().memory, level)
+    else:
+        assert levels.applied(shown, isolation.namespaces()) == sb.isolation == level
     assert grade(attack_course, probe, ONE).isolation == level
 
 
-@pytest.mark.parametrize(("asked", "entered"), [(a, e) for a in isolation.KNOWN for e in LEVELS if a != e])
+@pytest.mark.parametrize(("asked", "entered"), [(a, e) for a in isolation.KNOWN for e in LEVELS
+                                                 if a != e and "portable" not in (a, e)])
 def test_a_worker_that_entered_another_level_is_refused(asked, entered, tmp_path):
     sub = reference_submission(tmp_path / "sub")
     with Sandbox(sub, isolation=entered) as sb:
@@ -157,7 +161,7 @@ def test_a_worker_that_entered_another_level_is_refused(asked, entered, tmp_path
     assert str(raised.value).endswith(f"); grading stopped rather than claim {asked}")
 
 
-@pytest.mark.parametrize("level", [lv for lv in LEVELS if lv != "process"])
+@pytest.mark.parametrize("level", [lv for lv in LEVELS if lv not in ("process", "portable")])
 def test_a_worker_that_cannot_enter_its_level_stops_grading(level, tmp_path):
     with Sandbox(reference_submission(tmp_path / "sub"), isolation=level) as sb:
         sb.newroot.rmdir()  # where its new root is mounted: the worker cannot build it
@@ -171,3 +175,26 @@ def test_a_grade_stops_rather_than_report_a_level_the_worker_did_not_show(attack
     monkeypatch.setattr(levels, "applied", lambda facts, outside: "none")
     with pytest.raises(IsolationError, match=f"was to enter the {ISOLATION} isolation level but entered none"):
         grade(attack_course, reference_submission(tmp_path / "sub"), ONE)
+
+
+@pytest.mark.parametrize("forked", [lv for lv in LEVELS if lv != "portable"])
+def test_portable_facts_and_forked_facts_are_not_each_other(forked, tmp_path):
+    """A worker whose report is another kind's (forged, say) is refused either way."""
+    with Sandbox(reference_submission(tmp_path / "sub"), isolation=forked) as sb:
+        sb.call("week1.padding", "same_padding", [3], timeout=10)
+    portable = {"level": "portable", "limits": {}}
+    with pytest.raises(IsolationError, match="the worker sent a malformed report of its isolation"):
+        levels.verify(forked, portable, sb.outside, {})
+    with pytest.raises(IsolationError, match="the worker sent a malformed report of its isolation"):
+        levels.verify("portable", {"namespaces": {}, "limits": {}}, {}, {})
+    with pytest.raises(IsolationError, match=r"the worker's resource limits are \{'RLIMIT_AS': 5\}"):
+        levels.verify("portable", {"level": "portable", "limits": {"RLIMIT_AS": [5, 5]}}, {}, {"RLIMIT_AS": 6})
+
+
+def test_a_portable_worker_that_cannot_start_stops_grading(tmp_path):
+    with Sandbox(reference_submission(tmp_path / "sub"), preload=("numpy", "no_such_module_here"),
+                 isolation="portable") as sb:
+        with pytest.raises(IsolationError) as raised:
+            sb.call("week1.padding", "same_padding", [3], timeout=30)
+    assert str(raised.value) == ("the worker could not enter the portable isolation level: the worker failed: "
+                                 "ModuleNotFoundError: No module named 'no_such_module_here'")

@@ -108,7 +108,7 @@ def test_an_unprivileged_user_gets_the_user_namespaces_level(place, port):
     if facts.get("levels") and "user-namespaces" not in facts["levels"]:
         pytest.skip(f"this machine does not allow unprivileged user namespaces (levels: {facts['levels']})")
     assert done.returncode == 7, done.stderr  # the worker's exit status, passed on by the process outside
-    assert facts["levels"] == ["user-namespaces", "process"]
+    assert facts["levels"] == ["user-namespaces", "process", "portable"]
     assert (facts["uid"], facts["euid"]) == (NOBODY, NOBODY)
     assert facts["capabilities"] == ["0000000000000000"] * 4 and facts["no_new_privs"] == "1"
     assert facts["pids"] == [facts["pid"]] and facts["signal_outside"] is False

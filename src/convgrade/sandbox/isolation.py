@@ -9,7 +9,10 @@ only the worker's own processes; then it becomes an unprivileged uid of its own,
 network, IPC and UTS namespaces, entered through a new user namespace, plus a new PID namespace: the worker
 can neither see nor signal any process outside it, the grader among them, though it runs under the grader's
 uid (as root, under a uid of its own). It drops every capability and may gain none (no_new_privs).
-``process``: resource limits only. ``KNOWN`` lists every level, ``levels()`` those this machine provides.
+``process``: resource limits only, on a worker forked by the zygote (POSIX). ``portable``: a fresh Python per
+worker, its time limits kept by the grader and its memory limited where the system can (``portable.py``); the
+automatic choice only where the others are missing (Windows, or no ``fork``/``resource``).
+``KNOWN`` lists every level, ``levels()`` those this machine provides.
 The worker tells the grader what it entered (``entered``): its namespaces, ids, capabilities and limits.
 Loaded by path in the zygote; imports no ``graders``.
 """
@@ -18,9 +21,13 @@ from __future__ import annotations
 import ctypes
 import os
 import platform
-import resource
 import signal
 import sys
+
+try:
+    import resource
+except ImportError:  # Windows (or a grader that forces the portable level): only that level is available
+    resource = None
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWNET = 0x00020000, 0x04000000, 0x08000000, 0x40000000
 CLONE_NEWUSER, CLONE_NEWPID = 0x10000000, 0x20000000
@@ -33,10 +40,13 @@ CAPABILITY_VERSION_3 = 0x20080522
 SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "arm64": 41, "riscv64": 41, "ppc64le": 203, "s390x": 217}
 SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
 DEVICES = ("null", "zero", "full", "random", "urandom")
-KNOWN = ("namespaces", "user-namespaces", "process")  # every level there is, strongest first
+KNOWN = ("namespaces", "user-namespaces", "process", "portable")  # every level there is, strongest first
 NAMESPACE_NAMES = ("mnt", "net", "ipc", "uts", "pid", "user")
 TMPFS = 64 << 20  # size of each private tmpfs (scratch, /tmp, /dev/shm), bytes
-_libc = ctypes.CDLL(None, use_errno=True)
+try:
+    _libc = ctypes.CDLL(None, use_errno=True)
+except (OSError, TypeError):  # Windows: no C library by that name, and no level here that needs it
+    _libc = None
 
 
 def _check(result: int, what: str) -> None:
@@ -66,9 +76,15 @@ def levels() -> list[str]:
 
 def missing(level: str) -> str:
     """What this machine lacks to apply ``level`` (one of ``KNOWN``) to this process's children; "" if nothing."""
+    if level == "portable":
+        return ""
+    if not hasattr(os, "fork") or resource is None or not sys.platform.startswith("linux"):  # the zygote needs
+        # fork, rlimits, /proc, prctl and SOCK_SEQPACKET: Linux (macOS and Windows grade at the portable level)
+        return (f"os.fork, the resource module and Linux's /proc (this is {platform.system()} on "
+                f"{platform.machine()}; the portable level works here)")
     if level == "process":
         return ""
-    if not sys.platform.startswith("linux") or platform.machine() not in SYS_PIVOT_ROOT:
+    if platform.machine() not in SYS_PIVOT_ROOT:
         return f"Linux namespaces (this is {platform.system()} on {platform.machine()})"
     if level == "namespaces":
         if os.geteuid() != 0:

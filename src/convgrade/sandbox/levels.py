@@ -61,6 +61,8 @@ def new_namespaces(facts: dict, outside: dict[str, str]) -> set[str]:
 
 def verify(level: str, facts: object, outside: dict[str, str], limits: dict[str, int]) -> str:
     """``level`` when a worker's ``facts`` show that level and the ``limits`` asked for; IsolationError if not."""
+    if level == "portable":
+        return _verify_portable(facts, limits)
     try:
         shown = applied(facts, outside)
         wrong = {name: facts["limits"][name][0] for name, value in limits.items() if facts["limits"][name][0] != value}
@@ -74,3 +76,19 @@ def verify(level: str, facts: object, outside: dict[str, str], limits: dict[str,
     if wrong:
         raise IsolationError(f"the worker's resource limits are {wrong}, not the {limits} asked for; grading stopped")
     return shown
+
+
+def _verify_portable(facts: object, limits: dict[str, int]) -> str:
+    """A portable worker says which of the ``limits`` asked for the system let it set: each holds as asked
+    (one the system refused, e.g. an address-space limit on macOS, is absent: that resource is unlimited)."""
+    try:
+        held = facts["limits"]
+        wrong = {name: soft for name, (soft, _) in held.items() if limits.get(name) != soft}
+        if facts["level"] != "portable":
+            raise IsolationError(f"the worker was to enter the portable isolation level but says "
+                                 f"{str(facts['level'])[:100]}; grading stopped")
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise IsolationError(f"the worker sent a malformed report of its isolation: {str(facts)[:300]}") from None
+    if wrong:
+        raise IsolationError(f"the worker's resource limits are {wrong}, not the {limits} asked for; grading stopped")
+    return "portable"

@@ -1,12 +1,13 @@
 """The worker: imports the student's lesson files and runs their code, nothing else.
 
 A worker is a child forked by the zygote (see ``zygote.py``), isolated (``isolation.py``) before it reads a
-byte of student code. Its ``sys.path`` is the standard library, the site-packages holding numpy/torch and
-the submission; ``graders`` and ``reference`` are refused. It talks to the grader over a socket with the
-codec (JSON + raw array bytes), one request, one reply. The student's stdout and stderr go to a file the
-grader reads; it is emptied before each request. After each piece of student code the builtins are put
-back, so that a submission that patches them cannot break the worker's own replies. Nothing here is a
-defence: the grader trusts no reply. This module imports nothing from ``graders``.
+byte of student code, or at the portable level a fresh process (``spawned.py``). Its ``sys.path`` is the
+standard library, the site-packages holding numpy/torch and the submission; ``graders`` and ``reference`` are
+refused. It talks to the grader over a socket (or, portable, pipes) with the codec (JSON + raw array bytes),
+one request, one reply. The student's stdout and stderr go to a file the grader reads; it is emptied before
+each request. After each piece of student code the builtins are put back, so that a submission that patches
+them cannot break the worker's own replies. Nothing here is a defence: the grader trusts no reply. This module
+imports nothing from ``graders``.
 """
 from __future__ import annotations
 
@@ -207,5 +208,6 @@ def reset_output() -> None:
     flush()
     try:
         os.ftruncate(1, 0)
+        os.lseek(1, 0, os.SEEK_SET)  # where the file was not opened to append (a portable worker on Windows)
     except OSError:
         pass

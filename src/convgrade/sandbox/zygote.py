@@ -42,6 +42,18 @@ def from_source(name: str, source: str) -> Any:
     return module
 
 
+def load_operations(paths: list[str]) -> dict[str, Any]:
+    """The worker operations (``op_<name>`` functions, by name) of these files (see ``convgrade.operations``)."""
+    operations: dict[str, Any] = {}
+    for i, path in enumerate(paths):
+        with open(path, encoding="utf-8") as f:
+            ops = from_source(f"_convgrade_operations_{i}", f.read())
+        if callable(getattr(ops, "warm_up", None)):
+            ops.warm_up()  # e.g. torch's first meta-device pass, paid here once instead of in every worker
+        operations.update({k[3:]: v for k, v in vars(ops).items() if k.startswith("op_") and callable(v)})
+    return operations
+
+
 def children() -> list[int]:
     """This process's children (read from /proc: the kernel may lack /proc/PID/task/TID/children)."""
     me, found = os.getpid(), []
@@ -87,13 +99,7 @@ class ForkServer:
         self.worker = load("_convgrade_worker", os.path.join(here, "worker.py"))
         for name in cfg["preload"]:
             importlib.import_module(name)
-        self.operations: dict[str, Any] = {}  # read now: the files are hidden from the workers that run them
-        for i, path in enumerate(cfg["operations"]):
-            with open(path, encoding="utf-8") as f:
-                ops = from_source(f"_convgrade_operations_{i}", f.read())
-            if callable(getattr(ops, "warm_up", None)):
-                ops.warm_up()  # e.g. torch's first meta-device pass, paid here once instead of in every worker
-            self.operations.update({k[3:]: v for k, v in vars(ops).items() if k.startswith("op_") and callable(v)})
+        self.operations = load_operations(cfg["operations"])  # read now: the files are hidden from the workers
         self.level = cfg["isolation"]  # chosen by the grader (``levels.resolve``): known and available here
         if self.level not in self.isolation.KNOWN:
             raise ValueError(f"unknown isolation level {self.level!r}")
