@@ -49,7 +49,7 @@ def test_a_good_file_loads(tmp_path):
     (("[assignments.week1]", "[assignments.week2]"),
      "course.toml: exercise 'week1.padding.zero_pad': no assignment 'week1'; add [assignments.week1] with a title"),
     (('"week1.padding.zero_pad"', '"zero_pad"'),
-     "course.toml: exercise 'zero_pad': expected an id like \"week1.convolution.conv_forward\" "
+     "course.toml: exercise 'zero_pad': expected an id like \"hw1.vectors.normalize\" "
      "(<path under exercises/ with dots>.<name>)"),
     (("points = 3", 'points = 3\nmemory = "lots"'),
      "course.toml: exercise 'week1.padding.zero_pad': memory = 'lots', expected a size such as \"4 GiB\" "

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+import engine_venv
 from conftest import ROOT
 from convgrade import config as course_mod
 from convgrade.gradebook import Gradebook, graded_row, report_json, write_csv
@@ -23,7 +24,7 @@ from convgrade.release import release
 from convgrade.report import gradescope, html, junit, markdown, table
 from convgrade.results import Report
 from convgrade.runner import grade
-from test_release import fail_under, in_bundle
+from test_release import WHEEL, fail_under, in_bundle
 
 # shares in thirds and elevenths, partial credit, unimplemented exercises, torch modules: the 0.9091 of 0.909
 # that IdentityBlock scored in a bundle (its public checks share 1 point by 5/11 and 5/11)
@@ -188,7 +189,8 @@ def test_fail_under_compares_the_score_as_shown(request):
     """In the bundle, the reference's score equals the CI's threshold to the last digit shown: exit 0."""
     bundle = request.getfixturevalue("bundle")
     threshold = fail_under(bundle)
-    run = in_bundle(bundle, "grade", str(ROOT / "reference"), "--json", "-", "--fail-under", threshold)
+    engine = engine_venv.make(bundle.parent / "student-venv", bundle / WHEEL)  # the bundle's engine, as installed
+    run = in_bundle(engine, bundle, "grade", str(ROOT / "reference"), "--json", "-", "--fail-under", threshold)
     assert run.returncode == 0, run.stderr
     data = json.loads(run.stdout, parse_float=Decimal, parse_int=Decimal)
     assert data["score"] == data["max_score"] == Decimal(threshold)

@@ -15,8 +15,8 @@ from convgrade import __version__
 from convgrade.wheel import engine_wheel
 
 WHEEL = f"vendor/convgrade-{__version__}-py3-none-any.whl"
-FILES = {"course.toml", "exercises/week1/activations.py", "reference/week1/activations.py",
-         "graders/week1/activations.py", "graders/mistakes/week1/activations.py", "README.md", "Makefile",
+FILES = {"course.toml", "exercises/hw1/activations.py", "reference/hw1/activations.py",
+         "graders/hw1/activations.py", "graders/mistakes/hw1/activations.py", "README.md", "Makefile",
          ".gitignore", WHEEL}
 
 
@@ -43,7 +43,7 @@ def test_the_new_course_holds_one_lesson_a_readme_and_a_makefile(new_course):
     assert {p.relative_to(new_course).as_posix() for p in new_course.rglob("*") if p.is_file()} == FILES
     toml = (new_course / "course.toml").read_text()
     assert 'name = "Signals 101"' in toml and 'id = "signals-101"' in toml
-    assert (new_course / "exercises/week1/activations.py").read_text().rstrip().endswith("raise NotImplementedError")
+    assert (new_course / "exercises/hw1/activations.py").read_text().rstrip().endswith("raise NotImplementedError")
     makefile = (new_course / "Makefile").read_text()
     assert f"$(wildcard vendor/convgrade-{__version__}-py3-none-any.whl) convgrade=={__version__}" in makefile
     assert "\t$(BIN)/course selftest\n" in makefile and "\t$(BIN)/course grade reference\n" in makefile
@@ -62,7 +62,7 @@ def test_the_reference_scores_full_marks_and_the_stubs_zero(here, new_course):
         assert run.returncode == 0, run.stderr
         data = json.loads(run.stdout)
         assert (data["score"], data["max_score"]) == (score, 4.0)
-        assert [(e["id"], e["status"]) for e in data["exercises"]] == [("week1.activations.relu", status)]
+        assert [(e["id"], e["status"]) for e in data["exercises"]] == [("hw1.activations.relu", status)]
 
 
 def test_a_folder_that_is_not_empty_is_refused(here, new_course):

@@ -3,9 +3,9 @@
 Where a submission's answers are: ``<submission>/answers/<assignment>.toml``, e.g.
 
     student = "alice"          # whose variant the answers are (``course grade --student`` may say it instead)
-    [sizes]                    # the lesson, then one key per question
-    output_size = 4
-    same_shape = [5, 5, 8]
+    [areas]                    # the lesson, then one key per question
+    rectangle_area = 12
+    box_shape = [2, 3, 4]
 
 No student code runs for a question: the answer is read from TOML (never evaluated) and compared with the
 reference's answer, computed here, in the trusted process. The course's own ``reference/`` folder answers every
@@ -34,7 +34,7 @@ CHECK = "answer"  # the one check of a question
 class Answers:
     """One assignment's answers file, read; ``error`` says why it cannot be used (then ``values`` is empty)."""
 
-    path: str  # as shown to the student: answers/quiz1.toml
+    path: str  # as shown to the student: answers/quiz.toml
     student: str | None
     values: dict[str, Any]
     error: str = ""

@@ -250,10 +250,10 @@ def cmd_selftest(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from .scaffold import new
+    from .scaffold import LESSON, new
 
     made = new(Path(args.dir))
-    print(f"wrote the course {made.name!r} ({made.id}) in {made.root}: one lesson, week1/activations.py; "
+    print(f"wrote the course {made.name!r} ({made.id}) in {made.root}: one lesson, {LESSON}; "
           f"the engine: {made.vendored or 'from PyPI'}. Next: cd {made.root} && make test (course selftest)")
     return EXIT_OK
 
@@ -331,7 +331,7 @@ def parser() -> argparse.ArgumentParser:
     gbr.set_defaults(run=cmd_gradebook_report)
     qz = sub.add_parser("quiz", help="one student's variant of an assignment's questions (Markdown, a notebook "
                                      "and a blank answers file)")
-    qz.add_argument("assignment", metavar="ASSIGNMENT", help="e.g. quiz1")
+    qz.add_argument("assignment", metavar="ASSIGNMENT", help="an assignment of questions")
     qz.add_argument("--student", required=True, metavar="ID", help="the student's id: it chooses the variant")
     qz.add_argument("--out", default=".", metavar="DIR", help="where to write (default: here); an existing "
                                                                "answers file is kept")

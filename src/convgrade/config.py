@@ -162,7 +162,7 @@ def _course(root: Path, data: dict) -> Course:
     mixed = [lesson for lesson, k in kinds.items() if len(k) > 1]
     if mixed:
         raise ConfigError(f"{FILENAME}: lesson {mixed[0]!r} mixes questions and code exercises; put the questions "
-                          "in a lesson file of their own (e.g. quiz1/sizes.py)")
+                          "in a lesson file of their own (e.g. quiz/areas.py)")
     return Course(root, head["name"], head["id"], str(head.get("version", "1")), seed, assignments, exercises)
 
 

@@ -158,7 +158,7 @@ def check_answer(exercise_id: str) -> None:
     cells = [c for c in _history() if c.lstrip().startswith(f"{cfg.name} =") or c.lstrip().startswith(f"{cfg.name}=")]
     answered, value = answer_value(cells[-1].partition("=")[2]) if cells else (False, None)
     values: dict = {}
-    if answered:  # {"sizes": {"output_size": 4}}, as an answers file holds it
+    if answered:  # {"areas": {"rectangle_area": 12}}, as an answers file holds it
         table = values
         for part in cfg.id.split(".")[1:-1]:
             table = table.setdefault(part, {})

@@ -2,9 +2,9 @@
 
 A question mirrors a code exercise across the three trees:
 
-    exercises/quiz1/sizes.py   def output_size(n, f, p, s): '''An {n}x{n} image ... (the prompt)'''; raise ...
-    reference/quiz1/sizes.py   the same function, computing the answer from the parameters (trusted side only)
-    graders/quiz1/sizes.py     output_size = Question("output_size", draw=..., compare=Exact(), worked=...)
+    exercises/quiz/areas.py   def rectangle_area(w, h): '''A {w} by {h} rectangle: its area? (the prompt)'''; raise ...
+    reference/quiz/areas.py   the same function, computing the answer from the parameters (trusted side only)
+    graders/quiz/areas.py     rectangle_area = Question("rectangle_area", draw=..., compare=Exact(), worked=...)
 
 ``draw(rng)`` builds a valid variant's parameters from a ``random.Random`` (valid by construction: no filtering);
 the variant's seed comes from the course seed, the question's id and the student's id (``variant_seed``).

@@ -13,7 +13,7 @@ from pathlib import Path
 from . import wheel
 from .config import ConfigError
 
-LESSON = "week1/activations.py"
+LESSON = "hw1/activations.py"
 
 COURSE_TOML = '''\
 # The course: the one registry. Every exercise here has three files with the same relative path:
@@ -31,10 +31,10 @@ call_timeout = 20        # seconds for one call
 memory = "2 GiB"         # address space of the worker process
 max_examples = 20        # hypothesis examples per property check
 
-[assignments.week1]
-title = "Week 1"
+[assignments.hw1]
+title = "Homework 1"
 
-[exercises."week1.activations.relu"]
+[exercises."hw1.activations.relu"]
 title = "The ReLU activation"
 points = 4
 '''

@@ -51,6 +51,7 @@ def _read(path: Path):
     except Exception as e:  # noqa: BLE001 - nbformat raises many kinds (JSON, validation, encoding)
         raise NotebookError(f"{path.name}: not a readable notebook ({type(e).__name__}: {str(e)[:200]}); "
                             "re-download it or restore it from your last checkpoint") from None
+    return nb
 
 
 def quiz_of(path: Path) -> tuple[str, str] | None:

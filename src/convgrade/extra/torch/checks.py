@@ -1,4 +1,4 @@
-"""The standard checks of a torch module exercise, declared in one call: ``add_module_checks(LeNet5, cases)``."""
+"""The standard checks of a torch module exercise, declared in one call: ``add_module_checks(TinyNet, cases)``."""
 from __future__ import annotations
 
 from typing import Any
