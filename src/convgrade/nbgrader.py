@@ -91,11 +91,7 @@ def lesson_notebook(course: Course, lesson: str) -> nbformat.NotebookNode:
         if ex is not None:
             cells.append(new_code_cell(test_cell_source(ex.id),
                                        metadata=_meta(f"test_{node.name}", grade=True, locked=True, pts=ex.points)))
-    nb = new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.metadata["language_info"] = {"name": "python"}
-    nb.metadata["convgrade"] = {"lesson": lesson, "course": course.id, "version": course.version}
-    return nb
+    return _notebook(cells, course, lesson=lesson)
 
 
 def quiz_notebook(course: Course, assignment: str) -> nbformat.NotebookNode:
@@ -117,10 +113,15 @@ def quiz_notebook(course: Course, assignment: str) -> nbformat.NotebookNode:
         cells.append(new_code_cell("\n".join([f"{TEST_MARKER}{e.id}", "from convgrade import notebook as convgrade",
                                               f"convgrade.check_answer({e.id!r})", f"convgrade.score({e.id!r})"]),
                                    metadata=_meta(f"test_{e.name}", grade=True, locked=True, pts=e.points)))
+    return _notebook(cells, course, assignment=assignment)
+
+
+def _notebook(cells: list, course: Course, **what: str) -> nbformat.NotebookNode:
+    """A Python 3 notebook whose metadata names the course and what it holds (its lesson or assignment)."""
     nb = new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
-    nb.metadata["convgrade"] = {"assignment": assignment, "course": course.id, "version": course.version}
+    nb.metadata["convgrade"] = {**what, "course": course.id, "version": course.version}
     return nb
 
 

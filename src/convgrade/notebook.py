@@ -121,18 +121,26 @@ def _question(exercise_id: str):
     return course, cfg, Lesson(course, cfg.lesson)
 
 
+def _question_or_say(exercise_id: str, cannot: str, absent: str):
+    """``_question``, or None after printing why not (the course's error, or ``absent`` when it is out of reach)."""
+    try:
+        found = _question(exercise_id)
+    except course_mod.ConfigError as e:
+        print(f"{cannot}: {e}")
+        return None
+    if found is None:
+        print(absent)
+    return found
+
+
 def show_question(exercise_id: str) -> None:
     """Print the question with this student's numbers, and how to answer it."""
     from .questions import prompt, variant
     from .lesson import load_file
 
-    try:
-        found = _question(exercise_id)
-    except course_mod.ConfigError as e:
-        print(f"cannot show the question here: {e}")
-        return
+    found = _question_or_say(exercise_id, "cannot show the question here",
+                             "Your question appears when the course is reachable (ask your instructor).")
     if found is None:
-        print("Your question appears when the course is reachable (ask your instructor).")
         return
     course, cfg, lesson = found
     question = lesson.question(cfg)
@@ -146,13 +154,9 @@ def check_answer(exercise_id: str) -> None:
     """Grade the answer cell (``name = value``, read as TOML, never run as code) on this student's variant."""
     from .answers import Answers, answer_value, grade_question
 
-    try:
-        found = _question(exercise_id)
-    except course_mod.ConfigError as e:
-        print(f"cannot grade here: {e}")
-        return
+    found = _question_or_say(exercise_id, "cannot grade here",
+                             "Not graded here: this notebook is graded when you submit it.")
     if found is None:
-        print("Not graded here: this notebook is graded when you submit it.")
         return
     course, cfg, lesson = found
     cells = [c for c in _history() if c.lstrip().startswith(f"{cfg.name} =") or c.lstrip().startswith(f"{cfg.name}=")]
