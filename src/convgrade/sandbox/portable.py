@@ -7,7 +7,9 @@ system offers and serves the same protocol as a forked worker: codec frames, ove
 stdout (replies) pipes; its own stdout and stderr then go to the output file. A reader thread on the grader's
 side holds what the worker sent until a frame is complete, so a time limit is a wait with a deadline on every
 system (``select`` cannot wait on a pipe on Windows); a writer thread sends requests, so a worker that stops
-reading cannot block the grader either. On a time-out, and after each exercise, the worker's whole process
+reading cannot block the grader either. Each pipe is closed only by the thread that reads or writes it, once the
+worker has gone: closed under a thread about to read, its descriptor could be reused by the next worker's pipe and
+that worker's first frame read by the old thread. On a time-out, and after each exercise, the worker's whole process
 tree is killed: its process group (POSIX: it starts in a session of its own) or, on Windows, ``taskkill /T /F``
 (written for Windows, untested here). Memory: ``RLIMIT_AS`` where the system has ``resource`` (macOS, Linux);
 unlimited on Windows. What this level cannot contain is listed in docs/portable.md.
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import signal
 import struct
 import subprocess
@@ -26,7 +29,7 @@ import threading
 import time
 from pathlib import Path
 
-from .common import HERE, Box, CallTimeout, Limits, worker_env, worker_sys_path
+from .common import HERE, Box, CallTimeout, Limits, WorkerDied, worker_env, worker_sys_path
 
 LEVEL = "portable"
 ENTRY = HERE / "spawned.py"
@@ -48,22 +51,25 @@ class Inbox(threading.Thread):
         self.cond = threading.Condition()
 
     def run(self) -> None:
-        while True:
-            with self.cond:
-                while len(self.buf) >= self.want and not self.eof:
-                    self.cond.wait()
-                if self.eof:
-                    return
-            try:
-                data = self.pipe.read(CHUNK)
-            except (OSError, ValueError):
-                data = b""
-            with self.cond:
-                if data:
-                    self.buf += data
-                else:
-                    self.eof = True
-                self.cond.notify_all()
+        try:
+            while True:
+                with self.cond:
+                    while len(self.buf) >= self.want and not self.eof:
+                        self.cond.wait()
+                    if self.eof:
+                        return
+                try:
+                    data = self.pipe.read(CHUNK)
+                except (OSError, ValueError):
+                    data = b""
+                with self.cond:
+                    if data:
+                        self.buf += data
+                    else:
+                        self.eof = True
+                    self.cond.notify_all()
+        finally:
+            _close(self.pipe)
 
     def take(self, n: int, deadline: float) -> bytes:
         """``n`` bytes: CallTimeout at the ``deadline``, EOFError once the worker has ended or closed its pipe."""
@@ -94,6 +100,34 @@ class Inbox(threading.Thread):
             self.cond.notify_all()
 
 
+class Outbox(threading.Thread):
+    """Writes the grader's requests to the worker's stdin pipe, in order, in a thread of its own: a worker that
+    stops reading makes the reply time out, not the grader hang (the time-out kills the worker, which ends the
+    write). It closes the pipe when told to stop or when the worker has gone."""
+
+    def __init__(self, pipe) -> None:
+        super().__init__(daemon=True, name="convgrade-portable-outbox")
+        self.pipe = pipe
+        self.queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+
+    def run(self) -> None:
+        try:
+            while (data := self.queue.get()) is not None:
+                view = memoryview(data)
+                while view:
+                    view = view[self.pipe.write(view):]
+        except (OSError, ValueError):
+            pass  # the worker ended: the reader sees it
+        finally:
+            _close(self.pipe)
+
+    def send(self, data: bytes) -> None:
+        self.queue.put(data)
+
+    def stop(self) -> None:
+        self.queue.put(None)
+
+
 class PortableSandbox(Box):
     """A ``Sandbox`` at the portable level (``Sandbox(...)`` returns one when that is the level in force)."""
 
@@ -106,7 +140,7 @@ class PortableSandbox(Box):
         self._workspace(submission)
         self.proc: subprocess.Popen | None = None
         self.inbox: Inbox | None = None
-        self._writer: threading.Thread | None = None
+        self.outbox: Outbox | None = None
         self.pid: int | None = None
         self.out: int | None = None
         self._unproved: dict | None = None
@@ -128,31 +162,22 @@ class PortableSandbox(Box):
         self.pid = self.proc.pid
         self.inbox = Inbox(self.proc.stdout, self.proc)
         self.inbox.start()
+        self.outbox = Outbox(self.proc.stdin)
+        self.outbox.start()
         self._unproved = limits
         head = json.dumps(cfg).encode()
         self._send(struct.pack("<Q", len(head)) + head, 0)
         try:  # a fresh Python imports numpy (torch...) first: not on the student's time, and before their code runs
             self._prove(self._frame(time.monotonic() + STARTUP))
-        except (OSError, EOFError, CallTimeout):
+        except CallTimeout:
+            self._kill()
+            raise WorkerDied(f"a new worker did not start within {STARTUP} s (the machine is overloaded?); "
+                             "grade again") from None
+        except (OSError, EOFError):
             raise self._died() from None
 
     def _send(self, data: bytes, timeout: float) -> None:
-        """Write in a thread of its own: a worker that stops reading makes the reply time out, not the grader
-        hang; the time-out kills the worker, which ends the write."""
-        pipe, previous = self.proc.stdin, self._writer
-
-        def write() -> None:
-            if previous is not None:
-                previous.join()
-            view = memoryview(data)
-            try:
-                while view:
-                    view = view[pipe.write(view):]
-            except (OSError, ValueError):
-                pass  # the worker ended: the reader sees it
-
-        self._writer = threading.Thread(target=write, daemon=True, name="convgrade-portable-outbox")
-        self._writer.start()
+        self.outbox.send(data)
 
     def _read(self, n: int, deadline: float) -> bytes:
         return self.inbox.take(n, deadline)
@@ -172,13 +197,16 @@ class PortableSandbox(Box):
         self.pid = None
         kill_tree(proc)
         proc.wait()
-        for pipe in (proc.stdin, proc.stdout):
-            try:
-                pipe.close()
-            except OSError:
-                pass
+        self.outbox.stop()  # each thread closes its own pipe (see the module's doc)
         self.inbox.stop()
         return proc.returncode
+
+
+def _close(pipe) -> None:
+    try:
+        pipe.close()
+    except OSError:
+        pass
 
 
 def kill_tree(proc: subprocess.Popen) -> None:
