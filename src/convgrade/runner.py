@@ -239,6 +239,7 @@ def grade(course: Course, submission: Path, only: list[str] | None = None,
                                                      f"{cfg.name}: {broken[cfg.lesson]}")
                     continue
                 sandbox.set_memory(cfg.memory)
+                sandbox.set_needs(*requirements(spec.needs))
                 results[cfg.id] = grade_exercise(cfg, lessons[cfg.lesson], sandbox, course.seed, public=public,
                                                  figures=figures)
             isolation = sandbox.isolation

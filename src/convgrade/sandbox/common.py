@@ -203,6 +203,11 @@ class Box:
         """Start the next request in a new worker: nothing the last one's code left behind carries over."""
         self._kill()
 
+    def set_needs(self, preload: tuple[str, ...], operations: tuple[str, ...]) -> None:
+        """What the next exercise's workers need (a subset of what the sandbox was made with). Forked workers
+        have everything already (their fork server loaded it once); a level that starts a fresh Python per
+        worker loads only this."""
+
     def set_memory(self, memory: int) -> None:
         """Use a new address-space limit from the next call on (restarting the worker if it changed)."""
         if memory != self.limits.memory:

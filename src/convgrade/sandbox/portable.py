@@ -176,6 +176,12 @@ class PortableSandbox(Box):
         except (OSError, EOFError):
             raise self._died() from None
 
+    def set_needs(self, preload: tuple[str, ...], operations: tuple[str, ...]) -> None:
+        """Each worker is a whole new Python: it imports only what this exercise needs (torch costs seconds)."""
+        if (preload, operations) != (self._preload, self._operations):
+            self._kill()
+            self._preload, self._operations = preload, operations
+
     def _send(self, data: bytes, timeout: float) -> None:
         self.outbox.send(data)
 
