@@ -98,3 +98,36 @@ def test_the_kernels_differ():
     if (cap1, cap2) != ("DEFAULT", "AVX2"):
         pytest.skip(f"torch runs {cap1}/{cap2} kernels here, not DEFAULT/AVX2")
     assert out1 != out2
+
+
+def test_draws_do_not_depend_on_the_modules_imported_before(tmp_path, monkeypatch):
+    """Hypothesis draws, now and then, a constant found in the source of the "local" modules imported so far: a
+    grade would then depend on which lessons the process loaded before (``--only``, a batch, a Dask worker) and on
+    how the engine is installed. The grading profile draws the same inputs whatever was imported."""
+    from hypothesis import given, seed, settings, strategies as hst
+
+    from convgrade.runner import PROFILE
+
+    def draws() -> list:
+        seen: list = []
+
+        @seed(12345)
+        @settings(settings.get_profile(PROFILE), max_examples=200)
+        @given(hst.integers(), hst.floats(allow_nan=False), hst.text(max_size=5))
+        def record(i, f, t):
+            seen.append((i, f, t))
+
+        record()
+        return seen
+
+    before = draws()
+    (tmp_path / "constants_galore.py").write_text(
+        "A = [" + ", ".join(str(987_654_321 + i) for i in range(200)) + "]\n"
+        "B = [" + ", ".join(f"{1.2345e17 + i}" for i in range(200)) + "]\n"
+        "C = [" + ", ".join(f"'zq{i}'" for i in range(200)) + "]\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import constants_galore  # noqa: F401 - a local module full of constants, imported between the two runs
+
+    after = draws()
+    assert after == before
+    assert not any(str(i).startswith("98765") for i, _, _ in after)

@@ -31,6 +31,20 @@ from .results import CheckResult, ExerciseResult, Report
 from .sandbox import Box, Limits, Sandbox
 
 PROFILE = "grading"
+
+
+def _no_local_constants() -> None:
+    """Hypothesis (6.13x on) sometimes draws a constant found in the source of the "local" modules imported so far
+    (outside site-packages: the course's graders, an editable engine...), so its draws would depend on which lessons
+    this process loaded before, on how the engine is installed and on what a Dask worker imported. Grades must not:
+    draw from hypothesis's own constants only (hypothesis is pinned; this is its ``providers._get_local_constants``)."""
+    from hypothesis.internal.conjecture import providers
+
+    empty = providers.Constants()
+    providers._get_local_constants = lambda: empty
+
+
+_no_local_constants()
 settings.register_profile(
     PROFILE, derandomize=True, database=None, deadline=None, print_blob=False, report_multiple_bugs=False,
     suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet,
