@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from threadpoolctl import threadpool_limits
 
-from convgrade.runner import load_file
+from convgrade.lesson import load_file
 
 from .common import ROOT, Section, Target, interleaved, loadavg, table, us
 

@@ -213,3 +213,24 @@ def test_close_fds_except_keeps_exactly_the_given_descriptors():
     os.close(read)
     assert 0 in left and write in left and len(left) == 3  # the third: listdir's, at the lowest free number (1)
     assert not {2, read, extra} & set(left)
+
+
+def test_a_worker_inside_exit_counts_as_dead_however_long_its_exit_takes():
+    """A worker's connection breaks when the kernel closes its files inside exit(); tearing down its namespaces
+    after that can take seconds under load. Its flags (PF_EXITING) say it is dying from the first look, so the
+    feedback says how it ended (exit status, signal), never that it "closed the worker's connection"."""
+    from convgrade.sandbox import PF_EXITING, dying
+
+    line = "{pid} (python3) {state} 1 1 1 0 -1 {flags} 0 0 0 0 3 1 0 0 20 0 1 0 100 0 0".format
+    assert not dying(line(pid=7, state="R", flags=0x400040).encode())
+    assert dying(line(pid=7, state="R", flags=0x400040 | PF_EXITING).encode())
+    assert dying(line(pid=7, state="Z", flags=0).encode())
+    assert not dying(open(f"/proc/{os.getpid()}/stat", "rb").read())  # this process, running
+    child = os.fork()
+    if child == 0:
+        os._exit(3)
+    deadline = time.monotonic() + 10
+    while not dying(open(f"/proc/{child}/stat", "rb").read()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert dying(open(f"/proc/{child}/stat", "rb").read())  # a zombie until reaped
+    os.waitpid(child, 0)

@@ -150,7 +150,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         raise ConfigError(f"--jobs {args.jobs}: expected a positive number of processes")
     out = Path(args.out)
     with contextlib.ExitStack() as stack:
-        if args.scheduler or args.scheduler_file:  # on a Dask cluster: see graders/cluster.py
+        if args.scheduler or args.scheduler_file:  # on a Dask cluster: see convgrade/cluster.py
             from .cluster import connect
 
             pool = stack.enter_context(connect(course, args.scheduler, args.scheduler_file))

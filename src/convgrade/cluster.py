@@ -10,6 +10,11 @@ from its working directory, as ``course`` does. Before any work is sent, every w
 its course's content hash and a sandbox probe (``facts``); one that differs from this machine stops the batch.
 Each task checks the two again (a worker may join later), and refuses to grade with another course.
 
+Dask's own periodic work on a worker competes with grading for the worker process's GIL and for the machine's
+CPUs: its statistical profiler samples and records the grading thread's stack every 10 ms on the worker's event
+loop, and its event loop ticks every 20 ms. The batch registers ``Quiet`` on every worker (those that join later
+too) and ``QuietNanny`` on their nannies: the profiler stops, the rest is spaced out (BENCHMARKS.md, cluster).
+
 The sandbox's zygote is a fresh process (``subprocess.Popen``, never a fork of the threaded worker), one per
 worker process, kept and reused across tasks. Grading uses process-wide state (``warnings.catch_warnings``,
 imported lesson modules), so a worker process grades one submission at a time: start workers with
@@ -29,6 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from distributed import NannyPlugin, WorkerPlugin
+
 from . import config as course_mod
 from .batch import Submission, content_hash, files, grade_reply
 from .config import ConfigError, Course
@@ -37,6 +44,41 @@ COURSE_ENV = "CONVGRADE_COURSE"
 PARTS = ("course.toml", "reference", "graders")  # what a course's content hash covers
 CONNECT_TIMEOUT, WORKERS_TIMEOUT = 20, 30  # seconds
 _grading = threading.Lock()  # one submission at a time per worker process, whatever --nthreads says
+PROFILER = ("profile", "profile-cycle")  # a grading worker's periodic callbacks that Quiet stops
+SPACED = {"tick": 1.0, "monitor": 5.0, "memory_monitor": 1.0}  # and those it spaces out (seconds; Dask: 0.02,
+# 0.5 and 0.1): the event loop's latency probe, the system monitor (the dashboard's figures), the memory monitor
+# (pause and spill: a grading worker holds no data; the student's code is limited in its sandbox)
+
+
+def quiet(server: object) -> None:
+    """Stop Dask's profiler on a worker and space out its other periodic work (a worker's, or a nanny's)."""
+    callbacks = getattr(server, "periodic_callbacks", {})
+    for name in PROFILER:
+        if name in callbacks:
+            callbacks[name].stop()
+    for name, seconds in SPACED.items():
+        if name in callbacks:
+            callbacks[name].callback_time = seconds * 1000
+
+
+class Quiet(WorkerPlugin):
+    """``quiet`` on every worker, those that join later too (registered by ``connect``)."""
+
+    name = "convgrade-quiet"
+    idempotent = True
+
+    def setup(self, worker: object) -> None:
+        quiet(worker)
+
+
+class QuietNanny(NannyPlugin):
+    """``quiet`` on every nanny: its memory monitor, ticks and system monitor share the workers' CPUs."""
+
+    name = "convgrade-quiet-nanny"
+    idempotent = True
+
+    def setup(self, nanny: object) -> None:
+        quiet(nanny)
 
 
 # -- what a machine grades with ----------------------------------------------------------------------------
@@ -242,6 +284,8 @@ def connect(course: Course, address: str | None, scheduler_file: str | None) -> 
         if wrong:
             raise ConfigError(f"{len(wrong)} of {len(theirs)} Dask workers at {where} cannot grade this class; "
                               "nothing was sent:\n  " + "\n  ".join(wrong))
+        client.register_plugin(Quiet())
+        client.register_plugin(QuietNanny())
         yield Dask(client, len(theirs), mine["engine"], mine["course"])
     finally:
         client.close()

@@ -255,13 +255,25 @@ def _undumpable() -> None:
         pass
 
 
+PF_EXITING = 0x4  # the kernel's flag of a task inside exit(): set before it closes its files
+
+
+def dying(stat: bytes) -> bool:
+    """Whether a ``/proc/PID/stat`` line is a process that has ended or is ending: a zombie, or inside exit()
+    (PF_EXITING, set before the kernel closes its files). A worker whose connection broke because it exited is
+    past that point, however long the rest of its exit takes (tearing down its namespaces can take seconds on
+    a loaded machine); one that closed the connection itself and runs on is not."""
+    fields = stat.rsplit(b")", 1)[1].split()
+    return fields[0] in (b"Z", b"X") or bool(int(fields[6]) & PF_EXITING)
+
+
 def _wait_dead(pid: int | None, seconds: float = 1.0) -> bool:
-    """Wait until ``pid`` has exited (a zombie or gone); False when it is still running after ``seconds``."""
+    """Wait until ``pid`` has ended or is ending (``dying``); False when it still runs after ``seconds``."""
     end = time.monotonic() + seconds
     while pid is not None and pid > 0:
         try:
             with open(f"/proc/{pid}/stat", "rb") as f:
-                if f.read().rsplit(b")", 1)[1].split()[0] in (b"Z", b"X"):
+                if dying(f.read()):
                     return True
         except OSError:
             return True
