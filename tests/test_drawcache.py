@@ -10,10 +10,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import assume
+from hypothesis.strategies import integers as st_integers
 
 from convgrade import config as course_mod
 from convgrade import drawcache, runner
-from convgrade.checks import Check
+from convgrade.checks import Check, CheckFailed
 from convgrade.config import ExerciseConfig
 from convgrade.drawcache import Draws, blob
 from convgrade.lesson import Lesson
@@ -47,13 +49,14 @@ def test_reports_are_identical_without_the_cache_cold_and_warm(submission, tmp_p
 def _late_failures(monkeypatch: pytest.MonkeyPatch) -> list[int | None]:
     """Where each replay of recorded cases first failed (spying on the runner)."""
     found: list[int | None] = []
-    first = runner._first_failing
+    first = runner._first_failure
 
     def spy(body, cases):
-        found.append(first(body, cases))
-        return found[-1]
+        failure = first(body, cases)
+        found.append(None if failure is None else failure[0])
+        return failure
 
-    monkeypatch.setattr(runner, "_first_failing", spy)
+    monkeypatch.setattr(runner, "_first_failure", spy)
     return found
 
 
@@ -76,7 +79,7 @@ def test_a_late_failure_is_shrunk_as_without_the_cache(tmp_path, monkeypatch):
     warm = _graded(monkeypatch, submission, only, tmp_path / "cache")
     assert cold == off and warm == off
     assert failing and all(i is not None and i > 0 for i in failing), failing
-    assert "smallest failing input: n=3, f=3, pad=0, stride=3" in warm
+    assert "smallest failing input: n=1, f=1, pad=0, stride=3" in warm
 
 
 COUNTING = '''
@@ -242,3 +245,49 @@ def test_recorded_draws_are_what_hypothesis_feeds_the_reference(lesson, tmp_path
             assert fed[cfg.id, check.name] == [b for b, _ in recorded] + explicit, f"{cfg.id}: {check.name}"
             checked += 1
     assert checked
+
+
+class _Context:
+    """What ``run_check`` asks of the grading state, for bodies that call no student code."""
+
+    st = None
+    calls: list = []
+    explain = None
+
+    def begin_example(self) -> None:
+        pass
+
+
+def _run(body, tmp_path: Path | None, given=st_integers(0, 1000)) -> object:
+    check = Check("values", 1, body, given)
+    cfg = ExerciseConfig("hw1.numbers.f", "f", 1, 10, 10, 1 << 30, 50)
+    draws = None if tmp_path is None else Draws(tmp_path, "v1")
+    failed = runner.run_check(check, cfg, _Context(), None, 1, draws)
+    return None if failed is None else (failed.what, failed.case)
+
+
+def test_a_body_that_rejects_cases_passes_with_the_cache_as_without(tmp_path):
+    """``assume`` in a body makes hypothesis draw other cases than the recording: the check still passes."""
+    def body(case, st, ref):
+        assume(case % 3 == 0)
+
+    assert _run(body, None) is None
+    assert _run(body, tmp_path) is None and _run(body, tmp_path) is None
+
+
+def test_a_failure_is_shrunk_to_the_same_case_from_the_cache(tmp_path):
+    """The same smallest case; the passing cases before the failure are run once (only the failing one twice)."""
+    calls: list[int] = []
+
+    def body(case, st, ref):
+        calls.append(case)
+        if case >= 321:
+            raise CheckFailed("too big")
+
+    assert _run(body, None) == ("too big", 321)
+    off, calls[:] = list(calls), []
+    assert _run(body, tmp_path) == ("too big", 321)
+    calls.clear()
+    assert _run(body, tmp_path) == ("too big", 321)
+    first = next(i for i, c in enumerate(off) if c >= 321)
+    assert first > 0 and calls == off[:first + 1] + off[first:]

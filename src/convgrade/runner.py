@@ -87,11 +87,11 @@ def run_check(check: Check, cfg: ExerciseConfig, ctx: Context, ref: ModuleType, 
     test_seed = check_seed(course_seed, cfg.id, check.name)
     cases = draws.cases((cfg.id, check.name, test_seed, n), lambda: _record(check, n, test_seed)) if draws else None
     try:
-        failing = None if cases is None else _first_failing(body, cases)
-        if cases is None or failing is not None:
-            _hypothesis(check, body if failing is None else _skipping(body, cases, failing), n, test_seed)()
-            if cases is not None:  # a recorded case failed, and nothing failed when hypothesis ran it again
-                return _flaky()
+        failure = None if cases is None else _first_failure(body, cases)
+        if cases is None or failure is not None:
+            _hypothesis(check, body if failure is None else _skipping(body, cases, failure[0]), n, test_seed)()
+            if failure is not None and isinstance(failure[1], CheckFailed):
+                return _flaky()  # a recorded case failed, then passed when hypothesis ran it again
     except CheckFailed as failed:
         return explained(failed, ref)
     except Flaky:
@@ -115,7 +115,10 @@ def _hypothesis(check: Check, body: Callable[[object], None], n: int, test_seed:
 def _record(check: Check, n: int, test_seed: int) -> list[bytes | None]:
     """The cases the check's hypothesis test draws when its body passes them all, pickled as they come."""
     cases: list[bytes | None] = []
-    _hypothesis(check, lambda case: cases.append(drawcache.blob(case)), n, test_seed)()
+    try:
+        _hypothesis(check, lambda case: cases.append(drawcache.blob(case)), n, test_seed)()
+    except Exception:  # noqa: BLE001 - e.g. a strategy that cannot draw: hypothesis alone says so, as it did
+        return [None]
     return cases
 
 
@@ -125,14 +128,14 @@ def _direct(body: Callable[[object], None], case: object) -> None:
         body(case)
 
 
-def _first_failing(body: Callable[[object], None], cases: list[drawcache.Case]) -> int | None:
-    """The index of the first recorded case the body fails on (whatever it raises); None when it passes them all.
+def _first_failure(body: Callable[[object], None], cases: list[drawcache.Case]) -> tuple[int, Exception] | None:
+    """The first recorded case the body fails on, by index, and what it raised; None when it passes them all.
     ``Fatal`` goes through, as it goes through hypothesis: at once, unshrunk."""
     for i, (_, case) in enumerate(cases):
         try:
             _direct(body, case)
-        except Exception:  # noqa: BLE001 - hypothesis decides what this failure is, as without the cache
-            return i
+        except Exception as e:  # noqa: BLE001 - hypothesis decides what this failure is, as without the cache
+            return i, e
     return None
 
 
