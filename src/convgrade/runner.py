@@ -1,7 +1,9 @@
 """Grade a submission: for each exercise, run its checks (hypothesis-driven) against the sandboxed code.
 
 Deterministic by construction: hypothesis is seeded per check from course.toml's seed and the check's
-id, uses no example database and no deadline; the report holds no times and no paths.
+id, uses no example database and no deadline; the report holds no times and no paths. So the cases a passing
+check is fed are fixed: they are recorded once (``drawcache``) and fed directly, hypothesis's engine runs only
+from a check's first failing case, and the report is the same either way.
 """
 from __future__ import annotations
 
@@ -24,7 +26,6 @@ from . import drawcache
 from .checks import Check, CheckFailed, Exercise
 from .student import Context, Fatal
 from .config import ConfigError, Course, ExerciseConfig
-from .drawcache import Draws
 from .feedback import describe_case, failure_text
 from .lesson import Lesson
 from .mistakes import Mistake, diagnose
@@ -59,7 +60,7 @@ def example_count(check: Check, cfg: ExerciseConfig) -> int:
 
 
 def run_check(check: Check, cfg: ExerciseConfig, ctx: Context, ref: ModuleType, course_seed: int,
-              draws: Draws | None = None) -> CheckFailed | None:
+              draws: drawcache.Draws | None = None) -> CheckFailed | None:
     """None when the check passes; the failure (for the smallest failing input) otherwise.
 
     With ``draws``, the body first gets the recorded cases directly; hypothesis searches and shrinks only once one
