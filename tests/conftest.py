@@ -1,13 +1,18 @@
 """Shared fixtures: the course, and grading a lesson file written from source."""
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "convgrade-hypothesis"))
+if os.environ.get("CONVGRADE_CACHE") != "off":  # recorded draws (drawcache): this session's own, never the home's
+    os.environ["CONVGRADE_CACHE"] = tempfile.mkdtemp(prefix="convgrade-cache-")
+    atexit.register(shutil.rmtree, os.environ["CONVGRADE_CACHE"], True)
 
 from convgrade import config as course_mod  # noqa: E402
 from convgrade.results import ExerciseResult, Report  # noqa: E402

@@ -10,7 +10,6 @@ submissions are graded is a ``Pool``: ``Local`` processes here, or a Dask cluste
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import multiprocessing as mp
 import os
@@ -26,11 +25,12 @@ from typing import Iterator, Protocol, TextIO
 from . import config as course_mod
 from .answers import ANSWERS
 from .config import ConfigError, Course
+from .digest import content_hash, files
 from .gradebook import Gradebook, Row, graded_row, now
 from .report.table import points
 from .results import Report
 from .runner import grade
-from .sandbox import COPY_IGNORE, IsolationError, close_zygotes
+from .sandbox import IsolationError, close_zygotes
 
 
 class Ungradable(Exception):
@@ -55,30 +55,6 @@ class Summary:
 
 
 # -- what a submission is ------------------------------------------------------------------------------
-def files(path: Path) -> list[tuple[str, Path]]:
-    """The submission's regular files (relative path, path), as the sandbox would copy them."""
-    if not path.is_dir():
-        return [(path.name, path)]
-    top, out = os.path.realpath(path), []
-    for folder, dirs, names in os.walk(top):
-        dirs[:] = sorted(d for d in dirs if not COPY_IGNORE(folder, [d]))
-        for name in sorted(names):
-            full = os.path.realpath(os.path.join(folder, name))
-            if not COPY_IGNORE(folder, [name]) and full.startswith(top + os.sep) and os.path.isfile(full):
-                out.append((os.path.relpath(os.path.join(folder, name), top), Path(full)))
-    return out
-
-
-def content_hash(path: Path) -> str:
-    """sha256 over the submission's files: their relative paths, sizes and bytes."""
-    h = hashlib.sha256()
-    for rel, full in files(path):
-        data = full.read_bytes()
-        h.update(f"{rel}\0{len(data)}\0".encode())
-        h.update(data)
-    return h.hexdigest()
-
-
 def problem(path: Path, course: Course, only: list[str] | None) -> str:
     """Why ``path`` cannot be graded at all; "" when it can."""
     if path.suffix == ".ipynb" and path.is_file():

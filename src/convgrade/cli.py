@@ -41,7 +41,8 @@ def _submission(course: Course, given: str | None) -> Path:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    from .batch import Ungradable, content_hash, grade_path
+    from .batch import Ungradable, grade_path
+    from .digest import content_hash
     from .gradebook import report_json
     from .report import gradescope, junit, markdown, table
 

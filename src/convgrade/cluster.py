@@ -23,8 +23,6 @@ imported lesson modules), so a worker process grades one submission at a time: s
 from __future__ import annotations
 
 import functools
-import hashlib
-import importlib.metadata
 import os
 import tempfile
 import threading
@@ -37,11 +35,11 @@ from typing import Iterator
 from distributed import NannyPlugin, WorkerPlugin
 
 from . import config as course_mod
-from .batch import Submission, content_hash, files, grade_reply
+from .batch import Submission, grade_reply
 from .config import ConfigError, Course
+from .digest import course_hash, engine_version, files
 
 COURSE_ENV = "CONVGRADE_COURSE"
-PARTS = ("course.toml", "reference", "graders")  # what a course's content hash covers
 CONNECT_TIMEOUT, WORKERS_TIMEOUT = 20, 30  # seconds
 _grading = threading.Lock()  # one submission at a time per worker process, whatever --nthreads says
 PROFILER = ("profile", "profile-cycle")  # a grading worker's periodic callbacks that Quiet stops
@@ -82,25 +80,6 @@ class QuietNanny(NannyPlugin):
 
 
 # -- what a machine grades with ----------------------------------------------------------------------------
-@functools.cache
-def engine_version() -> str:
-    """The installed engine's version and a hash of its source: two installs grade alike only if both agree."""
-    try:
-        version = importlib.metadata.version("convgrade")
-    except importlib.metadata.PackageNotFoundError:
-        version = "unknown"
-    return f"{version}+{content_hash(Path(__file__).resolve().parent)[:12]}"
-
-
-def course_hash(root: Path) -> str:
-    """sha256 over course.toml, reference/ and graders/ (their files' relative paths and bytes)."""
-    h = hashlib.sha256()
-    for part in PARTS:
-        if (root / part).exists():
-            h.update(f"{part}\0{content_hash(root / part)}\0".encode())
-    return h.hexdigest()
-
-
 @functools.cache
 def _installed(root: str) -> tuple[Course, str]:
     return course_mod.load(Path(root)), course_hash(Path(root))

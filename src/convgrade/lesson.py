@@ -67,6 +67,7 @@ class Lesson:
     def __init__(self, course: Course, lesson: str) -> None:
         rel = Path(*lesson.split("."))
         key = f"{course_key(course.root)}_{lesson.replace('.', '_')}"
+        self.root = course.root  # the course's folder (its content keys the recorded draws, ``drawcache``)
         self.graders = course_module(course.root, lesson)
         self.reference = load_file(course.root / "reference" / rel.with_suffix(".py"), f"_convgrade_reference_{key}")
         self.mistakes: list[Mistake] = catalogue(course_module(course.root, f"mistakes.{lesson}"))

@@ -1,7 +1,9 @@
 """Grade a submission: for each exercise, run its checks (hypothesis-driven) against the sandboxed code.
 
 Deterministic by construction: hypothesis is seeded per check from course.toml's seed and the check's
-id, uses no example database and no deadline; the report holds no times and no paths.
+id, uses no example database and no deadline; the report holds no times and no paths. So the cases a passing
+check is fed are fixed: they are recorded once (``drawcache``) and fed directly, hypothesis's engine runs only
+from a check's first failing case, and the report is the same either way.
 """
 from __future__ import annotations
 
@@ -16,9 +18,11 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from hypothesis import HealthCheck, Phase, Verbosity, example, given, seed, settings
+from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from hypothesis.errors import Flaky
+from hypothesis.internal.entropy import deterministic_PRNG  # what hypothesis runs each case in
 
+from . import drawcache
 from .checks import Check, CheckFailed, Exercise
 from .student import Context, Fatal
 from .config import ConfigError, Course, ExerciseConfig
@@ -64,8 +68,17 @@ def check_seed(course_seed: int, exercise_id: str, check: str) -> int:
     return (course_seed * 1_000_003 + zlib.crc32(f"{exercise_id}:{check}".encode())) % (2**32)
 
 
-def run_check(check: Check, cfg: ExerciseConfig, ctx: Context, ref: ModuleType, course_seed: int) -> CheckFailed | None:
-    """None when the check passes; the failure (for the smallest failing input) otherwise."""
+def example_count(check: Check, cfg: ExerciseConfig) -> int:
+    """course.toml sets the count; a check may only ask for fewer (e.g. one that builds a large model twice)."""
+    return min(check.max_examples, cfg.max_examples) if check.max_examples else cfg.max_examples
+
+
+def run_check(check: Check, cfg: ExerciseConfig, ctx: Context, ref: ModuleType, course_seed: int,
+              draws: drawcache.Draws | None = None) -> CheckFailed | None:
+    """None when the check passes; the failure (for the smallest failing input) otherwise.
+
+    With ``draws``, the body first gets the recorded cases directly; hypothesis searches and shrinks only once one
+    of them fails, and draws those same cases first (``drawcache``)."""
     if check.given is None:
         ctx.begin_example()
         try:
@@ -85,26 +98,82 @@ def run_check(check: Check, cfg: ExerciseConfig, ctx: Context, ref: ModuleType, 
             failed.case, failed.calls, failed.explain = case, list(ctx.calls), ctx.explain
             raise
 
-    # course.toml sets the count; a check may only ask for fewer (e.g. one that builds a large model twice)
-    n = min(check.max_examples, cfg.max_examples) if check.max_examples else cfg.max_examples
-    runs = [(GENERATED, ())]
-    if check.examples:
-        runs.append(((Phase.explicit,), check.examples))
-    for phases, examples in runs:
-        test = given(check.given)(body)
-        for case in examples:
-            test = example(case)(test)
-        test = settings(settings.get_profile(PROFILE), max_examples=n, phases=phases)(test)
-        test = seed(check_seed(course_seed, cfg.id, check.name))(test)
+    n = example_count(check, cfg)
+    test_seed = check_seed(course_seed, cfg.id, check.name)
+    cases = draws.cases((cfg.id, check.name, test_seed, n), lambda: _record(check, n, test_seed)) if draws else None
+    try:
+        failure = None if cases is None else _first_failure(body, cases)
+        if cases is None or failure is not None:
+            _hypothesis(check, body if failure is None else _skipping(body, cases, failure[0]), n, test_seed)()
+            if failure is not None and isinstance(failure[1], CheckFailed):
+                return _flaky()  # a recorded case failed, then passed when hypothesis ran it again
+    except CheckFailed as failed:
+        return explained(failed, ref)
+    except Flaky:
+        return _flaky()
+    for case in reversed(check.examples):  # the order hypothesis's explicit phase takes them in
         try:
-            test()
+            _direct(body, case)
         except CheckFailed as failed:
-            failed.explicit = phases == (Phase.explicit,)
+            failed.explicit = True
             return explained(failed, ref)
-        except Flaky:
-            return CheckFailed("gave different results for the same input",
-                               ["the function must be deterministic: no randomness, no state kept between calls"])
     return None
+
+
+def _hypothesis(check: Check, body: Callable[[object], None], n: int, test_seed: int) -> Callable[[], None]:
+    """The check's hypothesis test: ``body`` on ``n`` cases drawn from its strategy, shrinking a failure."""
+    test = given(check.given)(body)
+    test = settings(settings.get_profile(PROFILE), max_examples=n, phases=GENERATED)(test)
+    return seed(test_seed)(test)
+
+
+def _record(check: Check, n: int, test_seed: int) -> list[bytes | None]:
+    """The cases the check's hypothesis test draws when its body passes them all, pickled as they come."""
+    cases: list[bytes | None] = []
+    try:
+        _hypothesis(check, lambda case: cases.append(drawcache.blob(case)), n, test_seed)()
+    except Exception:  # noqa: BLE001 - e.g. a strategy that cannot draw: hypothesis alone says so, as it did
+        return [None]
+    return cases
+
+
+def _direct(body: Callable[[object], None], case: object) -> None:
+    """``body(case)`` as hypothesis runs it, without its engine: the global PRNGs (random, numpy) seeded."""
+    with deterministic_PRNG():
+        body(case)
+
+
+def _first_failure(body: Callable[[object], None], cases: list[drawcache.Case]) -> tuple[int, Exception] | None:
+    """The first recorded case the body fails on, by index, and what it raised; None when it passes them all.
+    ``Fatal`` goes through, as it goes through hypothesis: at once, unshrunk."""
+    for i, (_, case) in enumerate(cases):
+        try:
+            _direct(body, case)
+        except Exception as e:  # noqa: BLE001 - hypothesis decides what this failure is, as without the cache
+            return i, e
+    return None
+
+
+def _skipping(body: Callable[[object], None], cases: list[drawcache.Case], failing: int) -> Callable[[object], None]:
+    """``body`` for hypothesis's run after the recorded case ``failing`` failed: the cases before it, drawn again
+    in the same order, passed already and are not run again; from the first other case on, every case runs."""
+    passed = [b for b, _ in cases[:failing]]
+    at = 0
+
+    def test(case: object) -> None:
+        nonlocal at
+        if at < len(passed) and drawcache.blob(case) == passed[at]:
+            at += 1
+            return
+        at = len(passed)
+        body(case)
+
+    return test
+
+
+def _flaky() -> CheckFailed:
+    return CheckFailed("gave different results for the same input",
+                       ["the function must be deterministic: no randomness, no state kept between calls"])
 
 
 def explained(failed: CheckFailed, ref: ModuleType) -> CheckFailed:
@@ -145,9 +214,10 @@ def grade_exercise(cfg: ExerciseConfig, lesson: Lesson, sandbox: Box, course_see
     kinds: list[str] = []
     checks = [c for c in public_first(spec.checks) if public is None or c.public == public]
     worth = max_points(cfg, spec)
+    draws = drawcache.for_course(lesson.root)
     for check in checks:
         try:
-            failed = run_check(check, cfg, ctx, lesson.reference, course_seed)
+            failed = run_check(check, cfg, ctx, lesson.reference, course_seed, draws)
         except Fatal as fatal:
             return _fatal(cfg, spec, checks, results, fatal)
         except Exception as e:  # noqa: BLE001 - a value no check foresaw: this exercise only, never the report
