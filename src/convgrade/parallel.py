@@ -20,7 +20,6 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Callable
 
-from . import config as course_mod
 from .checks import Exercise
 from .config import Course, ExerciseConfig
 from .results import ExerciseResult
@@ -73,23 +72,27 @@ def longest_first(exercises: list[tuple[ExerciseConfig, Exercise]]) -> list[str]
 def grade(course: Course, work: Work, lessons: list[str], jobs: int, grader: Grader) -> Graded:
     """Every lesson graded by ``grader`` in up to ``jobs`` spawned processes, in the order given; a lesson whose
     process died is graded again here. The isolation level is the first lesson's in catalogue order."""
-    results: dict[str, dict[str, ExerciseResult]] = {}
-    isolation: dict[str, str] = {}
-    todo, lost = deque(lessons), []
+    results: dict[str, Graded] = {}
+    todo, lost, held, done = deque(lessons), [], {}, []
     ctx = mp.get_context("spawn")
-    held: dict[Connection, tuple[mp.process.BaseProcess, str | None]] = {}
     try:
         for _ in range(min(jobs, len(lessons))):
             here, there = ctx.Pipe()
-            proc = ctx.Process(target=_serve, args=(there, course.root, os.getpid(), work, grader), daemon=True)
-            proc.start()
-            there.close()
-            held[here] = (proc, _give(here, todo))
+            proc = ctx.Process(target=_serve, args=(there, course, os.getpid(), work, grader), daemon=True)
+            try:
+                proc.start()
+            except OSError:  # no more processes: those started (or this one) grade everything
+                break
+            finally:
+                there.close()
+            held[here] = (proc, None)
+        for conn in list(held):
+            _hand(conn, held, todo, done)
         while held:
             for conn in wait(list(held)):
                 proc, lesson = held[conn]
                 try:
-                    done, graded, level = conn.recv()
+                    graded, level = conn.recv()
                 except (EOFError, OSError):  # it died: its lesson is graded again below
                     proc.join()
                     lost.append((lesson, _death(proc.exitcode)))
@@ -98,31 +101,38 @@ def grade(course: Course, work: Work, lessons: list[str], jobs: int, grader: Gra
                 if graded is None:  # the grader raised there: here it raises the same, with its message
                     lost.append((lesson, level))
                 else:
-                    results[done], isolation[done] = graded, level
-                held[conn] = (proc, _give(conn, todo))
-                if held[conn][1] is None:
-                    conn.close()
-                    proc.join()
-                    del held[conn]
-    finally:
+                    results[lesson] = graded, level
+                _hand(conn, held, todo, done)
+    finally:  # on the way out by an exception (Ctrl-C), those still grading are ended
         for proc, _ in held.values():
             proc.kill()
+        for proc in [p for p, _ in held.values()] + done:
             proc.join()
     for lesson, cause in lost:
-        if lesson is not None:
-            print(f"course: the process grading {lesson} stopped ({cause}); graded it again here", file=sys.stderr)
-            results[lesson], isolation[lesson] = grader(course, work, lesson)
-    for lesson in todo:  # none, unless every process died before asking for work
-        results[lesson], isolation[lesson] = grader(course, work, lesson)
+        print(f"course: the process grading {lesson} stopped ({cause}); graded it again here", file=sys.stderr)
+        results[lesson] = grader(course, work, lesson)
+    for lesson in todo:  # none, unless every process died or none could start
+        results[lesson] = grader(course, work, lesson)
     first = next(i.rsplit(".", 1)[0] for i in work.ids if i.rsplit(".", 1)[0] in results)
-    return {i: r for graded in results.values() for i, r in graded.items()}, isolation[first]
+    return {i: r for graded, _ in results.values() for i, r in graded.items()}, results[first][1]
 
 
-def _give(conn: Connection, todo: deque[str]) -> str | None:
-    """Send the next lesson (None: stop); the lesson sent."""
+def _hand(conn: Connection, held: dict, todo: deque[str], done: list) -> None:
+    """Send the process at ``conn`` the next lesson, or tell it to stop (then it is ``done``); a process that
+    cannot be sent to is dropped, the lesson kept for another."""
+    proc = held.pop(conn)[0]
     lesson = todo.popleft() if todo else None
-    conn.send(lesson)
-    return lesson
+    try:
+        conn.send(lesson)
+    except OSError:  # it died since it last spoke
+        if lesson is not None:
+            todo.appendleft(lesson)
+        lesson = None
+    if lesson is None:
+        conn.close()
+        done.append(proc)
+    else:
+        held[conn] = (proc, lesson)
 
 
 def _death(code: int | None) -> str:
@@ -134,19 +144,17 @@ def _death(code: int | None) -> str:
     return f"exit code {code}"
 
 
-def _serve(conn: Connection, root: Path, parent: int, work: Work, grader: Grader) -> None:
+def _serve(conn: Connection, course: Course, parent: int, work: Work, grader: Grader) -> None:
     """A grading process: grade each lesson sent until told to stop (None) or the grading process is gone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the grading process's to handle
     die_with(parent)
     try:
-        course = course_mod.load(root)
         while (lesson := conn.recv()) is not None:
             try:
-                graded, level = grader(course, work, lesson)
+                reply = grader(course, work, lesson)
             except Exception as e:  # noqa: BLE001 - reported, then raised again where it is graded again
-                conn.send((lesson, None, f"{type(e).__name__}: {str(e)[:200]}"))
-                continue
-            conn.send((lesson, graded, level))
+                reply = None, f"{type(e).__name__}: {str(e)[:200]}"
+            conn.send(reply)
     except (EOFError, OSError):
         pass  # the grading process is gone
     finally:
