@@ -26,6 +26,7 @@ from .results import ExerciseResult
 from .sandbox import close_zygotes
 
 HEAVY = 1000  # an exercise whose worker preloads more than numpy (a torch model) costs as much as 1000 examples
+START = 300  # what starting a grading process costs (python, numpy, hypothesis, the graders; about 3 s here)
 
 
 @dataclass(frozen=True)
@@ -61,12 +62,17 @@ def cost(cfg: ExerciseConfig, spec: Exercise) -> int:
     return examples + HEAVY * heavy
 
 
-def longest_first(exercises: list[tuple[ExerciseConfig, Exercise]]) -> list[str]:
-    """The lessons of these exercises, the costliest first (ties in catalogue order)."""
+def spread(exercises: list[tuple[ExerciseConfig, Exercise]], jobs: int) -> list[str]:
+    """The lessons of these exercises, costliest first (ties in catalogue order), when grading them in ``jobs``
+    processes saves more than a process costs to start; none when one process should grade them all."""
     total: dict[str, int] = {}
     for cfg, spec in exercises:
         total[cfg.lesson] = total.get(cfg.lesson, 0) + cost(cfg, spec)
-    return sorted(total, key=lambda lesson: -total[lesson])  # sorted is stable: catalogue order among ties
+    order = sorted(total, key=lambda lesson: -total[lesson])  # sorted is stable: catalogue order among ties
+    shares = [0] * max(1, min(jobs, len(order)))
+    for lesson in order:  # each to the process with the least so far, as the processes will pull them
+        shares[shares.index(min(shares))] += total[lesson]
+    return order if sum(shares) - max(shares) > START else []
 
 
 def grade(course: Course, work: Work, lessons: list[str], jobs: int, grader: Grader) -> Graded:

@@ -214,10 +214,10 @@ def grade(course: Course, submission: Path, only: list[str] | None = None,
     Questions are graded from the submission's answers files on ``student``'s variant (``convgrade.answers``),
     with no sandbox; in fixtures mode (a student bundle) they are left to the instructor. With ``jobs`` > 1
     and more than one lesson to grade, lessons are graded in that many processes (``convgrade.parallel``;
-    not with a ``make_lesson`` of the caller's): the same report, sooner."""
+    not with a ``make_lesson`` of the caller's) when that saves time: the same report, sooner."""
     os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "convgrade-hypothesis"))
     mode = mode or course_mode(course)
-    single = make_lesson is not None or jobs == 1
+    custom = make_lesson is not None  # a callable of the caller's: not for spawned processes
     make_lesson = make_lesson or trusted_side(mode)
     public = True if mode == "fixtures" else None
     broken = broken or {}
@@ -246,11 +246,11 @@ def grade(course: Course, submission: Path, only: list[str] | None = None,
         todo = [(cfg, spec) for cfg, spec in exercises if cfg.lesson not in broken]
         work = parallel.Work(submission, tuple(cfg.id for cfg, _ in todo), mode, figures,
                              *requirements(need for _, spec in exercises for need in spec.needs))
-        order = parallel.longest_first(todo)
-        if single or len(order) < 2:
-            graded, isolation = grade_code(course, work, [(cfg, lessons[cfg.lesson]) for cfg, _ in todo])
-        else:
+        order = [] if custom else parallel.spread(todo, jobs)
+        if order:
             graded, isolation = parallel.grade(course, work, order, jobs, grade_lesson)
+        else:
+            graded, isolation = grade_code(course, work, [(cfg, lessons[cfg.lesson]) for cfg, _ in todo])
         results.update(graded)
     ordered = tuple(results[cfg.id] for cfg in course.select(only) if cfg.id in results)
     return Report(course.name, mode, isolation, ordered)
