@@ -27,6 +27,7 @@ from .answers import ANSWERS
 from .config import ConfigError, Course
 from .digest import content_hash, files
 from .gradebook import Gradebook, Row, graded_row, now
+from .parallel import die_with
 from .report.table import points
 from .results import Report
 from .runner import grade
@@ -101,13 +102,15 @@ def find(folder: Path, course: Course, only: list[str] | None, exclude: tuple[Pa
     return out
 
 
-def grade_path(course: Course, path: Path, only: list[str] | None = None,
-               figures: bool = False, student: str | None = None) -> tuple[Report, list[str]]:
+def grade_path(course: Course, path: Path, only: list[str] | None = None, figures: bool = False,
+               student: str | None = None, jobs: int = 1) -> tuple[Report, list[str]]:
     """Grade a folder laid out like exercises/, a notebook or a folder of notebooks, as ``course grade`` does:
     the report, and what was said about notebooks that belong to no lesson. ``student`` chooses the variant of
-    the questions (see ``convgrade.answers``)."""
+    the questions (see ``convgrade.answers``); ``jobs`` > 1 grades lessons at once (``convgrade.parallel``):
+    only ``course grade`` asks for it, never a batch, a Dask task or nbgrader, which grade one submission per
+    process already."""
     if not (path.suffix == ".ipynb" or (path.is_dir() and any(path.glob("**/*.ipynb")))):
-        return grade(course, path, only, figures=figures, student=student), []
+        return grade(course, path, only, figures=figures, student=student, jobs=jobs), []
     from .submission import prepare  # imports nbformat, which takes seconds: only when there are notebooks
 
     prepared = prepare(path)
@@ -125,7 +128,7 @@ def grade_path(course: Course, path: Path, only: list[str] | None = None,
                 broken[lesson] = message
         if path.is_dir() and (path / ANSWERS).is_dir():  # answers files beside the notebooks
             shutil.copytree(path / ANSWERS, prepared.folder / ANSWERS, dirs_exist_ok=True)
-        return grade(course, prepared.folder, only, broken, figures=figures, student=student), notes
+        return grade(course, prepared.folder, only, broken, figures=figures, student=student, jobs=jobs), notes
     finally:
         prepared.close()
 
@@ -255,7 +258,7 @@ def _serve(conn: Connection, root: str, only: list[str] | None, parent: int) -> 
     """A grading process: grade each (student, path) received and send back the JSON report, or why not."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the batch's to handle
     os.setsid()  # a scheduling group of its own: with autogroup on, --jobs N then really gets N CPUs' share
-    _die_with(parent)
+    die_with(parent)
     course = course_mod.load(Path(root))
     while (task := conn.recv()) is not None:
         conn.send(grade_reply(course, Path(task[1]), only, task[0]))
@@ -274,18 +277,6 @@ def grade_reply(course: Course, path: Path, only: list[str] | None, student: str
         return {"config_error": str(e)}
     except Exception as e:  # noqa: BLE001 - a bug in the graders: recorded as crashed, retried next run
         return {"crash": f"{type(e).__name__}: {str(e)[:300]}"}
-
-
-def _die_with(parent: int) -> None:
-    """End this process when the batch ends, even by kill -9 (Linux's PR_SET_PDEATHSIG)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() != parent:  # it ended before the line above
-        os._exit(1)
 
 
 class Progress:

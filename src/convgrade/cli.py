@@ -46,10 +46,13 @@ def cmd_grade(args: argparse.Namespace) -> int:
     from .gradebook import report_json
     from .report import gradescope, junit, markdown, table
 
+    from .parallel import cpus
+
     course = _course(args)
     path = _submission(course, args.submission)
+    jobs = cpus() if args.jobs is None else _jobs(args.jobs)
     try:
-        report, notes = grade_path(course, path, args.only, figures=bool(args.html), student=args.student)
+        report, notes = grade_path(course, path, args.only, figures=bool(args.html), student=args.student, jobs=jobs)
     except Ungradable as e:
         raise ConfigError(str(e)) from None
     for note in notes:
@@ -76,6 +79,12 @@ def cmd_grade(args: argparse.Namespace) -> int:
         print(f"score {table.points(report.score)} is under --fail-under {given}", file=sys.stderr)
         return EXIT_UNDER
     return EXIT_OK
+
+
+def _jobs(n: int) -> int:
+    if n < 1:
+        raise ConfigError(f"--jobs {n}: expected a positive number of processes")
+    return n
 
 
 def _note_hidden_only(course: Course, report: Report, only: list[str] | None) -> None:
@@ -147,8 +156,6 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from .gradebook import Gradebook, write_csv
 
     course = _course(args)
-    if args.jobs < 1:
-        raise ConfigError(f"--jobs {args.jobs}: expected a positive number of processes")
     out = Path(args.out)
     with contextlib.ExitStack() as stack:
         if args.scheduler or args.scheduler_file:  # on a Dask cluster: see convgrade/cluster.py
@@ -156,7 +163,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
             pool = stack.enter_context(connect(course, args.scheduler, args.scheduler_file))
         else:
-            pool = Local(args.jobs)
+            pool = Local(_jobs(args.jobs))
         book = stack.enter_context(Gradebook(out, course))
         try:
             s = run(course, Path(args.dir), book, pool=pool, only=args.only,
@@ -276,6 +283,8 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--student", metavar="NAME", help="whose submission it is, kept in the JSON report "
                                                       "(`course gradebook merge` files the report under it); "
                                                       "it chooses the variant of the questions")
+    g.add_argument("--jobs", type=int, metavar="N", help="grade up to N lessons at once, each in a process of its "
+                                                         "own (default: one per CPU; 1: all in this process)")
     g.set_defaults(run=cmd_grade, grades=True)
     ls = sub.add_parser("list", help="the catalogue with points")
     ls.add_argument("--markdown", action="store_true", help="as a Markdown table (the README's catalogue)")

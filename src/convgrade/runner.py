@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from hypothesis.errors import Flaky
 from hypothesis.internal.entropy import deterministic_PRNG  # what hypothesis runs each case in
 
-from . import drawcache
+from . import drawcache, parallel
 from .checks import Check, CheckFailed, Exercise
 from .student import Context, Fatal
 from .config import ConfigError, Course, ExerciseConfig
@@ -277,9 +277,17 @@ def course_mode(course: Course) -> str:
     return "reference"
 
 
+def trusted_side(mode: str) -> Callable[[Course, str], Lesson]:
+    """What builds a lesson's trusted side: its reference, or its recorded fixtures in a student bundle."""
+    from .fixtures import ReplayLesson
+
+    return ReplayLesson if mode == "fixtures" else Lesson
+
+
 def grade(course: Course, submission: Path, only: list[str] | None = None,
           broken: dict[str, str] | None = None, figures: bool = False, mode: str | None = None,
-          make_lesson: Callable[[Course, str], Lesson] | None = None, student: str | None = None) -> Report:
+          make_lesson: Callable[[Course, str], Lesson] | None = None, student: str | None = None,
+          jobs: int = 1) -> Report:
     """Grade the submission folder (laid out like exercises/) on the selected exercises; lessons in
     ``broken`` (lesson -> message, e.g. a corrupt notebook) score 0 with that message.
 
@@ -287,13 +295,13 @@ def grade(course: Course, submission: Path, only: list[str] | None = None,
     with answers replayed from fixtures/ (exercises without public checks are left out). By default, the
     mode the course folder allows (``course_mode``). ``make_lesson`` builds each lesson's trusted side.
     Questions are graded from the submission's answers files on ``student``'s variant (``convgrade.answers``),
-    with no sandbox; in fixtures mode (a student bundle) they are left to the instructor."""
+    with no sandbox; in fixtures mode (a student bundle) they are left to the instructor. With ``jobs`` > 1
+    and more than one lesson to grade, lessons are graded in that many processes (``convgrade.parallel``;
+    not with a ``make_lesson`` of the caller's) when that saves time: the same report, sooner."""
     os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "convgrade-hypothesis"))
     mode = mode or course_mode(course)
-    if make_lesson is None:
-        from .fixtures import ReplayLesson
-
-        make_lesson = ReplayLesson if mode == "fixtures" else Lesson
+    custom = make_lesson is not None  # a callable of the caller's: not for spawned processes
+    make_lesson = make_lesson or trusted_side(mode)
     public = True if mode == "fixtures" else None
     broken = broken or {}
     lessons: dict[str, Lesson] = {}
@@ -313,22 +321,41 @@ def grade(course: Course, submission: Path, only: list[str] | None = None,
     results = {cfg.id: _question(course, cfg, lessons[cfg.lesson], submission, student) for cfg in questions}
     isolation = "none"  # no student code runs for a question
     if exercises:
-        preload, operations = requirements(need for _, spec in exercises for need in spec.needs)
-        with Sandbox(submission, Limits(), preload=preload, operations=operations,
-                     hide=(course.root,)) as sandbox:
-            for cfg, spec in exercises:
-                if cfg.lesson in broken:
-                    max_score = cfg.points if public is None else _public_points(cfg, spec)
-                    results[cfg.id] = ExerciseResult(cfg.id, cfg.title, 0.0, max_score, "error",
-                                                     f"{cfg.name}: {broken[cfg.lesson]}")
-                    continue
-                sandbox.set_memory(cfg.memory)
-                sandbox.set_needs(*requirements(spec.needs))
-                results[cfg.id] = grade_exercise(cfg, lessons[cfg.lesson], sandbox, course.seed, public=public,
-                                                 figures=figures)
-            isolation = sandbox.isolation
+        for cfg, spec in exercises:
+            if cfg.lesson in broken:
+                max_score = cfg.points if public is None else _public_points(cfg, spec)
+                results[cfg.id] = ExerciseResult(cfg.id, cfg.title, 0.0, max_score, "error",
+                                                 f"{cfg.name}: {broken[cfg.lesson]}")
+        todo = [(cfg, spec) for cfg, spec in exercises if cfg.lesson not in broken]
+        work = parallel.Work(submission, tuple(cfg.id for cfg, _ in todo), mode, figures,
+                             *requirements(need for _, spec in exercises for need in spec.needs))
+        order = [] if custom else parallel.spread(todo, jobs)
+        if order:
+            graded, isolation = parallel.grade(course, work, order, jobs, grade_lesson)
+        else:
+            graded, isolation = grade_code(course, work, [(cfg, lessons[cfg.lesson]) for cfg, _ in todo])
+        results.update(graded)
     ordered = tuple(results[cfg.id] for cfg in course.select(only) if cfg.id in results)
     return Report(course.name, mode, isolation, ordered)
+
+
+def grade_code(course: Course, work: parallel.Work, todo: list[tuple[ExerciseConfig, Lesson]]) -> parallel.Graded:
+    """The code exercises ``todo`` graded here, in one sandbox; and the isolation level it proved."""
+    with Sandbox(work.submission, Limits(), preload=work.preload, operations=work.operations,
+                 hide=(course.root,)) as sandbox:
+        results = {}
+        for cfg, lesson in todo:
+            sandbox.set_memory(cfg.memory)
+            sandbox.set_needs(*requirements(lesson.exercise(cfg).needs))
+            results[cfg.id] = grade_exercise(cfg, lesson, sandbox, course.seed,
+                                             public=True if work.mode == "fixtures" else None, figures=work.figures)
+        return results, sandbox.isolation
+
+
+def grade_lesson(course: Course, work: parallel.Work, lesson: str) -> parallel.Graded:
+    """One lesson's exercises of ``work``, graded in this process (one of ``convgrade.parallel``'s)."""
+    trusted = trusted_side(work.mode)(course, lesson)
+    return grade_code(course, work, [(cfg, trusted) for cfg in course.select([lesson]) if cfg.id in work.ids])
 
 
 def _question(course: Course, cfg: ExerciseConfig, lesson: Lesson, submission: Path,

@@ -1,0 +1,179 @@
+"""The lessons of one submission graded at once on the machine's CPUs (``course grade --jobs N``).
+
+A lesson is the unit of work: its exercises share the lesson's graders and reference. ``jobs`` fresh Python
+processes (spawned, never forked from a process that may hold threads), each with sandboxes of its own, pull
+lessons one at a time from the grading process, longest first by a static estimate (``cost``); the grading
+process assembles the report in catalogue order, so it is the same whatever ``jobs`` is and whichever lesson
+finished first. A process that dies (killed, a segfault in a grader) loses nothing: the lesson it held is
+graded again in the grading process. The processes are trusted (they run the graders, never student code:
+that runs in their sandboxes' workers), so their results come back pickled.
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import signal
+import sys
+from collections import deque
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Callable
+
+from .checks import Exercise
+from .config import Course, ExerciseConfig
+from .results import ExerciseResult
+from .sandbox import close_zygotes
+
+HEAVY = 1000  # an exercise whose worker preloads more than numpy (a torch model) costs as much as 1000 examples
+START = 300  # what starting a grading process costs (python, numpy, hypothesis, the graders; about 3 s here)
+
+
+@dataclass(frozen=True)
+class Work:
+    """What a grading process needs to grade any lesson of the selection (all of it picklable)."""
+
+    submission: Path
+    ids: tuple[str, ...]  # the code exercises to grade, in catalogue order
+    mode: str  # "reference" or "fixtures" (see ``runner.course_mode``)
+    figures: bool
+    preload: tuple[str, ...]  # the selection's, so a sandbox here is the one a single process would use
+    operations: tuple[str, ...]
+
+
+Graded = tuple[dict[str, ExerciseResult], str]  # results by exercise id, the isolation level in force
+Grader = Callable[[Course, Work, str], Graded]  # a lesson graded in this process (``runner.grade_lesson``)
+
+
+def cpus() -> int:
+    """The CPUs this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def cost(cfg: ExerciseConfig, spec: Exercise) -> int:
+    """A static estimate of an exercise's grading time: the examples its checks draw, plus ``HEAVY`` when its
+    worker preloads more than numpy (measured here: a torch model costs seconds, a numpy example milliseconds)."""
+    examples = sum(1 if c.given is None else min(c.max_examples or cfg.max_examples, cfg.max_examples)
+                   for c in spec.checks)
+    heavy = any(set(ops.preload) - {"numpy"} for ops in spec.needs)
+    return examples + HEAVY * heavy
+
+
+def spread(exercises: list[tuple[ExerciseConfig, Exercise]], jobs: int) -> list[str]:
+    """The lessons of these exercises, costliest first (ties in catalogue order), when grading them in ``jobs``
+    processes saves more than a process costs to start; none when one process should grade them all."""
+    total: dict[str, int] = {}
+    for cfg, spec in exercises:
+        total[cfg.lesson] = total.get(cfg.lesson, 0) + cost(cfg, spec)
+    order = sorted(total, key=lambda lesson: -total[lesson])  # sorted is stable: catalogue order among ties
+    shares = [0] * max(1, min(jobs, len(order)))
+    for lesson in order:  # each to the process with the least so far, as the processes will pull them
+        shares[shares.index(min(shares))] += total[lesson]
+    return order if sum(shares) - max(shares) > START else []
+
+
+def grade(course: Course, work: Work, lessons: list[str], jobs: int, grader: Grader) -> Graded:
+    """Every lesson graded by ``grader`` in up to ``jobs`` spawned processes, in the order given; a lesson whose
+    process died is graded again here. The isolation level is the first lesson's in catalogue order."""
+    results: dict[str, Graded] = {}
+    todo, lost, held, done = deque(lessons), [], {}, []
+    ctx = mp.get_context("spawn")
+    try:
+        for _ in range(min(jobs, len(lessons))):
+            here, there = ctx.Pipe()
+            proc = ctx.Process(target=_serve, args=(there, course, os.getpid(), work, grader), daemon=True)
+            try:
+                proc.start()
+            except OSError:  # no more processes: those started (or this one) grade everything
+                break
+            finally:
+                there.close()
+            held[here] = (proc, None)
+        for conn in list(held):
+            _hand(conn, held, todo, done)
+        while held:
+            for conn in wait(list(held)):
+                proc, lesson = held[conn]
+                try:
+                    graded, level = conn.recv()
+                except (EOFError, OSError):  # it died: its lesson is graded again below
+                    proc.join()
+                    lost.append((lesson, _death(proc.exitcode)))
+                    del held[conn]
+                    continue
+                if graded is None:  # the grader raised there: here it raises the same, with its message
+                    lost.append((lesson, level))
+                else:
+                    results[lesson] = graded, level
+                _hand(conn, held, todo, done)
+    finally:  # on the way out by an exception (Ctrl-C), those still grading are ended
+        for proc, _ in held.values():
+            proc.kill()
+        for proc in [p for p, _ in held.values()] + done:
+            proc.join()
+    for lesson, cause in lost:
+        print(f"course: the process grading {lesson} stopped ({cause}); graded it again here", file=sys.stderr)
+        results[lesson] = grader(course, work, lesson)
+    for lesson in todo:  # none, unless every process died or none could start
+        results[lesson] = grader(course, work, lesson)
+    first = next(i.rsplit(".", 1)[0] for i in work.ids if i.rsplit(".", 1)[0] in results)
+    return {i: r for graded, _ in results.values() for i, r in graded.items()}, results[first][1]
+
+
+def _hand(conn: Connection, held: dict, todo: deque[str], done: list) -> None:
+    """Send the process at ``conn`` the next lesson, or tell it to stop (then it is ``done``); a process that
+    cannot be sent to is dropped, the lesson kept for another."""
+    proc = held.pop(conn)[0]
+    lesson = todo.popleft() if todo else None
+    try:
+        conn.send(lesson)
+    except OSError:  # it died since it last spoke
+        if lesson is not None:
+            todo.appendleft(lesson)
+        lesson = None
+    if lesson is None:
+        conn.close()
+        done.append(proc)
+    else:
+        held[conn] = (proc, lesson)
+
+
+def _death(code: int | None) -> str:
+    if code is not None and code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
+
+
+def _serve(conn: Connection, course: Course, parent: int, work: Work, grader: Grader) -> None:
+    """A grading process: grade each lesson sent until told to stop (None) or the grading process is gone."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the grading process's to handle
+    die_with(parent)
+    try:
+        while (lesson := conn.recv()) is not None:
+            try:
+                reply = grader(course, work, lesson)
+            except Exception as e:  # noqa: BLE001 - reported, then raised again where it is graded again
+                reply = None, f"{type(e).__name__}: {str(e)[:200]}"
+            conn.send(reply)
+    except (EOFError, OSError):
+        pass  # the grading process is gone
+    finally:
+        close_zygotes()
+
+
+def die_with(parent: int) -> None:
+    """End this process when ``parent`` ends, even by kill -9 (Linux's PR_SET_PDEATHSIG)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError, TypeError):  # not Linux
+        pass
+    if os.getppid() != parent:  # it ended before the line above
+        os._exit(1)
