@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "convgrade-hypothesis"))
-if os.environ.get("CONVGRADE_CACHE") != "off":  # recorded draws (drawcache): this session's own, never the home's
-    os.environ["CONVGRADE_CACHE"] = tempfile.mkdtemp(prefix="convgrade-cache-")
-    atexit.register(shutil.rmtree, os.environ["CONVGRADE_CACHE"], True)
+if not os.environ.get("CONVGRADE_CACHE"):  # recorded draws (drawcache): this test run's own, never the home's; made
+    os.environ["CONVGRADE_CACHE"] = tempfile.mkdtemp(prefix="convgrade-cache-")  # before xdist starts its workers,
+    atexit.register(shutil.rmtree, os.environ["CONVGRADE_CACHE"], True)  # which inherit it and share the draws
 
 from convgrade import config as course_mod  # noqa: E402
 from convgrade.results import ExerciseResult, Report  # noqa: E402
