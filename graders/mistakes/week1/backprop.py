@@ -105,7 +105,7 @@ def conv_backward_flipped(dZ, cache):
 
 
 @mistake("conv_backward", "the dA and dW updates were swapped: dA_pad got a_slice * dZ and dW got W * dZ",
-         feedback=[])
+         feedback=["conv_backward: dA_prev.mean() has the wrong value"])
 def conv_backward_updates_swapped(dZ, cache):
     A_prev, W, b, hparameters = cache
     s, p, f = hparameters["stride"], hparameters["pad"], W.shape[0]
@@ -119,7 +119,7 @@ def conv_backward_updates_swapped(dZ, cache):
 
 
 @mistake("conv_backward", "db[..., c] was assigned (=) in the loop, so it holds the last dZ[i, h, w, c] only: sum "
-         "them all (+=)", feedback=[])
+         "them all (+=)", feedback=["conv_backward: db.mean() has the wrong value"])
 def conv_backward_db_last(dZ, cache):
     dA_prev, dW, _ = _conv_backward(dZ, cache)
     return dA_prev, dW, dZ[-1:, -1:, -1:, :].copy()
@@ -136,13 +136,15 @@ def conv_backward_by_position(dZ, cache):
 # create_mask_from_window
 
 @mistake("create_mask_from_window", "the maximum's index (np.argmax(x)) was returned, not a True/False mask of x's "
-         "shape", feedback=[])
+         "shape", feedback=["create_mask_from_window: mask is a numpy int64 scalar (0), expected a numpy ndarray"])
 def create_mask_index(x):
     return np.argmax(x)
 
 
 @mistake("create_mask_from_window", "x was compared with np.max(x, axis=1) without keepdims=True: row i's maximum "
-         "lined up with column i", feedback=[])
+         "lined up with column i",
+         feedback=["create_mask_from_window: raised ValueError: operands could not be broadcast together with "
+                   "shapes (2,3) (2,)"])
 def create_mask_row_max(x):
     row_max = x.max(axis=1)  # (f,): broadcast along the last axis, against the columns
     return x == row_max
@@ -164,7 +166,9 @@ def create_mask_argmax(x):
     return mask
 
 
-@mistake("create_mask_from_window", _FIRST_MAX_ONLY, feedback=[])
+@mistake("create_mask_from_window", _FIRST_MAX_ONLY,
+         feedback=["create_mask_from_window: mask has wrong values",
+                   "first difference at mask[0, 1]: got 0.0, expected True"])
 def create_mask_argmax_ones(x):
     mask = np.zeros_like(x)  # x's dtype: 0 and 1, not False and True
     mask.flat[x.argmax()] = 1
@@ -180,13 +184,16 @@ def create_mask_column_max(x):
 
 # distribute_value
 
-@mistake("distribute_value", "dz was not divided: every entry got the whole gradient dz", feedback=[])
+@mistake("distribute_value", "dz was not divided: every entry got the whole gradient dz",
+         feedback=["distribute_value: a has wrong values",
+                   "first difference at a[0, 0]: got 2.0, expected 0.5"])
 def distribute_value_undivided(dz, shape):
     return np.full(shape, dz, dtype=np.float64)
 
 
 @mistake("distribute_value", "the result is flat (np.ones(n_H * n_W)): give it the window's shape (n_H, n_W)",
-         feedback=[])
+         feedback=["distribute_value: a has the wrong shape",
+                   "got (4,), expected (2, 2)"])
 def distribute_value_flat(dz, shape):
     n = shape[0] * shape[1]
     return np.full(n, dz / n)
@@ -256,13 +263,15 @@ def _pool_backward(dA, cache, mode, *, step=None, add=True, mask=None, share=Non
 
 
 @mistake("pool_backward", 'max and average were swapped (the mask for mode="average", the even share for "max")',
-         feedback=[])
+         feedback=["pool_backward: dA_prev[1, 1] has wrong values",
+                   "got dA_prev[1, 1] = [[ 0.0849,  0.2788],"])
 def pool_backward_modes_swapped(dA, cache, mode="max"):
     return _pool_backward(dA, cache, {"max": "average", "average": "max"}.get(mode, mode))
 
 
 @mistake("pool_backward", "the max mask was taken over all channels of the window (A_prev[i, vs:ve, hs:he] without c)",
-         feedback=[])
+         feedback=["pool_backward: dA_prev[1, 1] has wrong values",
+                   "got dA_prev[1, 1] = [[0.    , 0.    ],"])
 def pool_backward_mask_across_channels(dA, cache, mode="max"):
     if mode != "max":
         return _pool_backward(dA, cache, mode)

@@ -71,14 +71,14 @@ def conv_single_step_bias_inside_sum(a_slice_prev, W, b):
 
 
 @mistake("conv_single_step", "np.mean was used for np.sum (the sum divided by the f*f*n_C_prev products)",
-         feedback=[])
+         feedback=["conv_single_step: Z has the wrong value"])
 def conv_single_step_mean(a_slice_prev, W, b):
     products = a_slice_prev * W
     return float(products.sum() / products.size) + b.item()
 
 
 @mistake("conv_single_step", "the sum kept the channel axis (np.sum over axes (0, 1) only): sum over all three axes",
-         feedback=[])
+         feedback=["conv_single_step: Z is an ndarray of shape (3,), expected a float"])
 def conv_single_step_channels_kept(a_slice_prev, W, b):
     return (a_slice_prev * W).sum(axis=0).sum(axis=0) + b.item()
 
@@ -171,7 +171,7 @@ def conv_forward_first_filter(A_prev, W, b, hparameters):
 
 
 @mistake("conv_forward", "the loops run over range(n_H - f) instead of range(n_H): Z's last rows and columns were "
-         "never computed", feedback=[])
+         "never computed", feedback=["conv_forward: Z.mean() has the wrong value"])
 def conv_forward_loops_short(A_prev, W, b, hparameters):
     f, (n_H, n_W) = W.shape[0], _out_size(A_prev, W.shape[0], hparameters)
     Z = _looped(_pad(A_prev, hparameters["pad"]), W, b, hparameters["stride"], n_H, n_W,
@@ -180,7 +180,7 @@ def conv_forward_loops_short(A_prev, W, b, hparameters):
 
 
 @mistake("conv_forward", "the stride was applied twice (the loops step by it and the slice starts at h*stride too)",
-         feedback=[])
+         feedback=["conv_forward: Z.mean() has the wrong value"])
 def conv_forward_stride_twice(A_prev, W, b, hparameters):
     s, (n_H, n_W) = hparameters["stride"], _out_size(A_prev, W.shape[0], hparameters)
     Z = _looped(_pad(A_prev, hparameters["pad"]), W, b, s, n_H, n_W, skip=lambda h, w: h % s or w % s)
@@ -188,7 +188,7 @@ def conv_forward_stride_twice(A_prev, W, b, hparameters):
 
 
 @mistake("conv_forward", "A_prev was padded on the wrong axes: np.pad's widths pair with (m, n_H, n_W, n_C), so pad "
-         "the 2nd and 3rd only", feedback=[])
+         "the 2nd and 3rd only", feedback=["conv_forward: Z.mean() has the wrong value"])
 def conv_forward_pad_batch_axis(A_prev, W, b, hparameters):
     p, (n_H, n_W) = hparameters["pad"], _out_size(A_prev, W.shape[0], hparameters)
     A_pad = np.pad(A_prev, ((p, p), (p, p), (0, 0), (0, 0)))[:A_prev.shape[0]]  # the loops still run over m images
@@ -196,7 +196,7 @@ def conv_forward_pad_batch_axis(A_prev, W, b, hparameters):
 
 
 @mistake("conv_forward", "the window's rows were taken from w and its columns from h (the slice's two ranges "
-         "swapped)", feedback=[])
+         "swapped)", feedback=["conv_forward: Z.mean() has the wrong value"])
 def conv_forward_window_swapped(A_prev, W, b, hparameters):
     n_H, n_W = _out_size(A_prev, W.shape[0], hparameters)
     Z = _looped(_pad(A_prev, hparameters["pad"]), W, b, hparameters["stride"], n_H, n_W, at=lambda h, w: (w, h))
@@ -204,7 +204,7 @@ def conv_forward_window_swapped(A_prev, W, b, hparameters):
 
 
 @mistake("conv_forward", "the bias was added to every product inside the sum (f*f*n_C_prev times), not once",
-         feedback=[])
+         feedback=["conv_forward: Z.mean() has the wrong value"])
 def conv_forward_bias_per_product(A_prev, W, b, hparameters):
     f, _, n_C_prev, _ = W.shape
     Z = _conv(_pad(A_prev, hparameters["pad"]), W, hparameters["stride"]) + b * (f * f * n_C_prev)
@@ -212,7 +212,7 @@ def conv_forward_bias_per_product(A_prev, W, b, hparameters):
 
 
 @mistake("conv_forward", "Z is float32 (np.zeros(..., dtype=np.float32)): the course computes in float64",
-         feedback=[])
+         feedback=["conv_forward: Z.mean() has the wrong value"])
 def conv_forward_float32(A_prev, W, b, hparameters):
     Z = _conv_forward(A_prev, W, b, hparameters)
     return Z.astype(np.float32), (A_prev, W, b, hparameters)
@@ -256,7 +256,8 @@ def conv_layer_forward_abs(A_prev, W, b, hparameters):
     return np.abs(_conv_forward(A_prev, W, b, hparameters))
 
 
-@mistake("conv_layer_forward", "a leaky ReLU (0.01 * Z below zero) was used instead of np.maximum(Z, 0)", feedback=[])
+@mistake("conv_layer_forward", "a leaky ReLU (0.01 * Z below zero) was used instead of np.maximum(Z, 0)",
+         feedback=["conv_layer_forward: A has wrong values"])
 def conv_layer_forward_leaky(A_prev, W, b, hparameters):
     Z = _conv_forward(A_prev, W, b, hparameters)
     return np.maximum(Z, 0.01 * Z)

@@ -19,20 +19,24 @@ def zero_pad_one_side(X, pad):
     return np.pad(X, ((0, 0), (0, pad), (0, pad), (0, 0)))
 
 
-@mistake("zero_pad", _WRONG_AXES, feedback=[])
+@mistake("zero_pad", _WRONG_AXES,
+         feedback=["zero_pad: X_pad has the wrong shape",
+                   "got (10, 9, 3, 2), expected (4, 9, 9, 2)"])
 def zero_pad_batch_axis(X, pad):
     widths = [(pad, pad), (pad, pad), (0, 0), (0, 0)]  # (m, n_H) padded: blank images join the batch
     return np.pad(X, widths)
 
 
-@mistake("zero_pad", _WRONG_AXES, feedback=[])
+@mistake("zero_pad", _WRONG_AXES,
+         feedback=["zero_pad: X_pad has the wrong shape",
+                   "got (4, 3, 9, 8), expected (4, 9, 9, 2)"])
 def zero_pad_channels_first(X, pad):
     widths = [(0, 0), (0, 0), (pad, pad), (pad, pad)]  # the last two axes, as for an (m, n_C, n_H, n_W) batch
     return np.pad(X, widths)
 
 
 @mistake("zero_pad", "X_pad is float32: keep X's dtype (np.pad does; np.zeros(..., dtype=np.float32) does not)",
-         feedback=[])
+         feedback=["zero_pad: X_pad has dtype float32, expected float64"])
 def zero_pad_float32(X, pad):
     X_pad = np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
     return X_pad.astype(np.float32)
@@ -64,7 +68,9 @@ def conv_output_size_no_stride(n, f, pad=0, stride=1):
     return n + 2 * pad - f + 1
 
 
-@mistake("conv_output_size", "the +1 went inside the floor division ((n + 2*pad - f + 1) // stride)", feedback=[])
+@mistake("conv_output_size", "the +1 went inside the floor division ((n + 2*pad - f + 1) // stride)",
+         feedback=["conv_output_size: conv_output_size(n=7, f=3, pad=0, stride=2) is wrong",
+                   "got 2, expected 3"])
 def conv_output_size_one_inside(n, f, pad=0, stride=1):
     return (n + 2 * pad - f + 1) // stride
 
