@@ -110,7 +110,7 @@ class Selftest:
 
     def _mistake(self, cfg: ExerciseConfig, probe: Probe) -> str:
         m = next(m for m in self._mistakes(cfg) if m.impl.__name__ == probe.mistake)
-        result = self._graded(cfg, m, probe.mistake)
+        result = self._submitted(cfg, m, probe.mistake)
         if isinstance(result, str):
             return result
         lines = feedback_lines(result)
@@ -130,14 +130,14 @@ class Selftest:
         the feedback names any catalogued mistake."""
         cfg = next(e for e in self.course.exercises if e.id == probe.exercise)
         m = held_out or next(m for m in self._mistakes(cfg) if m.impl.__name__ == probe.mistake)
-        result = self._graded(cfg, m, probe.mistake)
+        result = self._submitted(cfg, m, probe.mistake)
         if isinstance(result, str):  # a wrong answer no student's variant tells apart
             return Outcome(probe, False, False)
         lines = feedback_lines(result)
         named = names_mistake(lines, None if held_out else m.description)
         return Outcome(probe, result.score < result.max_score, named, tuple(diagnoses(lines)))
 
-    def _graded(self, cfg: ExerciseConfig, m: Mistake, tag: str) -> ExerciseResult | str:
+    def _submitted(self, cfg: ExerciseConfig, m: Mistake, tag: str) -> ExerciseResult | str:
         """The mistake graded as a submission (a question's: answered by a student whose variant it gets wrong),
         or why it cannot be."""
         if cfg.is_question:
