@@ -113,7 +113,10 @@ def report(measured: Measurement, only: list[str] | None) -> str:
                   "what students of this course get wrong; the graders never see them. *Named rightly*: the "
                   "\"looks like ...\" line says what the mistake is (it matches the mistake's `NAMED_BY` pattern); "
                   "a wrong name is worse than none. `tests/test_diagnosis.py` asserts that every one is caught and "
-                  "that the share named rightly does not fall.", "", *table(measured.held_out, rightly=True),
+                  "that the share named rightly does not fall. A diagnosis compares outputs (values, shape, dtype) "
+                  "on the smallest failing input, so a submission that raises or writes into its input is caught but "
+                  "not named, and two slips that agree on that input get the first catalogued one's name.", "",
+                  *table(measured.held_out, rightly=True),
                   "What each named one was taken for:", ""]
         lines += [f"- `{g.outcome.probe.name}`{'' if g.right else ' (wrongly)'}: looks like {g.outcome.said[0]}"
                   for g in measured.held_out if g.outcome.said]

@@ -122,7 +122,7 @@ def test_each_held_out_mistake_is_one_function_of_its_exercise_and_not_in_the_ca
 
 # The share of the held-out set whose feedback names the mistake rightly, when last measured (docs/diagnosis.md):
 # a floor, so that a change to the catalogue or the diagnosis that names fewer fails here.
-HELD_OUT_NAMED_RIGHTLY = 0.0
+HELD_OUT_NAMED_RIGHTLY = 0.86  # 50 of 58 (86 %)
 
 
 def test_every_held_out_mistake_is_caught_and_the_share_named_rightly_holds(script):
