@@ -1,52 +1,138 @@
-"""Measure how often the feedback names a catalogued mistake, per exercise, and write docs/diagnosis.md.
+"""Measure how often the feedback names a mistake, per exercise, and write docs/diagnosis.md.
 
-    python scripts/diagnosis.py [--only ID ...] [--out docs/diagnosis.md]
+    python scripts/diagnosis.py [--only ID ...] [--no-catalogue] [--out docs/diagnosis.md]
 
-Each catalogued mistake is pasted into the reference and graded (as ``course selftest`` does): it is *caught* when it
-loses points, *named* when its feedback says "looks like ..." or shows the layers that differ from the reference's.
+Two sets of wrong implementations are pasted into the reference and graded (as ``course selftest`` does): the
+catalogue (graders/mistakes/, which the graders know) and the held-out set (tests/heldout/, written apart from it
+and never shown to the graders). A mistake is *caught* when it loses points; a catalogued one is *named* when its
+feedback says "looks like <its description>" or shows the layers that differ from the reference's, a held-out one
+when its feedback says "looks like ..." at all (what it was taken for is listed, to be read).
 """
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import re
+import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from convgrade import config
-from convgrade.selftest import Outcome, Selftest
+from convgrade.mistakes import Mistake, catalogue
+from convgrade.selftest import Outcome, Probe, Selftest
+
+HELD_OUT = Path("tests") / "heldout"
 
 
-def measure(root: Path, only: list[str] | None) -> list[Outcome]:
+@dataclass(frozen=True)
+class HeldOut:
+    exercise: str
+    mistake: Mistake
+    named_by: str  # a regular expression a right diagnosis ("looks like ...") matches
+
+
+@dataclass(frozen=True)
+class Graded:
+    outcome: Outcome
+    right: bool  # named, and rightly: for a catalogued mistake its own description, for a held-out one NAMED_BY's
+
+
+@dataclass(frozen=True)
+class Measurement:
+    catalogue: list[Graded]
+    held_out: list[Graded]
+
+
+def held_out(root: Path, only: list[str] | None = None) -> list[HeldOut]:
+    """The held-out mistakes: tests/heldout/<assignment>_<lesson>.py holds the lesson <assignment>.<lesson>'s,
+    and in NAMED_BY what a right diagnosis of each says."""
+    found = []
+    for path in sorted((root / HELD_OUT).glob("*_*.py")):
+        name = f"heldout_{path.stem}"
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # as_submission reads the mistake's module source through inspect
+        spec.loader.exec_module(module)
+        lesson = path.stem.replace("_", ".", 1)
+        found += [HeldOut(f"{lesson}.{m.target}", m, module.NAMED_BY[m.impl.__name__]) for m in catalogue(module)]
+    return [h for h in found if not only or any(h.exercise == o or h.exercise.startswith(o + ".") for o in only)]
+
+
+def measure(root: Path, only: list[str] | None = None, *, with_catalogue: bool = True) -> Measurement:
     with Selftest(config.load(root)) as selftest:
-        return [selftest.outcome(p) for p in selftest.plan(only) if p.kind == "mistake"]
+        known = [selftest.outcome(p) for p in selftest.plan(only) if p.kind == "mistake"] if with_catalogue else []
+        unseen = [(selftest.outcome(Probe(h.exercise, "held-out", h.mistake.impl.__name__), h.mistake), h.named_by)
+                  for h in held_out(root, only)]
+    return Measurement([Graded(o, o.named) for o in known],
+                       [Graded(o, any(re.search(rx, said, re.IGNORECASE) for said in o.said)) for o, rx in unseen])
 
 
-def table(outcomes: list[Outcome], only: list[str] | None) -> str:
-    rows: dict[str, list[Outcome]] = {}
-    for o in outcomes:
-        rows.setdefault(o.probe.exercise, []).append(o)
-    caught, named = sum(o.caught for o in outcomes), sum(o.named for o in outcomes)
+def share(graded: list[Graded]) -> float:
+    """The share of mistakes named rightly."""
+    return sum(g.right for g in graded) / len(graded) if graded else 0.0
+
+
+def table(graded: list[Graded], *, rightly: bool) -> list[str]:
+    rows: dict[str, list[Graded]] = {}
+    for g in graded:
+        rows.setdefault(g.outcome.probe.exercise, []).append(g)
+
+    def counts(gs: list[Graded]) -> list[str]:
+        named = [str(sum(g.outcome.named for g in gs))] + ([str(sum(g.right for g in gs))] if rightly else [])
+        return [str(len(gs)), str(sum(g.outcome.caught for g in gs)), *named]
+
+    head = ["exercise", "mistakes", "caught", "named", *(["named rightly"] if rightly else [])]
+    lines = ["| " + " | ".join(head) + " |", "|---" + "|---:" * (len(head) - 1) + "|"]
+    lines += ["| " + " | ".join([ex, *counts(gs)]) + " |" for ex, gs in rows.items()]
+    total = counts(graded)
+    total[-1] += f" ({100 * share(graded):.0f} %)"
+    lines += ["| **all** | " + " | ".join(total) + " |", ""]
+    for label, which in (("Not caught", lambda g: not g.outcome.caught),
+                         ("Not named", lambda g: g.outcome.caught and not g.outcome.named),
+                         ("Named wrongly", lambda g: g.outcome.named and not g.right)):
+        names = [f"`{g.outcome.probe.name}`" for g in graded if which(g)]
+        lines += [f"{label}: " + ", ".join(names), ""] if names else []
+    return lines
+
+
+def report(measured: Measurement, only: list[str] | None) -> str:
+    scope = ("exercises: " + ", ".join(only) if only else "the whole course") + \
+        ("" if measured.catalogue else ", the held-out set only: `--no-catalogue`")
     lines = ["# Which mistakes the feedback names", "",
-             "Generated by `python scripts/diagnosis.py` (" + ("exercises: " + ", ".join(only) if only else "the whole "
-             "catalogue") + "). Each catalogued mistake is graded as a submission; *caught*: it loses points; "
-             "*named*: its feedback says \"looks like ...\" or lists the layers that differ from the reference's.", "",
-             "| exercise | mistakes | caught | named |", "|---|---:|---:|---:|"]
-    lines += [f"| {ex} | {len(os)} | {sum(o.caught for o in os)} | {sum(o.named for o in os)} |" for ex, os in rows.items()]
-    share = f"{100 * named / len(outcomes):.0f} %" if outcomes else "—"
-    lines += [f"| **all** | {len(outcomes)} | {caught} | {named} ({share}) |", ""]
-    missed = [o.probe.mistake for o in outcomes if not o.named]
-    if missed:
-        lines += ["Not named: " + ", ".join(f"`{m}`" for m in missed), ""]
+             f"Generated by `python scripts/diagnosis.py` ({scope}); `make bench` does not run it. Each wrong "
+             "implementation is pasted into the reference and graded as a submission; *caught*: it loses points; "
+             "*named*: its feedback says \"looks like ...\" or lists the layers that differ from the reference's.", ""]
+    if measured.catalogue:
+        lines += ["## The catalogue (graders/mistakes/)", "",
+                  "The mistakes the graders know; `course selftest` checks each one's feedback word for word. Named "
+                  "means by its own description (or by a layer diff).", "", *table(measured.catalogue, rightly=False)]
+    if measured.held_out:
+        lines += ["## The held-out set (tests/heldout/)", "",
+                  "Realistic wrong implementations of the numpy functions, written apart from the catalogue from "
+                  "what students of this course get wrong; the graders never see them. *Named rightly*: the "
+                  "\"looks like ...\" line says what the mistake is (it matches the mistake's `NAMED_BY` pattern); "
+                  "a wrong name is worse than none. `tests/test_diagnosis.py` asserts that every one is caught and "
+                  "that the share named rightly does not fall. A diagnosis compares outputs (values, shape, dtype) "
+                  "on the smallest failing input, so a submission that raises or writes into its input is caught but "
+                  "not named, and two slips that agree on that input get the first catalogued one's name.", "",
+                  *table(measured.held_out, rightly=True),
+                  "What each named one was taken for:", ""]
+        lines += [f"- `{g.outcome.probe.name}`{'' if g.right else ' (wrongly)'}: looks like {g.outcome.said[0]}"
+                  for g in measured.held_out if g.outcome.said]
+        lines.append("")
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", action="append")
+    parser.add_argument("--only", action="append", help="an exercise or lesson id (repeat for more)")
+    parser.add_argument("--no-catalogue", action="store_true", help="measure the held-out set only")
     parser.add_argument("--course", type=Path, default=Path(__file__).resolve().parent.parent)
     parser.add_argument("--out", type=Path, default=Path("docs/diagnosis.md"))
     args = parser.parse_args()
     start = time.perf_counter()
-    text = table(measure(args.course, args.only), args.only)
+    text = report(measure(args.course, args.only, with_catalogue=not args.no_catalogue), args.only)
     args.out.write_text(text, encoding="utf-8")
     print(text + f"\n({time.perf_counter() - start:.0f} s)")
 

@@ -108,20 +108,28 @@ def describe_case(case: Any, label: str = "smallest failing input") -> list[str]
     return [f"{label}: " + ", ".join(parts), *(INDENT + e for e in extras if e)]
 
 
+DIAGNOSIS = "looks like "  # a catalogued mistake's description follows it
 DIFF_HEADING = "your forward pass, layer by layer, against the reference's"  # extra.torch.diff's lines follow it
 
 
-def names_mistake(lines: list[str], description: str) -> bool:
-    """Whether feedback (stripped lines) names a mistake: "looks like <description>", or an architecture diff
-    that says which layers differ."""
-    return f"looks like {description}" in lines or any(line.startswith(DIFF_HEADING) for line in lines)
+def names_mistake(lines: list[str], description: str | None) -> bool:
+    """Whether feedback (stripped lines) names a mistake: "looks like <description>" (any "looks like ..." when
+    ``description`` is None), or an architecture diff that says which layers differ."""
+    said = diagnoses(lines)
+    return (description in said if description is not None else bool(said)) or \
+        any(line.startswith(DIFF_HEADING) for line in lines)
+
+
+def diagnoses(lines: list[str]) -> list[str]:
+    """What feedback (stripped lines) says the submission looks like: the rest of each "looks like ..." line."""
+    return [line.removeprefix(DIAGNOSIS) for line in lines if line.startswith(DIAGNOSIS)]
 
 
 def failure_text(fn: str, what: str, *, case_lines: list[str], details: list[str], diagnosis: str | None,
                  traceback: str, output: str, hint: str | None) -> str:
     lines = [f"{fn}: {what}", *(INDENT + line for line in case_lines), *(INDENT + d for d in details)]
     if diagnosis:
-        lines.append(INDENT + f"looks like {diagnosis}")
+        lines.append(INDENT + DIAGNOSIS + diagnosis)
     if traceback.strip():
         lines.append(INDENT + "traceback (your code):")
         lines += [INDENT * 2 + t for t in traceback.rstrip().splitlines()]

@@ -94,10 +94,11 @@ def _same_output(m: Mistake, call: Call) -> bool:
 
 
 def matches(a: Any, b: Any) -> bool:
-    """Structural equality with a float tolerance: arrays, tuples, lists, dicts, numbers."""
+    """Structural equality with a float tolerance: arrays (of the same dtype: a float32 submission is not
+    explained by a float64 mistake of the same values), tuples, lists, dicts, numbers."""
     a, b = (x.array if isinstance(x, TensorData) else x for x in (a, b))
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)) or a.shape != b.shape:
+        if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)) or (a.shape, a.dtype) != (b.shape, b.dtype):
             return False
         if a.dtype.kind in "biuf" and b.dtype.kind in "biuf":
             return bool(np.allclose(a, b, rtol=1e-6, atol=1e-8, equal_nan=True))

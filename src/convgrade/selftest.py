@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .feedback import names_mistake
+from .feedback import diagnoses, names_mistake
 from .config import ConfigError, Course, ExerciseConfig
 from .lesson import Lesson
 from .mistakes import Mistake, as_submission
@@ -48,6 +48,7 @@ class Outcome:
     probe: Probe
     caught: bool  # the mistake loses points
     named: bool  # its feedback says "looks like ..." or shows which layers differ (see feedback.names_mistake)
+    said: tuple[str, ...] = ()  # what its feedback says it looks like (the catalogued mistakes it was taken for)
 
 
 class Selftest:
@@ -109,13 +110,9 @@ class Selftest:
 
     def _mistake(self, cfg: ExerciseConfig, probe: Probe) -> str:
         m = next(m for m in self._mistakes(cfg) if m.impl.__name__ == probe.mistake)
-        if cfg.is_question:  # answered by a student whose variant the mistake gets wrong
-            found = self._student_fooled_by(cfg, m)
-            if isinstance(found, str):
-                return found
-            result = self._grade_answers(cfg, *found, probe.mistake)
-        else:
-            result = self._grade_source(cfg, as_submission(self._reference_source(cfg), m), probe.mistake)
+        result = self._submitted(cfg, m, probe.mistake)
+        if isinstance(result, str):
+            return result
         lines = feedback_lines(result)
         shown = "\n--- feedback was:\n" + "\n".join(lines)
         if result.score >= result.max_score:
@@ -127,12 +124,26 @@ class Selftest:
             return f"{probe.mistake}: the feedback does not say \"looks like {m.description}\"" + shown
         return ""
 
-    def outcome(self, probe: Probe) -> Outcome:
-        """How a mistake probe's feedback fares: does a check catch the mistake, does the feedback name it."""
+    def outcome(self, probe: Probe, held_out: Mistake | None = None) -> Outcome:
+        """How a mistake probe's feedback fares: does a check catch the mistake, does the feedback name it.
+        ``held_out``: a wrong implementation from outside the catalogue, graded the same way; it is named when
+        the feedback names any catalogued mistake."""
         cfg = next(e for e in self.course.exercises if e.id == probe.exercise)
-        m = next(m for m in self._mistakes(cfg) if m.impl.__name__ == probe.mistake)
-        result = self._grade_source(cfg, as_submission(self._reference_source(cfg), m), probe.mistake)
-        return Outcome(probe, result.score < result.max_score, names_mistake(feedback_lines(result), m.description))
+        m = held_out or next(m for m in self._mistakes(cfg) if m.impl.__name__ == probe.mistake)
+        result = self._submitted(cfg, m, probe.mistake)
+        if isinstance(result, str):  # a wrong answer no student's variant tells apart
+            return Outcome(probe, False, False)
+        lines = feedback_lines(result)
+        named = names_mistake(lines, None if held_out else m.description)
+        return Outcome(probe, result.score < result.max_score, named, tuple(diagnoses(lines)))
+
+    def _submitted(self, cfg: ExerciseConfig, m: Mistake, tag: str) -> ExerciseResult | str:
+        """The mistake graded as a submission (a question's: answered by a student whose variant it gets wrong),
+        or why it cannot be."""
+        if cfg.is_question:
+            found = self._student_fooled_by(cfg, m)
+            return found if isinstance(found, str) else self._grade_answers(cfg, *found, tag)
+        return self._grade_source(cfg, as_submission(self._reference_source(cfg), m), tag)
 
     def _fixtures(self, cfg: ExerciseConfig, probe: Probe) -> str:
         bundle = self._bundle(cfg.lesson)

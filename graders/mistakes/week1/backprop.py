@@ -8,6 +8,8 @@ import numpy as np
 
 from convgrade import mistake
 
+_FIRST_MAX_ONLY = "only the first of several tied maxima is True (np.argmax)"
+
 
 # conv_backward
 
@@ -102,6 +104,27 @@ def conv_backward_flipped(dZ, cache):
     return _conv_backward(dZ, cache, kernel=lambda W: W[::-1, ::-1])
 
 
+@mistake("conv_backward", "the dA and dW updates were swapped: dA_pad got a_slice * dZ and dW got W * dZ",
+         feedback=["conv_backward: dA_prev.mean() has the wrong value"])
+def conv_backward_updates_swapped(dZ, cache):
+    A_prev, W, b, hparameters = cache
+    s, p, f = hparameters["stride"], hparameters["pad"], W.shape[0]
+    A_pad = np.pad(A_prev, ((0, 0), (p, p), (p, p), (0, 0)))
+    dA_pad = np.zeros(A_pad.shape)
+    for i, h, w, c in np.ndindex(*dZ.shape):
+        dA_pad[i, h * s:h * s + f, w * s:w * s + f] += A_pad[i, h * s:h * s + f, w * s:w * s + f] * dZ[i, h, w, c]
+    dW = W * dZ.sum(axis=(0, 1, 2))  # filter c times the sum of its dZ
+    db = dZ.sum(axis=(0, 1, 2)).reshape(1, 1, 1, -1)
+    return _unpad(dA_pad, p, *A_prev.shape[1:3]), dW, db
+
+
+@mistake("conv_backward", "db[..., c] was assigned (=) in the loop, so it holds the last dZ[i, h, w, c] only: sum "
+         "them all (+=)", feedback=["conv_backward: db.mean() has the wrong value"])
+def conv_backward_db_last(dZ, cache):
+    dA_prev, dW, _ = _conv_backward(dZ, cache)
+    return dA_prev, dW, dZ[-1:, -1:, -1:, :].copy()
+
+
 @mistake("conv_backward", "stride and pad were read in the dict's order (hparameters.values()), not by name",
          feedback=["conv_backward: dA_prev depends on the order of the keys in hparameters",
                    "with hparameters={'stride': 1, 'pad': 0}: dA_prev[0, 0, 0, 0] = 1.0",
@@ -112,6 +135,21 @@ def conv_backward_by_position(dZ, cache):
 
 # create_mask_from_window
 
+@mistake("create_mask_from_window", "the maximum's index (np.argmax(x)) was returned, not a True/False mask of x's "
+         "shape", feedback=["create_mask_from_window: mask is a numpy int64 scalar (0), expected a numpy ndarray"])
+def create_mask_index(x):
+    return np.argmax(x)
+
+
+@mistake("create_mask_from_window", "x was compared with np.max(x, axis=1) without keepdims=True: row i's maximum "
+         "lined up with column i",
+         feedback=["create_mask_from_window: raised ValueError: operands could not be broadcast together with "
+                   "shapes (2,3) (2,)"])
+def create_mask_row_max(x):
+    row_max = x.max(axis=1)  # (f,): broadcast along the last axis, against the columns
+    return x == row_max
+
+
 @mistake("create_mask_from_window", "the mask compares with > (x > np.max(x) is never True)",
          feedback=["create_mask_from_window: mask has wrong values",
                    "first difference at mask[0, 0]: got False, expected True"])
@@ -119,12 +157,21 @@ def create_mask_greater(x):
     return x > np.max(x)
 
 
-@mistake("create_mask_from_window", "only the first of several tied maxima is True (np.argmax)",
+@mistake("create_mask_from_window", _FIRST_MAX_ONLY,
          feedback=["create_mask_from_window: mask has wrong values",
                    "first difference at mask[0, 1]: got False, expected True"])
 def create_mask_argmax(x):
     mask = np.zeros(x.shape, dtype=bool)
     mask[np.unravel_index(np.argmax(x), x.shape)] = True
+    return mask
+
+
+@mistake("create_mask_from_window", _FIRST_MAX_ONLY,
+         feedback=["create_mask_from_window: mask has wrong values",
+                   "first difference at mask[0, 1]: got 0.0, expected True"])
+def create_mask_argmax_ones(x):
+    mask = np.zeros_like(x)  # x's dtype: 0 and 1, not False and True
+    mask.flat[x.argmax()] = 1
     return mask
 
 
@@ -136,6 +183,21 @@ def create_mask_column_max(x):
 
 
 # distribute_value
+
+@mistake("distribute_value", "dz was not divided: every entry got the whole gradient dz",
+         feedback=["distribute_value: a has wrong values",
+                   "first difference at a[0, 0]: got 2.0, expected 0.5"])
+def distribute_value_undivided(dz, shape):
+    return np.full(shape, dz, dtype=np.float64)
+
+
+@mistake("distribute_value", "the result is flat (np.ones(n_H * n_W)): give it the window's shape (n_H, n_W)",
+         feedback=["distribute_value: a has the wrong shape",
+                   "got (4,), expected (2, 2)"])
+def distribute_value_flat(dz, shape):
+    n = shape[0] * shape[1]
+    return np.full(n, dz / n)
+
 
 @mistake("distribute_value", "dz was divided by n_H only",
          feedback=["distribute_value: a has wrong values", "smallest failing input: dz=1.0, shape=(1, 2)",
@@ -197,6 +259,28 @@ def _pool_backward(dA, cache, mode, *, step=None, add=True, mask=None, share=Non
             dA_prev[window] += grad
         else:
             dA_prev[window] = grad
+    return dA_prev
+
+
+@mistake("pool_backward", 'max and average were swapped (the mask for mode="average", the even share for "max")',
+         feedback=["pool_backward: dA_prev[1, 1] has wrong values",
+                   "got dA_prev[1, 1] = [[ 0.0849,  0.2788],"])
+def pool_backward_modes_swapped(dA, cache, mode="max"):
+    return _pool_backward(dA, cache, {"max": "average", "average": "max"}.get(mode, mode))
+
+
+@mistake("pool_backward", "the max mask was taken over all channels of the window (A_prev[i, vs:ve, hs:he] without c)",
+         feedback=["pool_backward: dA_prev[1, 1] has wrong values",
+                   "got dA_prev[1, 1] = [[0.    , 0.    ],"])
+def pool_backward_mask_across_channels(dA, cache, mode="max"):
+    if mode != "max":
+        return _pool_backward(dA, cache, mode)
+    A_prev, hparameters = cache
+    f, s = hparameters["f"], hparameters["stride"]
+    dA_prev = np.zeros(A_prev.shape)
+    for i, h, w, c in np.ndindex(*dA.shape):
+        window = A_prev[i, h * s:h * s + f, w * s:w * s + f]  # (f, f, n_C): every channel
+        dA_prev[i, h * s:h * s + f, w * s:w * s + f] += (window == window.max()) * dA[i, h, w, c]
     return dA_prev
 
 

@@ -30,6 +30,23 @@ def _conv_forward(A_prev, W, b, hparameters):
     return _conv(_pad(A_prev, hparameters["pad"]), W, hparameters["stride"]) + b
 
 
+def _looped(A_pad, W, b, s, n_H, n_W, *, at=lambda h, w: (h, w), skip=lambda h, w: False):
+    """The course's loops over an already padded input: Z[i, h, w, c] = sum(window * W[..., c]) + b[..., c], where
+    ``at(h, w)`` says which window (row, column) output (h, w) reads and ``skip(h, w)`` which outputs stay 0."""
+    f, n_C = W.shape[0], W.shape[3]
+    Z = np.zeros((A_pad.shape[0], n_H, n_W, n_C))
+    for i, h, w, c in np.ndindex(*Z.shape):
+        if not skip(h, w):
+            top, left = (x * s for x in at(h, w))
+            Z[i, h, w, c] = np.sum(A_pad[i, top:top + f, left:left + f, :] * W[..., c]) + b[0, 0, 0, c]
+    return Z
+
+
+def _out_size(A_prev, f, hparameters):
+    s, p = hparameters["stride"], hparameters["pad"]
+    return (A_prev.shape[1] + 2 * p - f) // s + 1, (A_prev.shape[2] + 2 * p - f) // s + 1
+
+
 # conv_single_step
 
 @mistake("conv_single_step", "the bias was added as the (1, 1, 1) array b, not as the number b.item()",
@@ -51,6 +68,19 @@ def conv_single_step_no_bias(a_slice_prev, W, b):
                    "got 2.0, expected 1.0 (tolerance rtol=1e-06, atol=1e-08)"])
 def conv_single_step_bias_inside_sum(a_slice_prev, W, b):
     return float(np.sum(a_slice_prev * W + b))
+
+
+@mistake("conv_single_step", "np.mean was used for np.sum (the sum divided by the f*f*n_C_prev products)",
+         feedback=["conv_single_step: Z has the wrong value"])
+def conv_single_step_mean(a_slice_prev, W, b):
+    products = a_slice_prev * W
+    return float(products.sum() / products.size) + b.item()
+
+
+@mistake("conv_single_step", "the sum kept the channel axis (np.sum over axes (0, 1) only): sum over all three axes",
+         feedback=["conv_single_step: Z is an ndarray of shape (3,), expected a float"])
+def conv_single_step_channels_kept(a_slice_prev, W, b):
+    return (a_slice_prev * W).sum(axis=0).sum(axis=0) + b.item()
 
 
 @mistake("conv_single_step", "float() was called on a (1, 1, 1) array", diagnose=False,
@@ -140,6 +170,54 @@ def conv_forward_first_filter(A_prev, W, b, hparameters):
     return _conv(_pad(A_prev, hparameters["pad"]), W0, hparameters["stride"]) + b, (A_prev, W, b, hparameters)
 
 
+@mistake("conv_forward", "the loops run over range(n_H - f) instead of range(n_H): Z's last rows and columns were "
+         "never computed", feedback=["conv_forward: Z.mean() has the wrong value"])
+def conv_forward_loops_short(A_prev, W, b, hparameters):
+    f, (n_H, n_W) = W.shape[0], _out_size(A_prev, W.shape[0], hparameters)
+    Z = _looped(_pad(A_prev, hparameters["pad"]), W, b, hparameters["stride"], n_H, n_W,
+                skip=lambda h, w: h >= n_H - f or w >= n_W - f)
+    return Z, (A_prev, W, b, hparameters)
+
+
+@mistake("conv_forward", "the stride was applied twice (the loops step by it and the slice starts at h*stride too)",
+         feedback=["conv_forward: Z.mean() has the wrong value"])
+def conv_forward_stride_twice(A_prev, W, b, hparameters):
+    s, (n_H, n_W) = hparameters["stride"], _out_size(A_prev, W.shape[0], hparameters)
+    Z = _looped(_pad(A_prev, hparameters["pad"]), W, b, s, n_H, n_W, skip=lambda h, w: h % s or w % s)
+    return Z, (A_prev, W, b, hparameters)
+
+
+@mistake("conv_forward", "A_prev was padded on the wrong axes: np.pad's widths pair with (m, n_H, n_W, n_C), so pad "
+         "the 2nd and 3rd only", feedback=["conv_forward: Z.mean() has the wrong value"])
+def conv_forward_pad_batch_axis(A_prev, W, b, hparameters):
+    p, (n_H, n_W) = hparameters["pad"], _out_size(A_prev, W.shape[0], hparameters)
+    A_pad = np.pad(A_prev, ((p, p), (p, p), (0, 0), (0, 0)))[:A_prev.shape[0]]  # the loops still run over m images
+    return _looped(A_pad, W, b, hparameters["stride"], n_H, n_W), (A_prev, W, b, hparameters)
+
+
+@mistake("conv_forward", "the window's rows were taken from w and its columns from h (the slice's two ranges "
+         "swapped)", feedback=["conv_forward: Z.mean() has the wrong value"])
+def conv_forward_window_swapped(A_prev, W, b, hparameters):
+    n_H, n_W = _out_size(A_prev, W.shape[0], hparameters)
+    Z = _looped(_pad(A_prev, hparameters["pad"]), W, b, hparameters["stride"], n_H, n_W, at=lambda h, w: (w, h))
+    return Z, (A_prev, W, b, hparameters)
+
+
+@mistake("conv_forward", "the bias was added to every product inside the sum (f*f*n_C_prev times), not once",
+         feedback=["conv_forward: Z.mean() has the wrong value"])
+def conv_forward_bias_per_product(A_prev, W, b, hparameters):
+    f, _, n_C_prev, _ = W.shape
+    Z = _conv(_pad(A_prev, hparameters["pad"]), W, hparameters["stride"]) + b * (f * f * n_C_prev)
+    return Z, (A_prev, W, b, hparameters)
+
+
+@mistake("conv_forward", "Z is float32 (np.zeros(..., dtype=np.float32)): the course computes in float64",
+         feedback=["conv_forward: Z.mean() has the wrong value"])
+def conv_forward_float32(A_prev, W, b, hparameters):
+    Z = _conv_forward(A_prev, W, b, hparameters)
+    return Z.astype(np.float32), (A_prev, W, b, hparameters)
+
+
 @mistake("conv_forward", "the cache holds the padded A_prev",
          feedback=["conv_forward: cache[0] has the wrong shape", "got (1, 3, 3, 1), expected (1, 1, 1, 1)"])
 def conv_forward_cache_padded(A_prev, W, b, hparameters):
@@ -176,6 +254,13 @@ def conv_layer_forward_no_relu(A_prev, W, b, hparameters):
                    "first difference at A[0, 0, 0, 0]: got 1.0, expected 0.0"])
 def conv_layer_forward_abs(A_prev, W, b, hparameters):
     return np.abs(_conv_forward(A_prev, W, b, hparameters))
+
+
+@mistake("conv_layer_forward", "a leaky ReLU (0.01 * Z below zero) was used instead of np.maximum(Z, 0)",
+         feedback=["conv_layer_forward: A has wrong values"])
+def conv_layer_forward_leaky(A_prev, W, b, hparameters):
+    Z = _conv_forward(A_prev, W, b, hparameters)
+    return np.maximum(Z, 0.01 * Z)
 
 
 @mistake("conv_layer_forward", "np.max(Z, 0) (the largest value along axis 0) was used for np.maximum(Z, 0)",

@@ -53,6 +53,44 @@ def conv2d_valid_off_by_one(image, kernel):
     return out
 
 
+@mistake("conv2d_valid", "the loops stop one short (range(H - kh) instead of range(H - kh + 1)): the last row and "
+         "column of out stay 0", feedback=["conv2d_valid: out has wrong values",
+                                           "first difference at out[0, 61]: got 0.0, expected -4.0"])
+def conv2d_valid_loops_short(image, kernel):
+    full = _conv(image, kernel)
+    out = np.zeros(full.shape)
+    out[:-1, :-1] = full[:-1, :-1]  # never reached: row H - kh and column W - kw
+    return out
+
+
+@mistake("conv2d_valid", "the kernel was taken to be square (kernel.shape[0] used for its width too)",
+         feedback=["conv2d_valid: out has the wrong shape",
+                   "got (1, 3), expected (1, 2)"])
+def conv2d_valid_square_kernel(image, kernel):
+    image = np.asarray(image, dtype=np.float64)
+    k = kernel.shape[0]
+    out = np.zeros((image.shape[0] - k + 1, image.shape[1] - k + 1))
+    for i, j in np.ndindex(*out.shape):
+        out[i, j] = (image[i:i + k, j:j + k] * kernel).sum()
+    return out
+
+
+@mistake("conv2d_valid", "the image was zero-padded first (a 'same' output): 'valid' means no padding at all",
+         feedback=["conv2d_valid: out has the wrong shape",
+                   "got (64, 64), expected (62, 62)"])
+def conv2d_valid_padded(image, kernel):
+    kh, kw = kernel.shape
+    return _conv(np.pad(np.asarray(image, dtype=np.float64), ((kh // 2, kh // 2), (kw // 2, kw // 2))), kernel)
+
+
+@mistake("conv2d_valid", "each window met the kernel in a matrix product (np.dot, @) instead of elementwise (*)",
+         feedback=["conv2d_valid: out has wrong values",
+                   "first difference at out[0, 0]: got 0.0, expected 4.0"])
+def conv2d_valid_matrix_product(image, kernel):
+    windows = sliding_window_view(np.asarray(image, dtype=np.float64), kernel.shape)  # (n_H, n_W, kh, kw)
+    return (windows @ kernel).sum(axis=(2, 3))
+
+
 @mistake("conv2d_valid", "rows and columns were swapped (i ran over the columns, j over the rows)",
          feedback=["conv2d_valid: out has the wrong shape", "got (2, 1), expected (1, 2)"])
 def conv2d_valid_swapped(image, kernel):
@@ -221,6 +259,18 @@ def scharr_kernel_no_transpose(direction="vertical"):
 def scharr_kernel_key_error(direction="vertical"):
     kernel = np.array([[3, 0, -3], [10, 0, -10], [3, 0, -3]], dtype=np.float64)
     return {"vertical": kernel, "horizontal": kernel.T}[direction]
+
+
+@mistake("edge_magnitude", "the two kernels were added into one (a single convolution with vertical + horizontal)",
+         feedback=["edge_magnitude: magnitude has wrong values"])
+def edge_magnitude_kernels_summed(image, vertical, horizontal):
+    return np.abs(_conv(image, vertical + horizontal))
+
+
+@mistake("edge_magnitude", "the larger of |g_v| and |g_h| (np.maximum) was kept instead of sqrt(g_v**2 + g_h**2)",
+         feedback=["edge_magnitude: magnitude has wrong values"])
+def edge_magnitude_larger(image, vertical, horizontal):
+    return np.maximum(np.abs(_conv(image, vertical)), np.abs(_conv(image, horizontal)))
 
 
 @mistake("edge_magnitude", "|g_v| + |g_h| was used instead of sqrt(g_v**2 + g_h**2)",

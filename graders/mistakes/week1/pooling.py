@@ -68,6 +68,56 @@ def pool_forward_start_at_h(A_prev, hparameters, mode="max"):
     return _pool(A_prev, hparameters["f"], hparameters["stride"], _reduce(mode), step=1), (A_prev, hparameters)
 
 
+@mistake("pool_forward", "the loops run over range(n_H - f) instead of range(n_H): A's last rows and columns were "
+         "never pooled", feedback=["pool_forward: A has wrong values (mode=\"max\")"])
+def pool_forward_loops_short(A_prev, hparameters, mode="max"):
+    A = _pool(A_prev, hparameters["f"], hparameters["stride"], _reduce(mode))
+    f, (n_H, n_W) = hparameters["f"], A.shape[1:3]
+    A[:, max(n_H - f, 0):] = 0
+    A[:, :, max(n_W - f, 0):] = 0
+    return A, (A_prev, hparameters)
+
+
+@mistake("pool_forward", "the window ends at vert_start + stride, not vert_start + f (a stride x stride window)",
+         feedback=["pool_forward: A has wrong values (mode=\"max\")"])
+def pool_forward_window_of_stride(A_prev, hparameters, mode="max"):
+    f, stride = hparameters["f"], hparameters["stride"]
+    n_H, n_W = _size(A_prev.shape[1], f, stride), _size(A_prev.shape[2], f, stride)
+    return _pool(A_prev, stride, stride, _reduce(mode), n_H, n_W), (A_prev, hparameters)
+
+
+@mistake("pool_forward", "the output size was rounded up (ceil) instead of down: n_H = floor((n_H_prev - f) / stride) "
+         "+ 1, and the last window ran past the edge",
+         feedback=["pool_forward: raised ValueError: zero-size array to reduction operation maximum which has no "
+                   "identity"])
+def pool_forward_size_rounded_up(A_prev, hparameters, mode="max"):
+    f, stride = hparameters["f"], hparameters["stride"]
+    n_H, n_W = (-(-(A_prev.shape[i] - f) // stride) + 1 for i in (1, 2))
+    return _pool(A_prev, f, stride, _reduce(mode), n_H, n_W), (A_prev, hparameters)
+
+
+@mistake("pool_forward", "np.max (or np.mean) reduced the (f, f, n_C) window over axes (1, 2): its spatial axes are "
+         "(0, 1)", feedback=["pool_forward: A has wrong values (mode=\"max\")"])
+def pool_forward_reduced_wrong_axes(A_prev, hparameters, mode="max"):
+    reduce = {"max": np.max, "average": np.mean}[mode]
+    return _pool(A_prev, hparameters["f"], hparameters["stride"], lambda window: reduce(window, axis=(1, 2))), \
+        (A_prev, hparameters)
+
+
+@mistake("pool_forward", 'max and average were swapped (mode == "max" took the mean, "average" the max)',
+         feedback=["pool_forward: A has wrong values (mode=\"max\")"])
+def pool_forward_modes_swapped(A_prev, hparameters, mode="max"):
+    other = {"max": "average", "average": "max"}.get(mode, mode)
+    return _pool(A_prev, hparameters["f"], hparameters["stride"], _reduce(other)), (A_prev, hparameters)
+
+
+@mistake("pool_forward", "A is float32 (np.zeros(..., dtype=np.float32)): keep A_prev's float64",
+         feedback=["pool_forward: A has dtype float32, expected float64 (mode=\"max\")"])
+def pool_forward_float32(A_prev, hparameters, mode="max"):
+    A = _pool(A_prev, hparameters["f"], hparameters["stride"], _reduce(mode))
+    return A.astype(np.float32), (A_prev, hparameters)
+
+
 @mistake("pool_forward", "the average is the window's sum, not its mean",
          feedback=['pool_forward: A has wrong values (mode="average")',
                    "first difference at A[0, 0, 0, 0]: got 4.0, expected 1.0",

@@ -41,6 +41,20 @@ def depthwise_conv_forward_no_stride(A_prev, W, b, hparameters):
     return np.einsum("mhwcpq,pqc->mhwc", _windows(A_prev, W.shape[0], hparameters, stride=1), W) + b
 
 
+@mistake("depthwise_conv_forward", "the filter was transposed: the window's (p, q) met W[q, p]",
+         feedback=["depthwise_conv_forward: Z has wrong values"])
+def depthwise_conv_forward_transposed(A_prev, W, b, hparameters):
+    return _depthwise(A_prev, W.transpose(1, 0, 2), b, hparameters)
+
+
+@mistake("depthwise_conv_forward", "the windows moved by 1 instead of by the stride (h:h+f instead of h*s:h*s+f)",
+         feedback=["depthwise_conv_forward: Z has wrong values"])
+def depthwise_conv_forward_step_one(A_prev, W, b, hparameters):
+    s, f = hparameters["stride"], W.shape[0]
+    n_H, n_W = ((n + 2 * hparameters["pad"] - f) // s + 1 for n in A_prev.shape[1:3])
+    return _depthwise(A_prev, W, b, {**hparameters, "stride": 1})[:, :n_H, :n_W]
+
+
 @mistake("depthwise_conv_forward", "every channel got the first channel's bias b[0, 0, 0, 0]",
          feedback=["depthwise_conv_forward: Z has wrong values"])
 def depthwise_conv_forward_first_bias(A_prev, W, b, hparameters):
@@ -74,6 +88,26 @@ def depthwise_separable_forward_relu_between(A_prev, W_dw, b_dw, W_pw, b_pw, hpa
 def depthwise_separable_forward_stride_twice(A_prev, W_dw, b_dw, W_pw, b_pw, hparameters):
     s = hparameters["stride"]
     return _depthwise(A_prev, W_dw, b_dw, hparameters)[:, ::s, ::s] @ W_pw[0, 0] + b_pw
+
+
+@mistake("depthwise_separable_forward", "the stride was left out of the depthwise step (stride 1)",
+         feedback=["depthwise_separable_forward: Z has the wrong shape"])
+def depthwise_separable_forward_stride_left_out(A_prev, W_dw, b_dw, W_pw, b_pw, hparameters):
+    return _depthwise(A_prev, W_dw, b_dw, {**hparameters, "stride": 1}) @ W_pw[0, 0] + b_pw
+
+
+@mistake("depthwise_separable_forward", "the pointwise bias b_pw was not added",
+         feedback=["depthwise_separable_forward: Z has wrong values"])
+def depthwise_separable_forward_no_pw_bias(A_prev, W_dw, b_dw, W_pw, b_pw, hparameters):
+    return _depthwise(A_prev, W_dw, b_dw, hparameters) @ W_pw[0, 0]
+
+
+@mistake("depthwise_separable_forward", "A_prev was padded before depthwise_conv_forward, which pads it again",
+         feedback=["depthwise_separable_forward: Z has the wrong shape"])
+def depthwise_separable_forward_padded_twice(A_prev, W_dw, b_dw, W_pw, b_pw, hparameters):
+    p = hparameters["pad"]
+    A_pad = np.pad(A_prev, ((0, 0), (p, p), (p, p), (0, 0)))
+    return _depthwise(A_pad, W_dw, b_dw, hparameters) @ W_pw[0, 0] + b_pw
 
 
 @mistake("depthwise_separable_forward", "the depthwise bias b_dw was not added",

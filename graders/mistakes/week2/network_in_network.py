@@ -20,6 +20,21 @@ def conv1x1_forward_wrong_axis(A_prev, W, b):
     return np.sum(products, axis=-1) + b
 
 
+@mistake("conv1x1_forward", "the rows were reshaped back as (m, n_W, n_H, n_C): H and W swapped",
+         feedback=["conv1x1_forward: output has the wrong shape"])
+def conv1x1_forward_reshaped_w_h(A_prev, W, b):
+    m, n_H, n_W, n_C_prev = A_prev.shape
+    rows = A_prev.reshape(m * n_H * n_W, n_C_prev) @ W[0, 0]  # (m*n_H*n_W, n_C)
+    return rows.reshape(m, n_W, n_H, -1) + b
+
+
+@mistake("conv1x1_forward", "a ReLU was applied: the 1x1 convolution here has no activation",
+         feedback=["conv1x1_forward: Z has wrong values",
+                   "first difference at Z[0, 0, 0, 0]: got 0.0, expected -1.0"])
+def conv1x1_forward_relu(A_prev, W, b):
+    return np.maximum(A_prev @ W[0, 0] + b, 0)
+
+
 @mistake("conv1x1_forward", "every output channel got the first filter's bias b[..., 0]",
          feedback=["conv1x1_forward: Z has wrong values", "first difference at Z[0, 0, 0, 1]: got 0.0, expected 1.0"])
 def conv1x1_forward_first_bias(A_prev, W, b):

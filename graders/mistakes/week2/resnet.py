@@ -27,11 +27,27 @@ def residual_forward_no_hidden_relu(a, W1, b1, W2, b2):
     return np.maximum(W2 @ (W1 @ a + b1) + b2 + a, 0)
 
 
+@mistake("residual_forward", "the ReLU went before the add and none after it (relu(z2) + a)",
+         feedback=["residual_forward: out has wrong values",
+                   "first difference at out[0, 0]: got 2.0, expected 0.5"])
+def residual_forward_relu_then_skip(a, W1, b1, W2, b2):
+    z2 = W2 @ np.maximum(W1 @ a + b1, 0) + b2
+    return a + np.maximum(z2, 0)
+
+
 @mistake("residual_forward", "the final ReLU is missing (out = z2 + a)",
          feedback=["residual_forward: out has wrong values"])
 def residual_forward_no_final_relu(a, W1, b1, W2, b2):
     a1 = np.maximum(W1 @ a + b1, 0)
     return W2 @ a1 + b2 + a
+
+
+@mistake("residual_forward", "np.max(x, 0) (the largest value along axis 0) was used for the ReLU np.maximum(x, 0)",
+         feedback=["residual_forward: out has the wrong shape",
+                   "got (2,), expected (1, 2)"])
+def residual_forward_np_max(a, W1, b1, W2, b2):
+    a1 = np.maximum(W1 @ a + b1, 0)
+    return (W2 @ a1 + b2 + a).max(axis=0)
 
 
 def _main_path(in_channels, filters, f, stride=1, bias=False, padding="same", middle_bn=True):
