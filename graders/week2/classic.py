@@ -2,18 +2,21 @@
 
 The input size of both networks is fixed by their plan (227 and 224), so a forward pass is expensive
 (VGG16 in float64: 1.1 GB of weights): counts and shapes of parameters are checked on the meta
-device over random num_classes, outputs on one small batch only.
+device over random num_classes, outputs on one image only, with weights both sides draw from a seed.
 """
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import torch
 from hypothesis import strategies as st
 
 from convgrade import Exercise, expect_array, expect_equal, fixed_input as _input, WorkerOps
-from convgrade.extra.torch import (TORCH, ModuleCase, expect_count, expect_layout, reference_forward,                                    reference_layout, reference_module, student_forward, student_layout)
+from convgrade.extra.torch import (TORCH, ModuleCase, Seeded, drawn, expect_count, expect_layout, reference_forward,
+                                  reference_layout, reference_module, student_forward, student_layout)
 
 from ..worker_ops import from_spec
 
@@ -35,19 +38,25 @@ def _layouts(st, ref, name: str, case: ModuleCase):
 
 
 
+def _expected(ref, name: str, case: ModuleCase, mode: str) -> tuple[np.ndarray, Seeded | torch.nn.Module]:
+    """The reference's output, and its weights as ``student_forward`` sends them: a plan the worker draws them
+    from again (nothing large crosses). The reference is gone when this returns, so the grader's copy (VGG16 in
+    float64: 1.1 GB) and the worker's never coexist."""
+    reference = reference_module(ref, name, case)
+    expected, weights = reference_forward(reference, case, mode), drawn(reference)
+    del reference
+    gc.collect()
+    return expected, weights
+
+
 def _compare(st, ref, name: str, size: int, mode: str) -> None:
-    """Outputs on one image with the reference's weights. Built with the same seed, a module whose layers are made
-    in the reference's order already holds them; only when its output differs are the weights sent (VGG16: 0.55 GB),
-    as float32: torch initialises in float32, so no digit is lost. One fixed case, no hypothesis: a failing example
-    would be run twice."""
+    """Outputs on one image, both modules holding the weights drawn from the seed (see seeded_weights). One fixed
+    case, no hypothesis: a failing example would be run twice."""
     case = _net_case(size, 10)
     with _input(f"x.shape={case.input_shape}, num_classes=10"):
         expect_layout(*_layouts(st, ref, name, case))
-        reference = reference_module(ref, name, case, torch_init=True)  # the weights the student's module starts with
-        expected = reference_forward(reference, case, mode)
-        got = student_forward(st, name, case, None, mode=mode)["output"]
-        if got.shape != expected.shape or not np.allclose(got, expected, rtol=1e-7, atol=1e-9):
-            got = student_forward(st, name, case, reference.float(), mode=mode)["output"]
+        expected, weights = _expected(ref, name, case, mode)
+        got = student_forward(st, name, case, weights, mode=mode)["output"]
         expect_array(got, expected, name="output", rtol=1e-7, atol=1e-9)
 
 

@@ -8,8 +8,8 @@ import numpy as np
 from ...checks import CheckFailed, Exercise
 from ...expect import expect_array, expect_shape
 from .figure import layer_figure
-from .modules import (TORCH, Layout, ModuleCase, expect_count, expect_layout, reference_forward, reference_grad_norms,
-                      reference_layout, reference_module, student_forward, student_layout)
+from .modules import (TORCH, Layout, ModuleCase, drawn, expect_count, expect_layout, reference_forward,
+                      reference_grad_norms, reference_layout, reference_module, student_forward, student_layout)
 
 
 def add_module_checks(ex: Exercise, cases: Any, *, points: dict[str, float] | None = None,
@@ -38,7 +38,7 @@ def add_module_checks(ex: Exercise, cases: Any, *, points: dict[str, float] | No
         expect_layout(*layouts(case, st, ref))
         reference = reference_module(ref, name, case)
         expected = reference_forward(reference, case, mode)
-        got = student_forward(st, name, case, reference, mode=mode)["output"]
+        got = student_forward(st, name, case, drawn(reference), mode=mode)["output"]
         expect_array(got, expected, name="output", rtol=1e-7, atol=1e-9)
 
     @ex.check("output shape", pts["shape"], **kw)
@@ -61,7 +61,7 @@ def add_module_checks(ex: Exercise, cases: Any, *, points: dict[str, float] | No
         out_shape = reference_forward(reference, case, "train").shape
         grad_output = np.random.default_rng(1).standard_normal(out_shape)
         expected = reference_grad_norms(reference, case, grad_output)
-        got = student_forward(st, name, case, reference, mode="train", grads=True, grad_output=grad_output)
+        got = student_forward(st, name, case, drawn(reference), mode="train", grads=True, grad_output=grad_output)
         names = [n for n, _ in reference.named_parameters()]
         grads = got["grads"] if isinstance(got["grads"], list) else []
         # only where the reference's own gradient is non-zero (a ReLU can switch a small layer off entirely)

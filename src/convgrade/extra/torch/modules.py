@@ -1,9 +1,10 @@
 """Grading torch modules, one protocol for every lesson.
 
 The student's module is built and run in the worker; only parameter names/shapes and arrays cross.
-The reference is built here (trusted), its batch-norm statistics and affine parameters made non-trivial,
-and its weights copied into the student's module in registration order, so both compute the same
-function exactly when the student's architecture is right. All in float64, one torch thread.
+The reference is built here (trusted), on the meta device, then filled with weights drawn from a seed, its
+batch-norm statistics and affine parameters made non-trivial; the worker draws the same weights into the
+student's module in registration order (or is sent them, once a check has changed them), so both compute the
+same function exactly when the student's architecture is right. All in float64, one torch thread.
 """
 from __future__ import annotations
 
@@ -20,8 +21,9 @@ from ...sandbox.codec import TensorData
 from ...operations import WorkerOps
 from .diff import read_ops
 from .diff import feedback as diff_feedback
-from .ops import MAX_TRACE, graph, trace
+from .ops import MAX_TRACE, fill_in, graph, seeded, trace
 from .ops import info as _info
+from .ops import tensors as _tensors
 
 SEED = 0
 # the worker operations every torch exercise uses (module_info, module_forward, ...), torch preloaded in the worker
@@ -82,45 +84,66 @@ def _layout(data: Any) -> Layout:
     return Layout(params, buffers, layers)
 
 
-def reference_module(ref: Any, name: str, case: ModuleCase, device: str = "cpu", *,
-                     torch_init: bool = False) -> torch.nn.Module:
-    """The reference module, in float64 with weights drawn by numpy (see ``_draw_weights``) on the CPU; with
-    ``torch_init``, the weights torch's initialisers give for ``SEED`` (those the student's module also gets)."""
-    torch.manual_seed(SEED)
-    with torch.device(device):
+@dataclass(frozen=True)
+class Seeded:
+    """Weights drawn from ``SEED`` (see ops.draw): ``draws`` are ``(index, low, high)`` in the order they are drawn,
+    indexes into the parameters then buffers (of ``shapes``). The worker draws the same values from this plan, so the
+    reference's weights need not cross (VGG16's would be 1.1 GB)."""
+
+    shapes: tuple[tuple[int, ...], ...]
+    draws: tuple[tuple[int, float, float], ...]
+    complete: bool  # every tensor not drawn is zero (else its values come from the module's own constructor)
+
+    def request(self) -> dict:
+        return {"shapes": [list(s) for s in self.shapes], "draws": [list(d) for d in self.draws]}
+
+
+def seeded_weights(module: torch.nn.Module) -> Seeded:
+    """The weights of a reference module, the same on every machine. Torch's initialisers are not: their vectorised
+    kernels (normal_, the multiply-add of uniform_) round the last bit of a float32 differently on CPUs with other
+    vector extensions, which would move the feedback's numbers at the 8th digit. So every weight and bias is drawn
+    by numpy from torch's default distribution, U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and rounded to float32 (a
+    float32 copy of the weights loses nothing). Batch norm, the identity in eval mode as torch makes it, gets
+    statistics and scales that show where it sits. Reads only the structure: ``module`` may be on meta."""
+    named = [*_tensors(module), *_tensors(module, "_buffers")]
+    index = {id(t): i for i, (_, t) in enumerate(named)}
+    draws: list[tuple[int, float, float]] = []
+    for m in module.modules():
+        if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
+            draws += [(index[id(m.running_mean)], -0.2, 0.2), (index[id(m.running_var)], 1.0, 1.5),
+                      (index[id(m.weight)], 0.7, 1.3), (index[id(m.bias)], -0.2, 0.2)]
+        else:
+            weight = getattr(m, "weight", None)
+            fan_in = weight[0].numel() if isinstance(weight, torch.Tensor) and weight.dim() > 1 else None
+            for p in m.parameters(recurse=False):
+                bound = float(1 / np.sqrt(fan_in or max(1, p.shape[-1] if p.dim() else 1)))
+                draws.append((index[id(p)], -bound, bound))
+    drawn = {i for i, _, _ in draws}
+    complete = all(i in drawn or n.endswith("num_batches_tracked") for i, (n, _) in enumerate(named))
+    return Seeded(tuple(tuple(t.shape) for _, t in named), tuple(draws), complete)
+
+
+def reference_module(ref: Any, name: str, case: ModuleCase, device: str = "cpu") -> torch.nn.Module:
+    """The reference module: on meta (its structure alone), or in float64 on the CPU with the weights of
+    ``seeded_weights``, built on meta and filled (torch's initialisers never run)."""
+    with torch.device("meta"):
         module = getattr(ref, name)(*case.args, **case.kwargs)
-    if device == "cpu":
-        _draw_weights(module.double(), keep=torch_init)
+    if device == "meta":
+        return module
+    weights = seeded_weights(module)
+    if weights.complete:
+        return seeded(module, weights.request(), SEED)
+    torch.manual_seed(SEED)  # buffers that only its constructor knows: built on the CPU, then drawn
+    module = getattr(ref, name)(*case.args, **case.kwargs).double()
+    fill_in([t for _, t in [*_tensors(module), *_tensors(module, "_buffers")]], list(weights.draws), SEED)
     return module
 
 
-def _draw_weights(module: torch.nn.Module, *, keep: bool = False) -> None:
-    """Weights that are the same on every machine. Torch's initialisers are not: their vectorised kernels (normal_,
-    the multiply-add of uniform_) round the last bit of a float32 differently on CPUs with other vector
-    extensions, which would move the feedback's numbers at the 8th digit. So every weight and bias is drawn by
-    numpy from torch's default distribution, U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and rounded to float32 (a float32
-    copy of the weights loses nothing); ``keep`` leaves them as torch made them. Batch norm, the identity in eval
-    mode as torch makes it, gets statistics and scales that show where it sits."""
-    rng = np.random.default_rng(SEED)
-
-    def draw(shape: Any, low: float, high: float) -> torch.Tensor:
-        return torch.from_numpy(rng.uniform(low, high, tuple(shape)).astype(np.float32).astype(np.float64))
-
-    with torch.no_grad():
-        for m in module.modules():
-            if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
-                n = (m.num_features,)
-                m.running_mean.copy_(draw(n, -0.2, 0.2))
-                m.running_var.copy_(draw(n, 1.0, 1.5))
-                m.weight.copy_(draw(n, 0.7, 1.3))
-                m.bias.copy_(draw(n, -0.2, 0.2))
-            elif not keep:
-                own = list(m.parameters(recurse=False))
-                weight = getattr(m, "weight", None)
-                fan_in = weight[0].numel() if isinstance(weight, torch.Tensor) and weight.dim() > 1 else None
-                for p in own:
-                    bound = 1 / np.sqrt(fan_in or max(1, p.shape[-1] if p.dim() else 1))
-                    p.copy_(draw(p.shape, -bound, bound))
+def drawn(reference: torch.nn.Module) -> Seeded | torch.nn.Module:
+    """What ``student_forward`` sends for the weights ``reference_module`` gave ``reference`` (not changed since):
+    the plan to draw them again, or the module (its arrays) when not all of them are drawn."""
+    weights = seeded_weights(reference)
+    return weights if weights.complete else reference
 
 
 def layout_of(module: torch.nn.Module) -> Layout:
@@ -254,15 +277,17 @@ def expect_layout(got: Layout, expected: Layout) -> None:
                           kind="shape")
 
 
-def student_forward(st: Any, name: str, case: ModuleCase, reference: torch.nn.Module | None, *, mode: str = "eval",
-                    grads: bool = False, grad_output: np.ndarray | None = None) -> dict:
-    """Run the student's module on ``case.x`` with the reference's weights (with its own when ``reference`` is
-    None); the decoded reply."""
+def student_forward(st: Any, name: str, case: ModuleCase, reference: torch.nn.Module | Seeded | None, *,
+                    mode: str = "eval", grads: bool = False, grad_output: np.ndarray | None = None) -> dict:
+    """Run the student's module on ``case.x`` with the weights a ``Seeded`` plan draws (nothing large crosses), or a
+    reference module's (its arrays are sent), or its own when ``reference`` is None; the decoded reply."""
     _explain_with_trace(st, name, case)
-    params = None if reference is None else [p.detach().numpy() for p in reference.parameters()]
-    buffers = None if reference is None else [b.detach().numpy() for b in reference.buffers()]
+    module = reference if isinstance(reference, torch.nn.Module) else None
+    params = None if module is None else [p.detach().numpy() for p in module.parameters()]
+    buffers = None if module is None else [b.detach().numpy() for b in module.buffers()]
+    fill = reference.request() if isinstance(reference, Seeded) else None
     body = st.request("module_forward", name, args=list(case.args), kwargs=case.kwargs, seed=SEED, params=params,
-                      buffers=buffers, input=case.x, mode=mode, grads=grads, grad_output=grad_output)
+                      buffers=buffers, fill=fill, input=case.x, mode=mode, grads=grads, grad_output=grad_output)
     value = body["value"]
     out = value.get("output") if isinstance(value, dict) else None
     if not isinstance(out, TensorData):

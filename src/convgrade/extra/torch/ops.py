@@ -90,6 +90,13 @@ def to_float64(module: Module) -> Module:
     return apply(module, lambda t: t.to(torch.float64) if t.is_floating_point() else t)
 
 
+def materialise(module: Module) -> Module:
+    """A module built on meta, on the CPU in float64, its values not initialised (float64 made directly: no
+    float32 copy is ever allocated)."""
+    return apply(module, lambda t: torch.empty(t.shape, device="cpu",
+                                               dtype=torch.float64 if t.is_floating_point() else t.dtype))
+
+
 def set_mode(module: Module, train: bool) -> Module:
     """``module.train(train)``, without calling the module's ``train``."""
     for _, m in tree(module):
@@ -288,27 +295,82 @@ def graph(module: Module, input_shape: list[int]) -> dict:
     return {"ops": ops, "error": error}
 
 
-def load_state(module: Module, params: list[np.ndarray], buffers: list[np.ndarray]) -> None:
-    """Copy the given arrays into the parameters and buffers, in registration order."""
+def _targets(module: Module, shapes: list) -> list[Tensor]:
+    """The parameters, then the buffers, in registration order, after checking that they have ``shapes``."""
     targets = [("parameter", n, t) for n, t in tensors(module)]
     targets += [("buffer", n, t) for n, t in tensors(module, "_buffers")]
-    if len(targets) != len(params) + len(buffers):
-        raise ValueError(f"the module has {len(targets)} parameters and buffers, expected {len(params) + len(buffers)}")
+    if len(targets) != len(shapes):
+        raise ValueError(f"the module has {len(targets)} parameters and buffers, expected {len(shapes)}")
+    for (kind, name, t), shape in zip(targets, shapes):
+        if tuple(t.shape) != tuple(shape):
+            raise ValueError(f"{kind} {name} has shape {tuple(t.shape)}, expected {tuple(shape)}")
+    return [t for _, _, t in targets]
+
+
+def load_state(module: Module, params: list[np.ndarray], buffers: list[np.ndarray]) -> None:
+    """Copy the given arrays into the parameters and buffers, in registration order."""
+    arrays = [*params, *buffers]
     with torch.no_grad():
-        for (kind, name, t), a in zip(targets, [*params, *buffers]):
-            if tuple(t.shape) != a.shape:
-                raise ValueError(f"{kind} {name} has shape {tuple(t.shape)}, expected {a.shape}")
+        for t, a in zip(_targets(module, [a.shape for a in arrays]), arrays):
             t.copy_(torch.from_numpy(a))
 
 
+# -- weights drawn from a seed, the same on both sides: nothing large crosses the codec ----------------------------
+CHUNK = 1 << 16  # values drawn at a time (512 kB of float64: the temporaries stay in the cache)
+TILE = 1 << 22  # a tensor with more values (the big linear layers) repeats its first POOL values ...
+POOL = 1_048_573  # ... with this period (a prime, longer than any row: every unit's weights are distinct draws)
+
+
+def draw(t: Tensor, seed: int, start: int, low: float, high: float) -> None:
+    """Fill ``t`` (float64 on the CPU) with the values ``start``, ``start + 1``, ... of ``default_rng(seed)``'s
+    stream, each ``uniform(low, high)`` rounded to float32: numpy's PCG64 and IEEE rounding give the same bits on
+    every machine (torch's initialisers do not). Drawn a chunk at a time, so no full-size temporary is made. Past
+    TILE values, the first POOL are repeated: copying is 4x cheaper than drawing (VGG16's 120 M linear weights)."""
+    bits = np.random.PCG64(seed)
+    bits.advance(start)  # as if ``start`` values had been drawn (one 64-bit step each)
+    rng, flat = np.random.Generator(bits), t.detach().view(-1).numpy()
+    n = flat.size if flat.size <= TILE else POOL
+    for i in range(0, n, CHUNK):
+        flat[i:min(i + CHUNK, n)] = rng.uniform(low, high, min(CHUNK, n - i)).astype(np.float32)
+    for i in range(n, flat.size, n):
+        flat[i:i + n] = flat[:min(n, flat.size - i)]
+
+
+def fill_in(made: list[Tensor], draws: list, seed: int) -> set[int]:
+    """Draw ``made[index]`` for each ``[index, low, high]`` of ``draws``, from one stream in that order; the
+    indexes drawn."""
+    start = 0
+    with torch.no_grad():
+        for i, low, high in draws:
+            draw(made[i], seed, start, low, high)
+            start += made[i].numel()
+    return {i for i, _, _ in draws}
+
+
+def seeded(module: Module, fill: dict, seed: int) -> Module:
+    """A module built on meta, made float64 on the CPU and filled as ``fill`` says: ``{"shapes": [...], "draws":
+    [[index, low, high], ...]}``, indexes into its parameters then buffers (see ``fill_in``); every tensor not drawn
+    is zero (batch norm's num_batches_tracked)."""
+    _targets(module, fill["shapes"])
+    made = _targets(materialise(module), fill["shapes"])
+    drawn = fill_in(made, fill["draws"], seed)
+    with torch.no_grad():
+        for i in set(range(len(made))) - drawn:
+            made[i].zero_()
+    return module
+
+
 def op_module_forward(cls: Any, req: dict) -> dict:
-    """Build on meta, materialise without initialising, load the given weights, run one forward (and backward).
-    Without weights, build on the CPU with the module's own initialisation."""
-    if req["params"] is None:
+    """Build on meta, materialise without initialising, draw the weights (``fill``, see ``seeded``) or load the
+    given ones, run one forward (and backward). Without either, build on the CPU with the module's own
+    initialisation."""
+    if req.get("fill") is not None:
+        module = seeded(build(cls, req["args"], req["kwargs"], "meta", req["seed"]), req["fill"], req["seed"])
+    elif req["params"] is None:
         module = to_float64(build(cls, req["args"], req["kwargs"], "cpu", req["seed"]))
     else:
         module = build(cls, req["args"], req["kwargs"], "meta", req["seed"])
-        module = to_float64(apply(module, lambda t: torch.empty_like(t, device="cpu")))
+        module = materialise(module)
         load_state(module, req["params"], req["buffers"])
     set_mode(module, req["mode"] == "train")
     x = torch.from_numpy(req["input"]).requires_grad_(req["grads"])
