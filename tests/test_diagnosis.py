@@ -120,12 +120,26 @@ def test_each_held_out_mistake_is_one_function_of_its_exercise_and_not_in_the_ca
         re.compile(h.named_by)
 
 
-# The share of the held-out set whose feedback names the mistake rightly, when last measured (docs/diagnosis.md):
-# a floor, so that a change to the catalogue or the diagnosis that names fewer fails here.
-HELD_OUT_NAMED_RIGHTLY = 0.86  # 50 of 58 (86 %)
+# The held-out mistakes whose feedback does not name them rightly, when last measured (docs/diagnosis.md): a
+# change to the catalogue or the diagnosis that names fewer fails below, lesson by lesson (the lessons run apart).
+NOT_NAMED_RIGHTLY = {
+    "week1.backprop.conv_backward:conv_backward_minus_pad_loop", "week1.backprop.pool_backward:pool_backward_sizes_from_input",
+    "week1.convolution.conv_single_step:conv_single_step_float_b", "week1.convolution.conv_forward:conv_forward_channel_c",
+    "week1.convolution.conv_layer_forward:conv_layer_forward_relu_of_tuple",
+    "week2.mobilenet.depthwise_conv_forward:depthwise_conv_forward_pad_batch",
+    "week2.resnet.residual_forward:residual_forward_add_into_a", "week1.padding.conv_output_size:conv_output_size_ceil"}
+HELD_OUT_LESSONS = sorted({p.stem.replace("_", ".", 1) for p in (ROOT / "tests" / "heldout").glob("*_*.py")})
 
 
-def test_every_held_out_mistake_is_caught_and_the_share_named_rightly_holds(script):
-    graded = script.measure(ROOT, with_catalogue=False).held_out
-    assert not [g.outcome.probe.name for g in graded if not g.outcome.caught]
-    assert script.share(graded) >= HELD_OUT_NAMED_RIGHTLY, "\n".join(script.table(graded, rightly=True))
+def test_the_share_named_rightly_is_at_least_the_goal(script):
+    held_out = script.held_out(ROOT)
+    assert NOT_NAMED_RIGHTLY <= {f"{h.exercise}:{h.mistake.impl.__name__}" for h in held_out}
+    assert 1 - len(NOT_NAMED_RIGHTLY) / len(held_out) >= 0.85
+
+
+@pytest.mark.parametrize("lesson", HELD_OUT_LESSONS)
+def test_every_held_out_mistake_is_caught_and_named_as_before(script, lesson):
+    graded = script.measure(ROOT, [lesson], with_catalogue=False).held_out
+    assert graded and not [g.outcome.probe.name for g in graded if not g.outcome.caught]
+    unnamed = {g.outcome.probe.name for g in graded if not g.right}
+    assert unnamed <= NOT_NAMED_RIGHTLY, "\n".join(script.table(graded, rightly=True))
