@@ -88,7 +88,7 @@ def _layout(data: Any) -> Layout:
 class Seeded:
     """Weights drawn from ``SEED`` (see ops.draw): ``draws`` are ``(index, low, high)`` in the order they are drawn,
     indexes into the parameters then buffers (of ``shapes``). The worker draws the same values from this plan, so the
-    reference's weights need not cross (VGG16's would be 1.1 GB)."""
+    reference's weights need not cross (a large classic network's would be over a gigabyte)."""
 
     shapes: tuple[tuple[int, ...], ...]
     draws: tuple[tuple[int, float, float], ...]

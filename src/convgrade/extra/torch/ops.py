@@ -325,7 +325,8 @@ def draw(t: Tensor, seed: int, start: int, low: float, high: float) -> None:
     """Fill ``t`` (float64 on the CPU) with the values ``start``, ``start + 1``, ... of ``default_rng(seed)``'s
     stream, each ``uniform(low, high)`` rounded to float32: numpy's PCG64 and IEEE rounding give the same bits on
     every machine (torch's initialisers do not). Drawn a chunk at a time, so no full-size temporary is made. Past
-    TILE values, the first POOL are repeated: copying is 4x cheaper than drawing (VGG16's 120 M linear weights)."""
+    TILE values, the first POOL are repeated: copying is 4x cheaper than drawing (a classic network's 100 M+ linear
+    weights)."""
     bits = np.random.PCG64(seed)
     bits.advance(start)  # as if ``start`` values had been drawn (one 64-bit step each)
     rng, flat = np.random.Generator(bits), t.detach().view(-1).numpy()
