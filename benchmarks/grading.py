@@ -99,7 +99,13 @@ def nbgrader_course(tmp: Path, env: dict, students: dict[str, Path]) -> tuple[Pa
     for aid in assignments:
         run([str(BIN / "nbgrader"), "generate_assignment", aid, "--force"], cwd=out, env=env)
     for released in sorted((out / "release").glob("*/*.ipynb")):
-        lesson = nbformat.read(str(released), 4).metadata["convgrade"]["lesson"]
+        lesson = nbformat.read(str(released), 4).metadata["convgrade"].get("lesson")
+        if lesson is None:  # a quiz's notebook: handed in as released (its questions unanswered), for both students
+            for student in students:
+                target = out / "submitted" / student / released.parent.name / released.name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(released.read_bytes())
+            continue
         for student, folder in students.items():
             fill_notebook(released, folder / Path(*lesson.split(".")).with_suffix(".py"),
                           out / "submitted" / student / released.parent.name / released.name)
