@@ -18,8 +18,9 @@ hypothesis and the checks: ``import convgrade.cli`` costs no more than the comma
 """
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
+
+from .lazy import exports
 
 if TYPE_CHECKING:
     from .checks import Check, CheckFailed, Exercise, fixed_input, worked
@@ -42,6 +43,7 @@ _WHERE = {  # each public name -> the module that defines it
     "WorkerOps": ".operations",
     **dict.fromkeys(("Choice", "Close", "Exact", "Question", "Tuple"), ".questions"),
     "TensorData": ".sandbox.codec",
+    "figures": ".report.figures:",
 }
 
 __all__ = ["ATOL", "RTOL", "Check", "CheckFailed", "Choice", "Close", "Exact", "Question", "Tuple", "Exercise",
@@ -51,21 +53,14 @@ __all__ = ["ATOL", "RTOL", "Check", "CheckFailed", "Choice", "Close", "Exact", "
            "mistake", "TensorData", "worked", "WorkerOps", "__version__"]
 
 
+_exported, __dir__ = exports(__name__, globals(), _WHERE)
+
+
 def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        value = getattr(importlib.import_module(_WHERE[name], __name__), name)
-    elif name == "figures":
-        value = importlib.import_module(".report.figures", __name__)
-    elif name == "__version__":
-        value = _version()
-    else:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    globals()[name] = value  # looked up once
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    if name == "__version__":
+        globals()[name] = _version()
+        return globals()[name]
+    return _exported(name)
 
 
 def _version() -> str:
