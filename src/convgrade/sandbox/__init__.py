@@ -106,12 +106,17 @@ def prestart(requested: str | None = None) -> None:
 
 def _take_spare() -> Started | None:
     """The prestarted fork server, when this process started it and it still runs (a forked child's is not its own)."""
+    if _spare and _spare[-1][0] == os.getpid() and _spare[-1][1][0].poll() is None:
+        return _spare.pop()[1]
+    _close_spare()
+    return None
+
+
+def _close_spare() -> None:
+    """End a fork server started early but never configured (one a forked child inherited is its parent's)."""
     while _spare:
         pid, (proc, ctl) = _spare.pop()
-        if pid == os.getpid() and proc.poll() is None:
-            return proc, ctl
         _stop(proc, ctl, pid == os.getpid())
-    return None
 
 
 def _stop(proc: subprocess.Popen, ctl: socket.socket, wait: bool) -> None:
@@ -142,7 +147,7 @@ def close_zygotes() -> None:
     for z in _zygotes.values():
         z.close()
     _zygotes.clear()
-    _take_spare()  # one never configured: ended
+    _close_spare()
 
 
 class Sandbox(Box):
