@@ -355,10 +355,9 @@ def lessons(section: Section) -> None:
 
 
 def _why_slow(only: str, wall: float, goal: float, floors: dict[str, float]) -> str:
-    start = floors["interpreter"] + floors["engine"]
-    why = (f"{wall:.2f} s, {wall - goal:.2f} s over; the grading process's start costs {start:.2f} s of it "
-           f"(interpreter {floors['interpreter']:.2f} s, imports {floors['engine']:.2f} s) and a fork server "
-           f"{floors['zygote']:.2f} s (overlapped)")
+    why = (f"{wall:.2f} s, {wall - goal:.2f} s over; the grading process's start costs {floors['engine']:.2f} s of "
+           f"it (the interpreter {floors['interpreter']:.2f} s of that, the rest imports), a fork server "
+           f"{floors['zygote']:.2f} s (overlapped with those imports), the rest is grading")
     if only in ("week1", "week1.convnet"):
         why += (f". Its models need torch in the worker: a fork server with torch takes {floors['torch']:.2f} s "
                 f"(measured floor), and a grading process whose graders import torch pays `import torch` "
