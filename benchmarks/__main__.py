@@ -1,5 +1,5 @@
 """``python -m benchmarks [SECTION...]``: run the benchmarks and write BENCHMARKS.md (all sections) or print
-the Markdown (some). Sections: kernels, roundtrip, batch, cluster, grading, classreport."""
+the Markdown (some). Sections: kernels, roundtrip, batch, cluster, grading, lessons, classreport."""
 from __future__ import annotations
 
 import datetime
@@ -10,7 +10,7 @@ from . import batch, classreport, cluster, grading, kernels, roundtrip
 from .common import ROOT, Section, blas, env_notes, loadavg, machine, table, versions
 
 SECTIONS = {"kernels": kernels.bench, "roundtrip": roundtrip.bench, "batch": batch.bench, "cluster": cluster.bench,
-            "grading": grading.bench, "classreport": classreport.bench}
+            "grading": grading.bench, "lessons": grading.bench_lessons, "classreport": classreport.bench}
 
 
 def render(sections: list[Section], started: datetime.datetime, seconds: float, load: tuple[str, str]) -> str:

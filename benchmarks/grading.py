@@ -13,6 +13,22 @@ from pathlib import Path
 from .common import BIN, ROOT, Run, Section, Target, loadavg, median, mib, run, scratch, table, us
 
 NB_PAIRS = 2  # nbgrader autograde and course grade, in turns, per student
+LESSON_ROUNDS = 5  # `course grade --only LESSON` runs per lesson, the lessons in turns
+LESSON_GOAL, WEEK_GOAL = 1.0, 3.0  # seconds from the shell, start-up included (issue 15, item 2)
+FLOOR_ROUNDS = 3
+FLOORS = {  # what every `course grade` pays before it grades anything: (what, Python code run by a fresh python)
+    "interpreter": ("the Python interpreter starting and ending (`python -c pass`)", "pass"),
+    "engine": ("the grading process's imports (`import convgrade.cli, convgrade.batch`: numpy, hypothesis, the "
+               "engine)", "import convgrade.cli, convgrade.batch"),
+    "zygote": ("a sandbox's fork server ready, numpy preloaded (`sandbox.zygote`)",
+               "from convgrade import sandbox; sandbox.zygote(('numpy',))"),
+    "torch": ("a lesson with a model: its graders import `convgrade.extra.torch` (torch, today), then a fork server "
+              "preloading torch and loading the torch operations is ready",
+              "from convgrade import sandbox; from convgrade.operations import requirements; "
+              "from convgrade.extra.torch import TORCH; sandbox.zygote(requirements([TORCH])[0], None, "
+              "requirements([TORCH])[1])"),
+    "import torch": ("`import torch` alone (what a grading process pays when its graders import it)", "import torch"),
+}
 PROFILED = ("week1.convolution", "week1.pooling")  # graded in this process under cProfile
 PROBE = """\
 import json, sys, time
@@ -295,6 +311,64 @@ def profile(section: Section) -> None:
                                           for k, v in sorted(buckets.items(), key=lambda kv: -kv[1])]),
     ]
     section.profile = {"wall": wall, "total": total, "parts": parts, "examples": examples, "requests": requests}
+
+
+def course_grade(only: str) -> Run:
+    """`course grade reference --only ONLY` from the shell (its table to stdout, nothing written)."""
+    return run([str(BIN / "course"), "--course", str(ROOT), "grade", str(ROOT / "reference"), "--only", only])
+
+
+def lessons(section: Section) -> None:
+    """Each Week 1 lesson, and the whole of Week 1, graded from the shell: start-up included (issue 15, item 2)."""
+    from convgrade import config as course_mod
+
+    chosen = [lesson for lesson in course_mod.load(ROOT).lessons if lesson.startswith("week1.")] + ["week1"]
+    for only in chosen:  # once untimed: the recorded draws (``drawcache``) and the page cache are warm
+        course_grade(only)
+    runs: dict[str, list[Run]] = {only: [] for only in chosen}
+    loads = []
+    for _ in range(LESSON_ROUNDS):
+        for only in chosen:
+            runs[only].append(course_grade(only))
+        loads.append(loadavg().split()[0])
+    floors = {k: median([run([str(BIN / "python"), "-c", code]).wall for _ in range(FLOOR_ROUNDS)])
+              for k, (_, code) in FLOORS.items()}
+    rows = []
+    for only in chosen:
+        goal = WEEK_GOAL if only == "week1" else LESSON_GOAL
+        wall, cpu = median([r.wall for r in runs[only]]), median([r.cpu for r in runs[only]])
+        met = wall <= goal
+        rows.append([f"`--only {only}`", f"<= {goal:g} s", f"{wall:.2f} s", f"{cpu:.2f} s",
+                     ", ".join(f"{r.wall:.2f}" for r in runs[only]), "yes" if met else "**no**"])
+        section.targets.append(Target(f"`course grade --only {only}` from the shell, start-up included",
+                                      f"<= {goal:g} s", f"{wall:.2f} s (median of {LESSON_ROUNDS}, load {loads[0]}"
+                                      f"-{loads[-1]})", met, "" if met else _why_slow(only, wall, goal, floors)))
+    section.lines += [
+        "### One lesson, the student's loop (`course grade --only LESSON`)", "",
+        f"`course grade reference --only LESSON` as a subprocess, the table to stdout: the lessons in turns, "
+        f"{LESSON_ROUNDS} rounds after one untimed run each (recorded draws and page cache warm). CPU counts the "
+        f"grader, its fork server and workers. Load average (1 min) after each round: {', '.join(loads)}.", "",
+        *table(["selection", "goal", "wall (median)", "CPU of the tree (median)", "runs (wall)", "met"], rows),
+        f"What every grade pays before it checks anything (a fresh `python -c`, median of {FLOOR_ROUNDS}; the "
+        "fork server starts before the grading process imports its checks, so the two overlap on two CPUs):", "",
+        *table(["part", "wall"], [[FLOORS[k][0], f"{v:.2f} s"] for k, v in floors.items()])]
+
+
+def _why_slow(only: str, wall: float, goal: float, floors: dict[str, float]) -> str:
+    why = (f"{wall:.2f} s, {wall - goal:.2f} s over; the grading process's start costs {floors['engine']:.2f} s of "
+           f"it (the interpreter {floors['interpreter']:.2f} s of that, the rest imports), a fork server "
+           f"{floors['zygote']:.2f} s (overlapped with those imports), the rest is grading")
+    if only in ("week1", "week1.convnet"):
+        why += (f". Its models need torch in the worker: a fork server with torch takes {floors['torch']:.2f} s "
+                f"(measured floor), and a grading process whose graders import torch pays `import torch` "
+                f"({floors['import torch']:.2f} s) again; train_digits trains the student's network for 10 epochs")
+    return why + ". The machine is shared: read it with the load average beside it."
+
+
+def bench_lessons() -> Section:
+    section = Section("Grading one lesson", load=loadavg())
+    lessons(section)
+    return section
 
 
 def bench() -> Section:

@@ -1,12 +1,30 @@
-"""The edge lessons' pictures for the HTML report: a photograph, the student's edge map, the expected one and
-their difference, drawn with the engine's picture helpers (convgrade.figures)."""
+"""The edge lessons' photographs (scikit-image's bundled ones) and their pictures for the HTML report: a
+photograph, the student's edge map, the expected one and their difference, drawn with the engine's picture helpers
+(convgrade.figures)."""
 from __future__ import annotations
 
+import importlib.util
+import os
+from functools import cache
 from typing import Any
 
 import numpy as np
 
 from convgrade import figures
+
+
+@cache
+def photograph(name: str) -> np.ndarray:
+    """``skimage.data.<name>()`` (``camera``, ``coins``, ``chelsea``: the same uint8 pixels), decoded with Pillow
+    from scikit-image's own PNG files: ``skimage.data`` reads them through ``skimage.io``, whose import (scipy,
+    imageio's plugins) costs more than grading the lesson. Read-only: slice it, never write into it."""
+    from PIL import Image
+
+    folder = importlib.util.find_spec("skimage").submodule_search_locations[0]
+    with Image.open(os.path.join(folder, "data", f"{name}.png")) as image:
+        pixels = np.array(image)
+    pixels.setflags(write=False)
+    return pixels
 
 
 def _map(a: np.ndarray, alt: str, who: str) -> figures.Picture:

@@ -234,3 +234,32 @@ def test_a_worker_inside_exit_counts_as_dead_however_long_its_exit_takes():
         time.sleep(0.01)
     assert dying(open(f"/proc/{child}/stat", "rb").read())  # a zombie until reaped
     os.waitpid(child, 0)
+
+
+def test_a_prestarted_fork_server_is_the_one_the_first_sandbox_uses(tmp_path):
+    from convgrade import sandbox as sb
+
+    if sb.resolve() == "portable":
+        pytest.skip("no fork server at the portable level")
+    sb.close_zygotes()  # prestart starts one only in a process that has none yet
+    sb.prestart()
+    [(_, (proc, _))] = sb._spare
+    (tmp_path / "week1").mkdir()
+    (tmp_path / "week1" / "t.py").write_text(SOURCE)
+    with Sandbox(tmp_path, preload=("numpy", "json")) as box:  # configured now: preloads json as well
+        assert box.zygote.proc.pid == proc.pid and not sb._spare
+        assert call(box, "echo", 1).value == ((1,), {})
+    sb.prestart()  # this process has a fork server now: no second one
+    assert not sb._spare
+
+
+def test_a_prestarted_fork_server_no_grade_needed_ends_with_the_process(tmp_path):
+    from convgrade import sandbox as sb
+
+    if sb.resolve() == "portable":
+        pytest.skip("no fork server at the portable level")
+    sb.close_zygotes()
+    sb.prestart()
+    [(_, (proc, _))] = sb._spare
+    sb.close_zygotes()  # as at exit
+    assert proc.poll() == 0 and not sb._spare

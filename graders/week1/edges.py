@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from convgrade import (CheckFailed, Exercise, expect_array, expect_raises, expect_shape, expect_unchanged, fmt_index,
                        fmt_number, kind_of)
 from convgrade.extra.numpy import arrays
-from ..pictures import edge_panels
+from ..pictures import edge_panels, photograph
 from ..cases import EdgeCase, ImageCase, edge_cases, image_cases
 
 # The course's worked example: 6x6, left half 10, right half 0; vertical kernel -> 4 rows of [0, 30, 30, 0].
@@ -50,10 +50,9 @@ def _pair(ref: ModuleType, kernels: str) -> tuple[np.ndarray, np.ndarray]:
 @cache
 def _photographs() -> tuple[tuple[str, np.ndarray, str], ...]:
     """(label, uint8 image, kernels): scikit-image's camera and coins, downsampled to keep grading fast."""
-    from skimage import data  # imported here: decoding the PNGs takes half a second
-
-    return (("skimage.data.camera()[::8, ::8]", np.ascontiguousarray(data.camera()[::8, ::8]), "sobel"),  # (64, 64)
-            ("skimage.data.coins()[::4, ::4]", np.ascontiguousarray(data.coins()[::4, ::4]), "scharr"))  # (76, 96)
+    camera, coins = photograph("camera")[::8, ::8], photograph("coins")[::4, ::4]  # (64, 64), (76, 96)
+    return (("skimage.data.camera()[::8, ::8]", np.ascontiguousarray(camera), "sobel"),
+            ("skimage.data.coins()[::4, ::4]", np.ascontiguousarray(coins), "scharr"))
 
 
 @st.composite
@@ -291,13 +290,11 @@ def _(case, st, ref):
 @cache
 def _figure_photo(name: str) -> tuple[str, np.ndarray]:
     """(label, a grey uint8 photograph) from scikit-image's bundled images, downsampled for speed."""
-    from skimage import data
-
     if name == "chelsea":  # RGB: its luminance
-        grey = (data.chelsea()[::2, ::2] @ np.array([0.2125, 0.7154, 0.0721])).round().astype(np.uint8)
+        grey = (photograph("chelsea")[::2, ::2] @ np.array([0.2125, 0.7154, 0.0721])).round().astype(np.uint8)
         return "skimage.data.chelsea(), grey, [::2, ::2]", grey  # (150, 226)
     step = {"camera": 4, "coins": 2}[name]
-    return f"skimage.data.{name}()[::{step}, ::{step}]", np.ascontiguousarray(getattr(data, name)()[::step, ::step])
+    return f"skimage.data.{name}()[::{step}, ::{step}]", np.ascontiguousarray(photograph(name)[::step, ::step])
 
 
 def _attempt(make: Any) -> tuple[Any, str]:

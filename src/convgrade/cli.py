@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import json
 import os
 import sys
@@ -41,12 +42,14 @@ def _submission(course: Course, given: str | None) -> Path:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
+    from .sandbox import prestart
+
+    prestart()  # the sandbox's fork server loads Python and numpy while this process imports the checks
     from .batch import Ungradable, grade_path
     from .digest import content_hash
     from .gradebook import report_json
-    from .report import gradescope, junit, markdown, table
-
     from .parallel import cpus
+    from .report import table
 
     course = _course(args)
     path = _submission(course, args.submission)
@@ -62,16 +65,10 @@ def cmd_grade(args: argparse.Namespace) -> int:
     data = report_json(report, course, args.student, content_hash(path))
     if args.json and args.json != "-":
         _write(args.json, json.dumps(data, indent=2) + "\n")
-    if args.junit:
-        _write(args.junit, junit.render(report))
-    if args.gradescope:
-        _write(args.gradescope, json.dumps(gradescope.render(report), indent=2) + "\n")
-    if args.markdown:
-        _write(args.markdown, markdown.render(report))
-    if args.html:
-        from .report import html
-
-        _write(args.html, html.render(report))
+    for target, kind in ((args.junit, "junit"), (args.gradescope, "gradescope"), (args.markdown, "markdown"),
+                         (args.html, "html")):
+        if target:  # each report's module imported only when asked for (XML, HTML and pictures cost imports)
+            _write(target, _render(kind, report))
     print(json.dumps(data, indent=2) if args.json == "-" else table.render(report), end="\n" if args.json == "-" else "")
     # report.score is the float nearest to the score as shown, so this compares the shown score with N
     if args.fail_under is not None and report.score < args.fail_under:
@@ -79,6 +76,14 @@ def cmd_grade(args: argparse.Namespace) -> int:
         print(f"score {table.points(report.score)} is under --fail-under {given}", file=sys.stderr)
         return EXIT_UNDER
     return EXIT_OK
+
+
+def _render(kind: str, report: Report) -> str:
+    """The report as the ``--junit``, ``--gradescope``, ``--markdown`` or ``--html`` file holds it."""
+    module = importlib.import_module(f".report.{kind}", __package__)
+    if kind == "gradescope":
+        return json.dumps(module.render(report), indent=2) + "\n"
+    return module.render(report)
 
 
 def _jobs(n: int) -> int:

@@ -35,26 +35,22 @@ from .portable import PortableSandbox
 
 __all__ = ["COPY_IGNORE", "STATUSES", "WORKER_BROKE", "Box", "CallTimeout", "ISOLATION_ENV", "IsolationError", "Limits",
            "PortableSandbox", "Reply", "Sandbox", "SandboxError", "UID_BASE", "UID_RANGE", "WorkerDied", "Zygote",
-           "close_zygotes", "codec", "death_message", "describe_bytes", "resolve", "worker_env", "zygote"]
+           "close_zygotes", "codec", "death_message", "describe_bytes", "prestart", "resolve", "worker_env",
+           "zygote"]
 UID_BASE, UID_RANGE = 200_000, 50_000
 
 
 class Zygote:
     """The fork server, one per grading process, preload set and set of worker operations; thread-safe."""
 
-    def __init__(self, preload: tuple[str, ...], operations: tuple[str, ...], level: str) -> None:
+    def __init__(self, preload: tuple[str, ...], operations: tuple[str, ...], level: str,
+                 started: Started | None = None) -> None:
         self.lock = threading.Lock()
         self.level = level  # resolved: known, and available here
         self.outside = _isolation.namespaces()  # the grader's namespaces, the zygote's and each keeper's too
-        self.ctl, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        env = worker_env(tempfile.gettempdir())
-        self.proc = subprocess.Popen([sys.executable, "-I", "-S", str(HERE / "zygote.py"), str(child.fileno())],
-                                     pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL, env=env, cwd=tempfile.gettempdir(),
-                                     start_new_session=True)
-        child.close()
-        self.ctl.send(json.dumps({"here": str(HERE), "sys_path": worker_sys_path(), "preload": list(preload),
-                                  "operations": list(operations), "isolation": level}).encode())
+        self.proc, self.ctl = started or start()
+        self.ctl.send(json.dumps({"preload": list(preload), "operations": list(operations),
+                                  "isolation": level}).encode())
         self._recv()  # its hello: ready (a level it does not know ends it, and this raises WorkerDied)
 
     def _recv(self) -> dict:
@@ -75,17 +71,63 @@ class Zygote:
         return self.proc.poll() is None
 
     def close(self) -> None:
-        self.ctl.close()  # the zygote then kills every worker it still has, and ends
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        _stop(self.proc, self.ctl, True)
+
+
+Started = tuple[subprocess.Popen, socket.socket]  # a fork server's process and socket, before its configuration
+
+
+def start() -> Started:
+    """A new fork server, told where Python's modules are: it imports the sandbox's own modules (and numpy) at
+    once, then waits for its configuration (``Zygote``)."""
+    ctl, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    proc = subprocess.Popen([sys.executable, "-I", "-S", str(HERE / "zygote.py"), str(child.fileno())],
+                            pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            env=worker_env(tempfile.gettempdir()), cwd=tempfile.gettempdir(), start_new_session=True)
+    child.close()
+    ctl.send(json.dumps({"here": str(HERE), "sys_path": worker_sys_path()}).encode())
+    return proc, ctl
 
 
 _zygotes: dict[tuple, Zygote] = {}
 _zygotes_lock = threading.Lock()
 _uids = itertools.count()
+_spare: list[tuple[int, Started]] = []  # (the pid of the process that started it, a fork server not configured yet)
+
+
+def prestart(requested: str | None = None) -> None:
+    """Start this process's first fork server now, so that its Python and numpy load while the grader imports its
+    checks; the first ``zygote()`` call configures it (whatever its preload and operations). Nothing at the
+    ``portable`` level, which has no fork server."""
+    with _zygotes_lock:
+        if not _spare and not _zygotes and resolve(requested) != "portable":
+            _spare.append((os.getpid(), start()))
+
+
+def _take_spare() -> Started | None:
+    """The prestarted fork server, when this process started it and it still runs (a forked child's is not its own)."""
+    if _spare and _spare[-1][0] == os.getpid() and _spare[-1][1][0].poll() is None:
+        return _spare.pop()[1]
+    _close_spare()
+    return None
+
+
+def _close_spare() -> None:
+    """End a fork server started early but never configured (one a forked child inherited is its parent's)."""
+    while _spare:
+        pid, (proc, ctl) = _spare.pop()
+        _stop(proc, ctl, pid == os.getpid())
+
+
+def _stop(proc: subprocess.Popen, ctl: socket.socket, wait: bool) -> None:
+    ctl.close()  # the zygote then kills every worker it still has, and ends
+    if not wait:  # another process's child
+        return
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def zygote(preload: tuple[str, ...], requested: str | None = None, operations: tuple[str, ...] = ()) -> Zygote:
@@ -95,7 +137,7 @@ def zygote(preload: tuple[str, ...], requested: str | None = None, operations: t
     with _zygotes_lock:
         z = _zygotes.get(key)
         if z is None or not z.alive():
-            z = _zygotes[key] = Zygote(key[0], key[1], resolve(requested))
+            z = _zygotes[key] = Zygote(key[0], key[1], resolve(requested), _take_spare())
         return z
 
 
@@ -105,6 +147,7 @@ def close_zygotes() -> None:
     for z in _zygotes.values():
         z.close()
     _zygotes.clear()
+    _close_spare()
 
 
 class Sandbox(Box):

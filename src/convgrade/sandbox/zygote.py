@@ -1,7 +1,9 @@
 """The zygote: a clean process that imports numpy (and torch) once and forks one worker per submission.
 
 Started as ``python -I -S zygote.py FD`` by the grader, so it cannot see this package or the course
-folder on its ``sys.path``. It receives its configuration, then requests, over a SOCK_SEQPACKET socket:
+folder on its ``sys.path``. It receives where Python's modules are (and loads the sandbox's own), its
+configuration (what to preload, the worker operations, the isolation level), then requests, over a
+SOCK_SEQPACKET socket:
 ``spawn`` (with the worker's socket and output file passed as file descriptors) answers the worker's pid;
 ``kill`` ends a worker with every process it started and answers how the worker ended.
 
@@ -90,13 +92,17 @@ def kill_all_children(worker: int | None = None) -> int | None:
 class ForkServer:
     """The zygote process itself: imports once, then forks a worker (under a keeper) per request."""
 
-    def __init__(self, ctl: socket.socket, cfg: dict) -> None:
-        self.ctl, self.cfg = ctl, cfg
+    def __init__(self, ctl: socket.socket, here: str) -> None:
+        """The sandbox's own modules (and numpy, which the codec imports): loaded before the configuration comes,
+        so that a fork server the grader started early (``sandbox.prestart``) loads them while the grader starts."""
+        self.ctl = ctl
         self.keepers: dict[int, tuple[int, socket.socket]] = {}  # worker pid -> (keeper pid, its socket)
-        here = cfg["here"]
         self.codec = load("_convgrade_codec", os.path.join(here, "codec.py"))
         self.isolation = load("_convgrade_isolation", os.path.join(here, "isolation.py"))
         self.worker = load("_convgrade_worker", os.path.join(here, "worker.py"))
+
+    def configure(self, cfg: dict) -> None:
+        """What the workers need besides (``preload``, ``operations``) and the isolation level."""
         for name in cfg["preload"]:
             importlib.import_module(name)
         self.operations = load_operations(cfg["operations"])  # read now: the files are hidden from the workers
@@ -239,11 +245,16 @@ class ForkServer:
 
 def main() -> None:
     ctl = socket.socket(fileno=int(sys.argv[1]))
-    cfg = json.loads(ctl.recv(MAX_MESSAGE))
-    sys.path[:] = cfg["sys_path"]
+    where = json.loads(ctl.recv(MAX_MESSAGE))  # where Python's modules are, then (maybe much later) the rest
+    sys.path[:] = where["sys_path"]
     sys.dont_write_bytecode = True
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the grader, which closes the socket
-    ForkServer(ctl, cfg).serve()
+    server = ForkServer(ctl, where["here"])
+    cfg = ctl.recv(MAX_MESSAGE)
+    if cfg:  # nothing: a fork server started early that the grader did not need after all
+        server.configure(json.loads(cfg))
+        server.serve()
+    os._exit(0)  # every worker is gone (``serve``); tearing the interpreter and numpy (torch) down is time lost
 
 
 if __name__ == "__main__":

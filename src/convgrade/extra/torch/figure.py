@@ -2,9 +2,7 @@
 output shape, the student's beside the reference's) and the operations table (``diff.OpsTable``)."""
 from __future__ import annotations
 
-from typing import Any, Callable
-
-import torch
+from typing import TYPE_CHECKING, Any, Callable
 
 from ...checks import CheckFailed
 from .diff import OpsTable
@@ -12,9 +10,14 @@ from .layers import LayerTable, layer_rows
 from .modules import (ModuleCase, layout_of, operations, reference_forward, reference_module, student_forward,
                       student_layout, student_trace)
 
+if TYPE_CHECKING:
+    import torch
+
 
 def reference_outputs(reference: torch.nn.Module, case: ModuleCase) -> dict[str, tuple[int, ...]]:
     """The output shape of each leaf layer of the reference on ``case.x`` (its first call, for a layer used twice)."""
+    import torch  # here: a grader that imports this module pays for torch only when it draws the figure
+
     shapes: dict[str, tuple[int, ...]] = {}
 
     def hook(name: str) -> Any:

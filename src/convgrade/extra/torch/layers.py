@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .modules import Layout
+if TYPE_CHECKING:
+    from .modules import Layout
 
 MAX_ROWS = 300
 MAX_TEXT = 80  # characters of a layer's name or type (the student's module names them)
