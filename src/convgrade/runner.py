@@ -337,7 +337,7 @@ def grade(course: Course, submission: Path, only: list[str] | None = None,
                              *requirements(need for _, spec in exercises for need in spec.needs))
         order = [] if custom else parallel.spread(todo, jobs)
         if order:
-            graded, isolation = parallel.grade(course, work, order, jobs, grade_lesson)
+            graded, isolation = parallel.grade(course, work, order, jobs, grade_lesson, parallel.alone(todo))
         else:
             graded, isolation = grade_code(course, work, [(cfg, lessons[cfg.lesson]) for cfg, _ in todo])
         results.update(graded)
