@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from convgrade import config as course_mod
-from convgrade import drawcache, refcache
+from convgrade import drawcache, parallel, refcache
 from convgrade.extra.torch import modules
 from convgrade.runner import grade
 
-from conftest import ROOT
+from conftest import ROOT, write_submission
 
 COURSE = course_mod.load(ROOT)
 LESSONS = ["week2.inception", "week2.network_in_network"]  # models: layouts, outputs, gradients, traces, graphs
@@ -21,7 +21,7 @@ LESSONS = ["week2.inception", "week2.network_in_network"]  # models: layouts, ou
 
 def _graded(monkeypatch: pytest.MonkeyPatch, submission: str, cache: str | Path, only: list[str] = LESSONS) -> str:
     monkeypatch.setenv(drawcache.ENV, str(cache))
-    return json.dumps(grade(COURSE, ROOT / submission, only).to_json())
+    return json.dumps(grade(COURSE, ROOT / submission, only).to_json())  # ROOT / an absolute path: that path
 
 
 def _builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -37,37 +37,53 @@ def _builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return made
 
 
-@pytest.mark.parametrize("submission", ["reference", "exercises", "examples/partial"])
-def test_reports_are_identical_without_the_answers_cold_and_warm(submission, tmp_path, monkeypatch):
+@pytest.fixture(scope="module")
+def padded(tmp_path_factory) -> str:
+    """A submission whose InceptionModule pads its 5x5 conv by 1: feedback from the reference's trace and graph."""
+    source = (ROOT / "reference/week2/inception.py").read_text()
+    assert source.count("5, padding=2)") == 1
+    folder = write_submission(tmp_path_factory.mktemp("padded"),
+                              {"week2/inception.py": source.replace("5, padding=2)", "5, padding=1)")})
+    return str(folder)
+
+
+@pytest.mark.parametrize("submission", ["reference", "exercises", "examples/partial", "padded"])
+def test_reports_are_identical_without_the_answers_cold_and_warm(submission, tmp_path, monkeypatch, request):
+    submission = request.getfixturevalue("padded") if submission == "padded" else submission
     off = _graded(monkeypatch, submission, drawcache.OFF)
-    cold = _graded(monkeypatch, submission, tmp_path)
-    assert (submission == "exercises") or len(list((tmp_path / "answers").iterdir())) > 10
-    warm = _graded(monkeypatch, submission, tmp_path)
+    cold = _graded(monkeypatch, submission, tmp_path / "cache")
+    answers = len(list((tmp_path / "cache" / "answers").iterdir()))
+    warm = _graded(monkeypatch, submission, tmp_path / "cache")
     assert cold == off and warm == off
-    if submission == "examples/partial":  # the diagnosis read the reference's trace and graph from the cache
+    if submission.endswith("reference"):
+        assert answers > 10  # layouts, outputs, gradients, weight plans
+    if submission.endswith("padded"):  # the diagnosis read the reference's trace and graph from the cache
         assert "the first layer whose output shape differs from the reference's" in warm
+        assert "your forward pass, layer by layer, against the reference's" in warm
 
 
-def test_a_warm_cache_builds_no_reference_model(tmp_path, monkeypatch):
+@pytest.mark.parametrize("submission", ["reference", "padded"])
+def test_a_warm_cache_builds_no_reference_model(submission, tmp_path, monkeypatch, request):
+    submission = request.getfixturevalue("padded") if submission == "padded" else submission
     made = _builds(monkeypatch)
-    cold = _graded(monkeypatch, "examples/partial", tmp_path)
+    cold = _graded(monkeypatch, submission, tmp_path)
     assert any(m.endswith("on cpu") for m in made) and any(m.endswith("on meta") for m in made)
     made.clear()
-    assert _graded(monkeypatch, "examples/partial", tmp_path) == cold
+    assert _graded(monkeypatch, submission, tmp_path) == cold
     assert made == []
 
 
 def test_corrupt_answers_are_computed_again(tmp_path, monkeypatch):
-    off = _graded(monkeypatch, "examples/partial", drawcache.OFF)
-    _graded(monkeypatch, "examples/partial", tmp_path)
+    off = _graded(monkeypatch, "reference", drawcache.OFF)
+    _graded(monkeypatch, "reference", tmp_path)
     files = sorted((tmp_path / "answers").iterdir())
     for i, f in enumerate(files):
         f.write_bytes(b"not a pickle" if i % 2 else f.read_bytes()[: len(f.read_bytes()) // 2])
     made = _builds(monkeypatch)
-    assert _graded(monkeypatch, "examples/partial", tmp_path) == off
+    assert _graded(monkeypatch, "reference", tmp_path) == off
     assert made  # computed again, and written whole
     made.clear()
-    assert _graded(monkeypatch, "examples/partial", tmp_path) == off and made == []
+    assert _graded(monkeypatch, "reference", tmp_path) == off and made == []
 
 
 def test_an_unwritable_cache_grades_without_it(tmp_path, monkeypatch):
@@ -90,3 +106,30 @@ def test_only_the_lessons_own_reference_is_remembered(tmp_path, monkeypatch):
     assert refcache.remember(reference, ("k",), answer(3)) == 3  # outside a grade: nothing is remembered
     assert calls == [1, 2, 2, 3]
     assert len(list((tmp_path / "answers").iterdir())) == 1
+
+
+# -- the schedule: a lesson holding a large model is graded alone, so the tree's peak memory stays one model's ---
+SMALL = ["week1.padding", "week2.efficientnet", "quiz1.sizes"]
+
+
+def test_only_the_largest_model_is_graded_alone():
+    from convgrade.lesson import Lesson
+
+    exercises = [(cfg, Lesson(COURSE, cfg.lesson).exercise(cfg)) for cfg in COURSE.exercises if not cfg.is_question]
+    assert parallel.alone(exercises) == {"week2.classic"}
+
+
+def test_a_lesson_graded_alone_is_graded_here_after_the_others(monkeypatch):
+    monkeypatch.setenv(drawcache.ENV, drawcache.OFF)
+    one = json.dumps(grade(COURSE, ROOT / "reference", SMALL, jobs=1).to_json())
+    monkeypatch.setattr(parallel, "START", 0)  # worth two processes
+    monkeypatch.setattr(parallel, "alone", lambda todo: {"week2.efficientnet"})
+    handed, hand = [], parallel._hand
+
+    def spy(conn, held, todo, done):
+        handed.append(todo[0] if todo else None)
+        return hand(conn, held, todo, done)
+
+    monkeypatch.setattr(parallel, "_hand", spy)
+    assert json.dumps(grade(COURSE, ROOT / "reference", SMALL, jobs=2).to_json()) == one
+    assert "week1.padding" in handed and "week2.efficientnet" not in handed

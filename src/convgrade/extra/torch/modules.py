@@ -152,28 +152,44 @@ class Reference:
     ref: Any
     name: str
     case: ModuleCase
-    _built: list = field(default_factory=list, repr=False, compare=False)
+    _state: dict = field(default_factory=dict, repr=False, compare=False)  # the module once built; "handed"
 
     @property
     def module(self) -> torch.nn.Module:
-        if not self._built:
-            self._built.append(built(self.ref, self.name, self.case))
-        return self._built[0]
+        """The module itself, built now: the check may change its weights, so from now on nothing asked of this
+        handle is remembered."""
+        self._state["handed"] = True
+        return self._built()
+
+    @property
+    def handed(self) -> bool:
+        """Whether ``module`` was taken (its weights may have changed)."""
+        return bool(self._state.get("handed"))
+
+    def _built(self) -> torch.nn.Module:
+        if "module" not in self._state:
+            self._state["module"] = built(self.ref, self.name, self.case)
+        return self._state["module"]
 
     def answer(self, what: tuple, compute: Callable[[torch.nn.Module], Any], *, meta: bool = False,
                changes: bool = False) -> Any:
         """``compute(module)``, remembered under ``what`` (and the module's name, arguments, torch's version); on
         the module built on meta with ``meta``; a module that ``compute`` ``changes`` is built again after it."""
+        if self.handed:
+            return compute(self._state["module"])
+
         def fresh() -> Any:
-            module = built(self.ref, self.name, self.case, "meta") if meta else self.module
+            module = built(self.ref, self.name, self.case, "meta") if meta else self._built()
             try:
                 return compute(module)
             finally:
                 if changes:
-                    self._built.clear()
+                    self._state.pop("module", None)
 
-        case = self.case
-        key = ("torch", TORCH_VERSION, self.name, repr(case.args), repr(case.kwargs), tuple(case.input_shape), *what)
+        arguments = repr((self.case.args, self.case.kwargs))
+        if "..." in arguments or " at 0x" in arguments:  # an elided array, an object: not a key
+            return fresh()
+        key = ("torch", TORCH_VERSION, self.name, arguments, tuple(self.case.input_shape), *what)
         return remember(self.ref, key, fresh)
 
     def answer_on_input(self, what: tuple, compute: Callable[[torch.nn.Module], Any], **kw: Any) -> Any:
@@ -196,6 +212,8 @@ def reference_module(ref: Any, name: str, case: ModuleCase) -> Reference:
 def drawn(reference: Reference | torch.nn.Module) -> Seeded | torch.nn.Module:
     """What ``student_forward`` sends for the weights ``reference_module`` gave ``reference`` (not changed since):
     the plan to draw them again, or the module (its arrays) when not all of them are drawn."""
+    if isinstance(reference, Reference) and reference.handed:
+        reference = reference.module
     if isinstance(reference, Reference):
         plan = reference.answer(("weights",), lambda m: _plan(seeded_weights(m)), meta=True)
         return plan if plan is not None else reference.module
