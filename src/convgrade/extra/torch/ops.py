@@ -377,7 +377,7 @@ def seeded(module: Module, fill: dict, seed: int) -> Module:
     return module
 
 
-STRIP = 1 << 22  # a float64 convolution unfolds at most this many values at a time (32 MB; VGG16's would be 231 MB)
+STRIP = 1 << 20  # a float64 convolution unfolds at most this many values at a time (8 MB; VGG16's would be 231 MB)
 
 
 def _pair(value: Any) -> tuple[int, int] | None:
