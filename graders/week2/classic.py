@@ -25,7 +25,8 @@ PLAN_HINT = ("n_out = floor((n + 2p - f) / s) + 1 at every conv and pool; "
 
 AlexNet = Exercise("AlexNet", needs=(TORCH,), hint=PLAN_HINT + "; 227 -> 55 -> 27 -> 27 -> 13 -> 13 -> 6, so 256*6*6 = 9216 "
                                                "features reach the first linear layer")
-VGG16 = Exercise("VGG16", needs=(TORCH,), hint=PLAN_HINT + "; 3x3 convs with padding 1 keep the size, each 2x2 max-pool halves it: "
+# memory: its worker holds 138 M weights in float64 (1.1 GB), so the lesson is graded when no other is (parallel.py)
+VGG16 = Exercise("VGG16", needs=(TORCH,), memory=1100, hint=PLAN_HINT + "; 3x3 convs with padding 1 keep the size, each 2x2 max-pool halves it: "
                                            "224 -> 112 -> 56 -> 28 -> 14 -> 7, so 512*7*7 = 25088 features")
 
 

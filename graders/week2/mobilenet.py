@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from convgrade import (add_worked_example, CheckFailed, Exercise, expect_array, expect_equal, expect_shape,
                        expect_tuple, expect_unchanged, fmt_value, kind_of)
 from convgrade.extra.torch import (ModuleCase, add_module_checks, expect_count, expect_layout, reference_forward,                                    reference_layout, reference_module, student_forward, student_layout)
+from convgrade.extra.torch.modules import Reference
 from convgrade.extra.numpy import arrays
 from ..cases import ordered, output_size, side
 
@@ -295,7 +296,7 @@ def _block_cases(draw, *, v2: bool, ratios: tuple[int, ...] = (1, 2, 3, 6), scal
     return BlockCase(args, (N, c_in, H, W), kwargs, draw(st.integers(0, 999)), scale)
 
 
-def _run(st: Any, ref: Any, name: str, case: ModuleCase, reference: torch.nn.Module) -> np.ndarray:
+def _run(st: Any, ref: Any, name: str, case: ModuleCase, reference: Reference | torch.nn.Module) -> np.ndarray:
     """The student's output in eval mode with ``reference``'s weights, after checking that they line up."""
     expect_layout(student_layout(st, name, case), reference_layout(ref, name, case))
     return student_forward(st, name, case, reference)["output"]
@@ -341,7 +342,7 @@ def _(case, st, ref):
                         hint="with the projection's BN weight and bias at 0 the main path gives 0, so the block must "
                              "return x when stride == 1 and in_channels == out_channels, and 0 otherwise")
 def _(case, st, ref):
-    reference = reference_module(ref, "InvertedResidual", case)
+    reference = reference_module(ref, "InvertedResidual", case).module  # built: its weights are changed
     last_bn = [m for m in reference.modules() if isinstance(m, torch.nn.BatchNorm2d)][-1]
     with torch.no_grad():
         last_bn.weight.zero_()

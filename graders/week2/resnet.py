@@ -146,7 +146,7 @@ def _(st, ref):
                      hint="main(x) is then 0, so relu(main(x) + x) = relu(x): add x before the final ReLU, and "
                           "apply no other ReLU after the last BN")
 def _(case, st, ref):
-    _identity(st, "IdentityBlock", case, reference_module(ref, "IdentityBlock", case), np.maximum(case.x, 0))
+    _identity(st, "IdentityBlock", case, reference_module(ref, "IdentityBlock", case).module, np.maximum(case.x, 0))
 
 
 ConvolutionalBlock = Exercise("ConvolutionalBlock", hint="the main path of IdentityBlock with the stride on its first "
@@ -170,7 +170,7 @@ def _square_convolutional_cases(draw) -> ModuleCase:
                           hint="main(x) is then 0 and the shortcut keeps rows and columns 0, s, 2s, ... "
                                "(H_out = floor((H - 1) / s) + 1); add before the final ReLU")
 def _(case, st, ref):
-    reference = reference_module(ref, "ConvolutionalBlock", case)
+    reference = reference_module(ref, "ConvolutionalBlock", case).module  # built: its weights are changed
     conv = [m for m in reference.modules() if isinstance(m, torch.nn.Conv2d)][-1]
     bn = _batchnorms(reference)[-1]
     with torch.no_grad():

@@ -64,6 +64,7 @@ class Exercise:
     # sandbox is up
     figure: Callable[..., dict] | None = None
     needs: tuple = ()  # WorkerOps: the worker operations (and modules to preload) its checks use
+    memory: int = 0  # MiB its checks may hold at once beyond the sandbox's own (a large model): see parallel.ALONE
 
     def check(self, name: str, points: float = 1, *, given: SearchStrategy | None = None, examples: tuple = (),
               max_examples: int | None = None, hint: str | None = None,

@@ -90,7 +90,7 @@ class Draws:
             pass
         blobs = record()
         cases = _decoded(blobs) if all(b is not None for b in blobs) else None
-        _write(path, {"format": FORMAT, "key": (self.version, key), "cases": None if cases is None else blobs})
+        write(path, {"format": FORMAT, "key": (self.version, key), "cases": None if cases is None else blobs})
         return cases
 
 
@@ -110,7 +110,7 @@ def _decoded(blobs: list[bytes] | None) -> list[Case] | None:
     return cases
 
 
-def _write(path: Path, body: dict) -> None:
+def write(path: Path, body: dict) -> None:
     """Replace ``path`` whole, or leave it: a cache that cannot be written is no reason to fail a grade."""
     try:
         fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
@@ -127,14 +127,21 @@ def _write(path: Path, body: dict) -> None:
 
 def for_course(root: Path) -> Draws | None:
     """The draws of the course at ``root``, in the cache the environment names; None when there is none."""
+    found = folder_of(root, "draws")
+    return None if found is None else Draws(*found)
+
+
+def folder_of(root: Path, name: str) -> tuple[Path, str] | None:
+    """The cache's folder ``name`` (``draws``, ``answers``: see ``refcache``) and the version of the course at
+    ``root``; None when the cache is off or the folder cannot be written."""
     folder = cache_root()
-    return None if folder is None else _draws(Path(root).resolve(), folder / "draws")
+    return None if folder is None else _usable(Path(root).resolve(), folder / name)
 
 
 @functools.cache
-def _draws(root: Path, folder: Path) -> Draws | None:
+def _usable(root: Path, folder: Path) -> tuple[Path, str] | None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None
-    return Draws(folder, version(root)) if os.access(folder, os.W_OK | os.X_OK) else None
+    return (folder, version(root)) if os.access(folder, os.W_OK | os.X_OK) else None

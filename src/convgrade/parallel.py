@@ -4,7 +4,9 @@ A lesson is the unit of work: its exercises share the lesson's graders and refer
 processes (spawned, never forked from a process that may hold threads), each with sandboxes of its own, pull
 lessons one at a time from the grading process, longest first by a static estimate (``cost``); the grading
 process assembles the report in catalogue order, so it is the same whatever ``jobs`` is and whichever lesson
-finished first. A process that dies (killed, a segfault in a grader) loses nothing: the lesson it held is
+finished first. A lesson whose exercise declares it holds a large model (``Exercise.memory`` over ``ALONE``) is
+graded last, in the grading process, once the others are done and their processes gone: two such lessons, or
+one beside another process's sandbox, would double the peak memory. A process that dies (killed, a segfault in a grader) loses nothing: the lesson it held is
 graded again in the grading process. The processes are trusted (they run the graders, never student code:
 that runs in their sandboxes' workers), so their results come back pickled.
 """
@@ -27,6 +29,9 @@ from .sandbox import close_zygotes
 
 HEAVY = 1000  # an exercise whose worker preloads more than numpy (a torch model) costs as much as 1000 examples
 START = 300  # what starting a grading process costs (python, numpy, hypothesis, the graders; about 3 s here)
+# MiB: a lesson whose exercise holds more (VGG16 in float64: 1.1 GB) is graded alone; what a grading process, its
+# sandbox and a small worker take (about 0.7 GB here) beside it would pass 1.5 GB
+ALONE = 700
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,11 @@ def cost(cfg: ExerciseConfig, spec: Exercise) -> int:
     return examples + HEAVY * heavy
 
 
+def alone(exercises: list[tuple[ExerciseConfig, Exercise]]) -> set[str]:
+    """The lessons of these exercises graded alone (see ``ALONE``)."""
+    return {cfg.lesson for cfg, spec in exercises if spec.memory > ALONE}
+
+
 def spread(exercises: list[tuple[ExerciseConfig, Exercise]], jobs: int) -> list[str]:
     """The lessons of these exercises, costliest first (ties in catalogue order), when grading them in ``jobs``
     processes saves more than a process costs to start; none when one process should grade them all."""
@@ -75,11 +85,13 @@ def spread(exercises: list[tuple[ExerciseConfig, Exercise]], jobs: int) -> list[
     return order if sum(shares) - max(shares) > START else []
 
 
-def grade(course: Course, work: Work, lessons: list[str], jobs: int, grader: Grader) -> Graded:
-    """Every lesson graded by ``grader`` in up to ``jobs`` spawned processes, in the order given; a lesson whose
-    process died is graded again here. The isolation level is the first lesson's in catalogue order."""
+def grade(course: Course, work: Work, lessons: list[str], jobs: int, grader: Grader,
+          last: set[str] = frozenset()) -> Graded:
+    """Every lesson graded by ``grader`` in up to ``jobs`` spawned processes, in the order given, but those in
+    ``last``, graded here once the processes are gone; a lesson whose process died is graded again here. The
+    isolation level is the first lesson's in catalogue order."""
     results: dict[str, Graded] = {}
-    todo, lost, held, done = deque(lessons), [], {}, []
+    todo, lost, held, done = deque(x for x in lessons if x not in last), [], {}, []
     ctx = mp.get_context("spawn")
     try:
         for _ in range(min(jobs, len(lessons))):
@@ -117,7 +129,7 @@ def grade(course: Course, work: Work, lessons: list[str], jobs: int, grader: Gra
     for lesson, cause in lost:
         print(f"course: the process grading {lesson} stopped ({cause}); graded it again here", file=sys.stderr)
         results[lesson] = grader(course, work, lesson)
-    for lesson in todo:  # none, unless every process died or none could start
+    for lesson in [*todo, *(x for x in lessons if x in last)]:  # todo: none, unless no process could start
         results[lesson] = grader(course, work, lesson)
     first = next(i.rsplit(".", 1)[0] for i in work.ids if i.rsplit(".", 1)[0] in results)
     return {i: r for graded, _ in results.values() for i, r in graded.items()}, results[first][1]

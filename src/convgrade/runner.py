@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from hypothesis.errors import Flaky
 from hypothesis.internal.entropy import deterministic_PRNG  # what hypothesis runs each case in
 
-from . import drawcache, parallel
+from . import drawcache, parallel, refcache
 from .checks import Check, CheckFailed, Exercise
 from .student import Context, Fatal
 from .config import ConfigError, Course, ExerciseConfig
@@ -208,6 +208,12 @@ def grade_exercise(cfg: ExerciseConfig, lesson: Lesson, sandbox: Box, course_see
                    public: bool | None = None, figures: bool = False) -> ExerciseResult:
     """Run the exercise's checks (only the public or hidden ones when ``public`` says so); with ``figures``,
     also the exercise's figure hook, for the HTML report."""
+    with refcache.answering(lesson.root, cfg.lesson, lesson.reference):
+        return _grade_exercise(cfg, lesson, sandbox, course_seed, public, figures)
+
+
+def _grade_exercise(cfg: ExerciseConfig, lesson: Lesson, sandbox: Box, course_seed: int, public: bool | None,
+                    figures: bool) -> ExerciseResult:
     spec = lesson.exercise(cfg)
     ctx = Context(sandbox, cfg, spec.needs)
     results: list[CheckResult] = []
@@ -331,7 +337,7 @@ def grade(course: Course, submission: Path, only: list[str] | None = None,
                              *requirements(need for _, spec in exercises for need in spec.needs))
         order = [] if custom else parallel.spread(todo, jobs)
         if order:
-            graded, isolation = parallel.grade(course, work, order, jobs, grade_lesson)
+            graded, isolation = parallel.grade(course, work, order, jobs, grade_lesson, parallel.alone(todo))
         else:
             graded, isolation = grade_code(course, work, [(cfg, lessons[cfg.lesson]) for cfg, _ in todo])
         results.update(graded)

@@ -8,7 +8,7 @@ import numpy as np
 from ...checks import CheckFailed, Exercise
 from ...expect import expect_array, expect_shape
 from .figure import layer_figure
-from .modules import (TORCH, Layout, ModuleCase, drawn, expect_count, expect_layout, reference_forward,
+from .modules import (TORCH, Layout, ModuleCase, drawn, expect_count, expect_layout, layout_of, reference_forward,
                       reference_grad_norms, reference_layout, reference_module, student_forward, student_layout)
 
 
@@ -62,7 +62,7 @@ def add_module_checks(ex: Exercise, cases: Any, *, points: dict[str, float] | No
         grad_output = np.random.default_rng(1).standard_normal(out_shape)
         expected = reference_grad_norms(reference, case, grad_output)
         got = student_forward(st, name, case, drawn(reference), mode="train", grads=True, grad_output=grad_output)
-        names = [n for n, _ in reference.named_parameters()]
+        names = [n for n, _, _ in layout_of(reference).params]
         grads = got["grads"] if isinstance(got["grads"], list) else []
         # only where the reference's own gradient is non-zero (a ReLU can switch a small layer off entirely)
         missing = [names[i] for i, g in enumerate(grads) if expected[i] > 0 and not (isinstance(g, float) and g > 0)]

@@ -67,7 +67,7 @@ def layer_figure(name: str, cases: Any) -> Callable[[Any, Any], dict | None]:
         if ref is None:  # a student bundle: recorded answers, no reference to build
             return None
         case = figure_case(cases)
-        reference = reference_module(ref, name, case)
+        reference = reference_module(ref, name, case).module  # the figure is drawn once, for the HTML report
         expected = layer_rows(layout_of(reference), reference_outputs(reference, case))
         title = f"{name}{_call_args(case)} on an input of shape {case.input_shape}"
         reference_output = reference_forward(reference, case).shape

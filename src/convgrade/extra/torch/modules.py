@@ -8,9 +8,11 @@ same function exactly when the student's architecture is right. All in float64, 
 """
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -19,13 +21,15 @@ from ...checks import CheckFailed
 from ...feedback import kind_of
 from ...sandbox.codec import TensorData
 from ...operations import WorkerOps
+from ...refcache import remember
 from .diff import read_ops
 from .diff import feedback as diff_feedback
-from .ops import MAX_TRACE, fill_in, graph, seeded, trace
+from .ops import MAX_TRACE, fill_in, graph, in_strips, seeded, trace
 from .ops import info as _info
 from .ops import tensors as _tensors
 
 SEED = 0
+TORCH_VERSION = importlib.metadata.version("torch")  # a remembered answer of the reference holds for it alone
 # the worker operations every torch exercise uses (module_info, module_forward, ...), torch preloaded in the worker
 TORCH = WorkerOps(Path(__file__).with_name("ops.py"), preload=("torch",), replayable=("module_forward",))
 
@@ -123,7 +127,7 @@ def seeded_weights(module: torch.nn.Module) -> Seeded:
     return Seeded(tuple(tuple(t.shape) for _, t in named), tuple(draws), complete)
 
 
-def reference_module(ref: Any, name: str, case: ModuleCase, device: str = "cpu") -> torch.nn.Module:
+def built(ref: Any, name: str, case: ModuleCase, device: str = "cpu") -> torch.nn.Module:
     """The reference module: on meta (its structure alone), or in float64 on the CPU with the weights of
     ``seeded_weights``, built on meta and filled (torch's initialisers never run)."""
     with torch.device("meta"):
@@ -139,21 +143,98 @@ def reference_module(ref: Any, name: str, case: ModuleCase, device: str = "cpu")
     return module
 
 
-def drawn(reference: torch.nn.Module) -> Seeded | torch.nn.Module:
+@dataclass(frozen=True)
+class Reference:
+    """The reference module ``name`` for ``case``, built only when an answer asked of it (``layout_of``,
+    ``reference_forward``, ``reference_grad_norms``, ``drawn``) is not remembered from an earlier grade (see
+    convgrade.refcache). ``module`` builds it, for a check that changes its weights."""
+
+    ref: Any
+    name: str
+    case: ModuleCase
+    _state: dict = field(default_factory=dict, repr=False, compare=False)  # the module once built; "handed"
+
+    @property
+    def module(self) -> torch.nn.Module:
+        """The module itself, built now: the check may change its weights, so from now on nothing asked of this
+        handle is remembered."""
+        self._state["handed"] = True
+        return self._built()
+
+    @property
+    def handed(self) -> bool:
+        """Whether ``module`` was taken (its weights may have changed)."""
+        return bool(self._state.get("handed"))
+
+    def _built(self) -> torch.nn.Module:
+        if "module" not in self._state:
+            self._state["module"] = built(self.ref, self.name, self.case)
+        return self._state["module"]
+
+    def answer(self, what: tuple, compute: Callable[[torch.nn.Module], Any], *, meta: bool = False,
+               changes: bool = False) -> Any:
+        """``compute(module)``, remembered under ``what`` (and the module's name, arguments, torch's version); on
+        the module built on meta with ``meta``; a module that ``compute`` ``changes`` is built again after it."""
+        if self.handed:
+            return compute(self._state["module"])
+
+        def fresh() -> Any:
+            module = built(self.ref, self.name, self.case, "meta") if meta else self._built()
+            try:
+                return compute(module)
+            finally:
+                if changes:
+                    self._state.pop("module", None)
+
+        arguments = repr((self.case.args, self.case.kwargs))
+        if "..." in arguments or " at 0x" in arguments:  # an elided array, an object: not a key
+            return fresh()
+        key = ("torch", TORCH_VERSION, self.name, arguments, tuple(self.case.input_shape), *what)
+        return remember(self.ref, key, fresh)
+
+    def answer_on_input(self, what: tuple, compute: Callable[[torch.nn.Module], Any], **kw: Any) -> Any:
+        """``answer``, for a ``compute`` that runs the module on ``case.x`` (in the key by its bytes)."""
+        return self.answer((*what, _digest(self.case.x)), compute, **kw)
+
+
+def _digest(array: np.ndarray) -> str:
+    """An array in a key: its dtype, shape and bytes, hashed."""
+    array = np.ascontiguousarray(array)
+    return hashlib.sha256(f"{array.dtype}{array.shape}".encode() + array.tobytes()).hexdigest()
+
+
+def reference_module(ref: Any, name: str, case: ModuleCase) -> Reference:
+    """The reference module for ``case``: a handle that builds it only if an answer asked of it is not remembered
+    (see ``Reference``; its ``module`` is the module itself)."""
+    return Reference(ref, name, case)
+
+
+def drawn(reference: Reference | torch.nn.Module) -> Seeded | torch.nn.Module:
     """What ``student_forward`` sends for the weights ``reference_module`` gave ``reference`` (not changed since):
     the plan to draw them again, or the module (its arrays) when not all of them are drawn."""
+    if isinstance(reference, Reference) and reference.handed:
+        reference = reference.module
+    if isinstance(reference, Reference):
+        plan = reference.answer(("weights",), lambda m: _plan(seeded_weights(m)), meta=True)
+        return plan if plan is not None else reference.module
     weights = seeded_weights(reference)
     return weights if weights.complete else reference
 
 
-def layout_of(module: torch.nn.Module) -> Layout:
+def _plan(weights: Seeded) -> Seeded | None:
+    return weights if weights.complete else None
+
+
+def layout_of(module: Reference | torch.nn.Module) -> Layout:
     """The parameters, buffers and leaf layers of a module built here (the trusted side)."""
+    if isinstance(module, Reference):
+        return module.answer(("layout",), layout_of, meta=True)
     return _layout(_info(module))
 
 
 def reference_layout(ref: Any, name: str, case: ModuleCase) -> Layout:
-    """The reference module's parameters and layers, built on the meta device (costs no memory)."""
-    return layout_of(reference_module(ref, name, case, "meta"))
+    """The reference module's parameters and layers, from its structure on the meta device (costs no memory)."""
+    return layout_of(Reference(ref, name, case))
 
 
 def student_layout(st: Any, name: str, case: ModuleCase) -> Layout:
@@ -196,7 +277,8 @@ def first_shape_difference(st: Any, ref: Any, name: str, case: ModuleCase) -> li
     if getattr(ref, name, None) is None:  # a student bundle: no reference module to trace
         return []
     try:
-        expected = trace(reference_module(ref, name, case, "meta"), list(case.input_shape))["layers"]
+        expected = Reference(ref, name, case).answer(
+            ("trace",), lambda module: trace(module, list(case.input_shape))["layers"], meta=True)
     except Exception:  # noqa: BLE001 - arguments the reference rejects (a check that expects an error)
         return []
     got = student_trace(st, name, case)
@@ -231,7 +313,8 @@ def operations(st: Any, ref: Any, name: str, case: ModuleCase) -> tuple[list, li
     if getattr(ref, name, None) is None:
         return None
     try:
-        theirs = read_ops(graph(reference_module(ref, name, case, "meta"), list(case.input_shape)))
+        theirs = read_ops(Reference(ref, name, case).answer(
+            ("graph",), lambda module: graph(module, list(case.input_shape)), meta=True))
     except Exception:  # noqa: BLE001 - arguments the reference rejects (a check that expects an error)
         return None
     key = ("module_graph", name, repr((case.args, case.kwargs, case.input_shape)))
@@ -277,11 +360,14 @@ def expect_layout(got: Layout, expected: Layout) -> None:
                           kind="shape")
 
 
-def student_forward(st: Any, name: str, case: ModuleCase, reference: torch.nn.Module | Seeded | None, *,
-                    mode: str = "eval", grads: bool = False, grad_output: np.ndarray | None = None) -> dict:
-    """Run the student's module on ``case.x`` with the weights a ``Seeded`` plan draws (nothing large crosses), or a
-    reference module's (its arrays are sent), or its own when ``reference`` is None; the decoded reply."""
+def student_forward(st: Any, name: str, case: ModuleCase, reference: Reference | torch.nn.Module | Seeded | None,
+                    *, mode: str = "eval", grads: bool = False, grad_output: np.ndarray | None = None) -> dict:
+    """Run the student's module on ``case.x`` with the weights a ``Seeded`` plan draws (nothing large crosses; a
+    ``Reference`` is sent as its plan, see ``drawn``), or a reference module's (its arrays are sent), or its own when
+    ``reference`` is None; the decoded reply."""
     _explain_with_trace(st, name, case)
+    if isinstance(reference, Reference):
+        reference = drawn(reference)
     module = reference if isinstance(reference, torch.nn.Module) else None
     params = None if module is None else [p.detach().numpy() for p in module.parameters()]
     buffers = None if module is None else [b.detach().numpy() for b in module.buffers()]
@@ -295,14 +381,26 @@ def student_forward(st: Any, name: str, case: ModuleCase, reference: torch.nn.Mo
     return {"output": out.array, "grads": value.get("grads"), "input_grad": value.get("input_grad")}
 
 
-def reference_forward(reference: torch.nn.Module, case: ModuleCase, mode: str = "eval") -> np.ndarray:
+def reference_forward(reference: Reference | torch.nn.Module, case: ModuleCase, mode: str = "eval") -> np.ndarray:
+    """The reference's output on ``case.x`` (a train-mode pass moves batch norm's statistics: a ``Reference`` is
+    built again after one)."""
+    if isinstance(reference, Reference):
+        return reference.answer_on_input(("forward", mode), lambda m: reference_forward(m, case, mode),
+                                         changes=mode == "train")
     reference.train(mode == "train")
-    with torch.no_grad():
+    with torch.no_grad(), in_strips():
         return reference(torch.from_numpy(case.x)).numpy()
 
 
-def reference_grad_norms(reference: torch.nn.Module, case: ModuleCase, grad_output: np.ndarray) -> list[float]:
+def reference_grad_norms(reference: Reference | torch.nn.Module, case: ModuleCase,
+                         grad_output: np.ndarray) -> list[float]:
+    """The norm of each parameter's gradient, ``grad_output`` sent back from the reference's output on ``case.x``
+    in train mode."""
+    if isinstance(reference, Reference):
+        return reference.answer_on_input(("grads", _digest(grad_output)),
+                                         lambda m: reference_grad_norms(m, case, grad_output), changes=True)
     reference.train()
     reference.zero_grad()
-    reference(torch.from_numpy(case.x)).backward(torch.from_numpy(grad_output))
+    with in_strips():
+        reference(torch.from_numpy(case.x)).backward(torch.from_numpy(grad_output))
     return [0.0 if p.grad is None else float(p.grad.norm()) for p in reference.parameters()]

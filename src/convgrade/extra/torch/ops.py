@@ -20,6 +20,22 @@ import numpy as np
 import torch
 
 torch.set_num_threads(1)
+MMAP_THRESHOLD = 1 << 20  # bytes: a larger array is its own mapping, returned to the system when freed
+
+
+def _release_large_arrays() -> None:
+    """glibc's malloc raises its mmap threshold as large blocks are freed (up to 32 MB), so the tensors of a model
+    and of its forward pass end up in a heap that it keeps after they are freed (VGG16's forward held 200 MB more
+    after it than before). A fixed threshold gives every large tensor back as it is freed. Elsewhere, nothing."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).mallopt(-3, MMAP_THRESHOLD)  # -3 = M_MMAP_THRESHOLD
+    except (OSError, AttributeError, TypeError):  # not glibc
+        pass
+
+
+_release_large_arrays()
 Module, Parameter, Tensor = torch.nn.Module, torch.nn.Parameter, torch.Tensor
 _DICT = Module.__dict__["__dict__"]  # the instance dict itself, past the class's properties and __getattr__
 KINDS = {"_parameters": Parameter, "_buffers": Tensor}
@@ -361,6 +377,59 @@ def seeded(module: Module, fill: dict, seed: int) -> Module:
     return module
 
 
+STRIP = 1 << 20  # a float64 convolution unfolds at most this many values at a time (8 MB; VGG16's would be 231 MB)
+
+
+def _pair(value: Any) -> tuple[int, int] | None:
+    value = (value, value) if type(value) is int else value
+    return tuple(value) if type(value) in (tuple, list) and len(value) == 2 and all(type(v) is int for v in value) else None
+
+
+def _in_strips(x: Tensor, w: Tensor, b: Tensor | None, stride: Any = 1, padding: Any = 0, dilation: Any = 1,
+               groups: Any = 1) -> Tensor | None:
+    """``conv2d(x, w, b, ...)`` computed a band of output rows at a time, so that torch's unfolded copy of the
+    input (``im2col``: in_channels x kernel area x output pixels, in float64 for a CPU convolution) stays under
+    ``STRIP`` values; each output value is the same dot product, so the result is the same to the bit. None when
+    the call is not one this handles (then it runs as called)."""
+    s, p, d = _pair(stride), _pair(padding), _pair(dilation)
+    if (s is None or p is None or d is None or type(groups) is not int or type(x) is not Tensor or x.dim() != 4
+            or type(w) not in (Tensor, Parameter) or w.dim() != 4 or (b is not None and type(b) not in (Tensor, Parameter))
+            or x.dtype != torch.float64 or x.device.type != "cpu"):
+        return None
+    reach = d[0] * (w.shape[2] - 1) + 1
+    rows = (x.shape[2] + 2 * p[0] - reach) // s[0] + 1
+    cols = (x.shape[3] + 2 * p[1] - d[1] * (w.shape[3] - 1) - 1) // s[1] + 1
+    per_row = w.shape[1] * w.shape[2] * w.shape[3] * max(cols, 1)
+    if rows < 2 or per_row * rows <= STRIP:
+        return None
+    band, out = max(1, STRIP // per_row), None
+    for r in range(0, rows, band):
+        end = min(rows, r + band)
+        top, bottom = r * s[0] - p[0], (end - 1) * s[0] + reach - p[0]  # the input rows it reads, padding outside
+        part = x[:, :, max(top, 0):min(bottom, x.shape[2])]
+        part = torch.nn.functional.pad(part, (p[1], p[1], max(-top, 0), max(bottom - x.shape[2], 0)))
+        done = torch.nn.functional.conv2d(part, w, b, s, 0, d, groups)
+        if out is None:  # written band by band: the whole output is never held twice
+            out = done.new_empty((*done.shape[:2], rows, done.shape[3]))
+        out[:, :, r:end] = done
+    return out
+
+
+def in_strips() -> Any:
+    """A context in which a large float64 convolution is computed in bands of rows (see ``_in_strips``)."""
+    from torch.overrides import TorchFunctionMode
+
+    class Strips(TorchFunctionMode):
+        def __torch_function__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
+            if func in (torch.conv2d, torch.nn.functional.conv2d) and not kwargs and 2 <= len(args) <= 7:
+                out = _in_strips(*args)
+                if out is not None:
+                    return out
+            return func(*args, **(kwargs or {}))
+
+    return Strips()
+
+
 def op_module_forward(cls: Any, req: dict) -> dict:
     """Build on meta, materialise without initialising, draw the weights (``fill``, see ``seeded``) or load the
     given ones, run one forward (and backward). Without either, build on the CPU with the module's own
@@ -375,7 +444,7 @@ def op_module_forward(cls: Any, req: dict) -> dict:
         load_state(module, req["params"], req["buffers"])
     set_mode(module, req["mode"] == "train")
     x = torch.from_numpy(req["input"]).requires_grad_(req["grads"])
-    with torch.set_grad_enabled(req["grads"]):
+    with torch.set_grad_enabled(req["grads"]), in_strips():
         out = module(x)
     reply: dict = {"output": out}
     if req["grads"] and type(out) is Tensor and out.requires_grad:

@@ -1,0 +1,135 @@
+"""The reference's remembered answers (``refcache``): with them warm, the grading process builds no reference
+model, and the report is the one grading without them gives, byte for byte, cold, warm, off or corrupt."""
+from __future__ import annotations
+
+import json
+import types
+from pathlib import Path
+
+import pytest
+
+from convgrade import config as course_mod
+from convgrade import drawcache, parallel, refcache
+from convgrade.extra.torch import modules
+from convgrade.runner import grade
+
+from conftest import ROOT, write_submission
+
+COURSE = course_mod.load(ROOT)
+LESSONS = ["week2.inception", "week2.network_in_network"]  # models: layouts, outputs, gradients, traces, graphs
+
+
+def _graded(monkeypatch: pytest.MonkeyPatch, submission: str, cache: str | Path, only: list[str] = LESSONS) -> str:
+    monkeypatch.setenv(drawcache.ENV, str(cache))
+    return json.dumps(grade(COURSE, ROOT / submission, only).to_json())  # ROOT / an absolute path: that path
+
+
+def _builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The reference modules built from now on (spying on ``modules.built``)."""
+    made: list[str] = []
+    build = modules.built
+
+    def spy(ref, name, case, device="cpu"):
+        made.append(f"{name} on {device}")
+        return build(ref, name, case, device)
+
+    monkeypatch.setattr(modules, "built", spy)
+    return made
+
+
+@pytest.fixture(scope="module")
+def padded(tmp_path_factory) -> str:
+    """A submission whose InceptionModule pads its 5x5 conv by 1: feedback from the reference's trace and graph."""
+    source = (ROOT / "reference/week2/inception.py").read_text()
+    assert source.count("5, padding=2)") == 1
+    folder = write_submission(tmp_path_factory.mktemp("padded"),
+                              {"week2/inception.py": source.replace("5, padding=2)", "5, padding=1)")})
+    return str(folder)
+
+
+@pytest.mark.parametrize("submission", ["reference", "exercises", "examples/partial", "padded"])
+def test_reports_are_identical_without_the_answers_cold_and_warm(submission, tmp_path, monkeypatch, request):
+    submission = request.getfixturevalue("padded") if submission == "padded" else submission
+    off = _graded(monkeypatch, submission, drawcache.OFF)
+    cold = _graded(monkeypatch, submission, tmp_path / "cache")
+    answers = len(list((tmp_path / "cache" / "answers").iterdir()))
+    warm = _graded(monkeypatch, submission, tmp_path / "cache")
+    assert cold == off and warm == off
+    if submission.endswith("reference"):
+        assert answers > 10  # layouts, outputs, gradients, weight plans
+    if submission.endswith("padded"):  # the diagnosis read the reference's trace and graph from the cache
+        assert "the first layer whose output shape differs from the reference's" in warm
+        assert "your forward pass, layer by layer, against the reference's" in warm
+
+
+@pytest.mark.parametrize("submission", ["reference", "padded"])
+def test_a_warm_cache_builds_no_reference_model(submission, tmp_path, monkeypatch, request):
+    submission = request.getfixturevalue("padded") if submission == "padded" else submission
+    made = _builds(monkeypatch)
+    cold = _graded(monkeypatch, submission, tmp_path)
+    assert any(m.endswith("on cpu") for m in made) and any(m.endswith("on meta") for m in made)
+    made.clear()
+    assert _graded(monkeypatch, submission, tmp_path) == cold
+    assert made == []
+
+
+def test_corrupt_answers_are_computed_again(tmp_path, monkeypatch):
+    off = _graded(monkeypatch, "reference", drawcache.OFF)
+    _graded(monkeypatch, "reference", tmp_path)
+    files = sorted((tmp_path / "answers").iterdir())
+    for i, f in enumerate(files):
+        f.write_bytes(b"not a pickle" if i % 2 else f.read_bytes()[: len(f.read_bytes()) // 2])
+    made = _builds(monkeypatch)
+    assert _graded(monkeypatch, "reference", tmp_path) == off
+    assert made  # computed again, and written whole
+    made.clear()
+    assert _graded(monkeypatch, "reference", tmp_path) == off and made == []
+
+
+def test_an_unwritable_cache_grades_without_it(tmp_path, monkeypatch):
+    (tmp_path / "file").write_text("not a folder")
+    assert (_graded(monkeypatch, "reference", tmp_path / "file" / "cache", LESSONS[:1])
+            == _graded(monkeypatch, "reference", drawcache.OFF, LESSONS[:1]))
+
+
+def test_only_the_lessons_own_reference_is_remembered(tmp_path, monkeypatch):
+    """A stand-in for the reference (a release's Recorder, a bundle's Replay, anything else) is always asked."""
+    monkeypatch.setenv(drawcache.ENV, str(tmp_path))
+    reference, other, calls = types.ModuleType("reference"), types.ModuleType("other"), []
+
+    def answer(value: int):
+        return lambda: calls.append(value) or value
+
+    with refcache.answering(ROOT, "week2.inception", reference):
+        assert [refcache.remember(reference, ("k",), answer(1)) for _ in range(2)] == [1, 1]
+        assert [refcache.remember(other, ("k",), answer(2)) for _ in range(2)] == [2, 2]
+    assert refcache.remember(reference, ("k",), answer(3)) == 3  # outside a grade: nothing is remembered
+    assert calls == [1, 2, 2, 3]
+    assert len(list((tmp_path / "answers").iterdir())) == 1
+
+
+# -- the schedule: a lesson holding a large model is graded alone, so the tree's peak memory stays one model's ---
+SMALL = ["week1.padding", "week2.efficientnet", "quiz1.sizes"]
+
+
+def test_only_the_largest_model_is_graded_alone():
+    from convgrade.lesson import Lesson
+
+    exercises = [(cfg, Lesson(COURSE, cfg.lesson).exercise(cfg)) for cfg in COURSE.exercises if not cfg.is_question]
+    assert parallel.alone(exercises) == {"week2.classic"}
+
+
+def test_a_lesson_graded_alone_is_graded_here_after_the_others(monkeypatch):
+    monkeypatch.setenv(drawcache.ENV, drawcache.OFF)
+    one = json.dumps(grade(COURSE, ROOT / "reference", SMALL, jobs=1).to_json())
+    monkeypatch.setattr(parallel, "START", 0)  # worth two processes
+    monkeypatch.setattr(parallel, "alone", lambda todo: {"week2.efficientnet"})
+    handed, hand = [], parallel._hand
+
+    def spy(conn, held, todo, done):
+        handed.append(todo[0] if todo else None)
+        return hand(conn, held, todo, done)
+
+    monkeypatch.setattr(parallel, "_hand", spy)
+    assert json.dumps(grade(COURSE, ROOT / "reference", SMALL, jobs=2).to_json()) == one
+    assert "week1.padding" in handed and "week2.efficientnet" not in handed
