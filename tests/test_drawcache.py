@@ -291,3 +291,17 @@ def test_a_failure_is_shrunk_to_the_same_case_from_the_cache(tmp_path):
     assert _run(body, tmp_path) == ("too big", 321)
     first = next(i for i, c in enumerate(off) if c >= 321)
     assert first > 0 and calls == off[:first + 1] + off[first:]
+
+
+def test_two_copies_of_a_course_keep_draws_of_their_own(tmp_path):
+    """A recorded case of a course-local class names the course's import name, which follows from the folder's
+    path: copies with the same content at two paths (CI runners, worktrees) must not share, and so overwrite,
+    each other's files."""
+    copies = [tmp_path / "a", tmp_path / "b"]
+    for copy in copies:
+        copy.mkdir()
+        shutil.copy(ROOT / "course.toml", copy)
+        for tree in ("reference", "graders"):
+            shutil.copytree(ROOT / tree, copy / tree, ignore=shutil.ignore_patterns("__pycache__"))
+    assert drawcache.version(copies[0]) != drawcache.version(copies[1])
+    assert drawcache.version(copies[0]) == drawcache.version(copies[0])

@@ -33,6 +33,7 @@ import hypothesis
 import numpy as np
 
 from .digest import course_hash, engine_version
+from .lesson import course_key
 
 ENV = "CONVGRADE_CACHE"
 OFF = "off"  # CONVGRADE_CACHE=off: grade without the cache
@@ -55,8 +56,11 @@ def cache_root() -> Path | None:
 
 
 def version(root: Path) -> str:
-    """A hash of everything besides the check itself that the draws follow from."""
-    parts = (FORMAT, course_hash(root), engine_version(), hypothesis.__version__, np.__version__, sys.version)
+    """A hash of everything besides the check itself that the draws follow from, and of the course's import name:
+    a recorded case of a course-local class names its module, which follows from the course folder's path, so
+    two copies of a course (a CI runner, a worktree) keep files of their own instead of overwriting each other's."""
+    parts = (FORMAT, course_hash(root), course_key(root), engine_version(), hypothesis.__version__, np.__version__,
+             sys.version)
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
