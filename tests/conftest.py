@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -42,3 +43,35 @@ def grade_one(course: course_mod.Course, folder: Path, exercise_id: str) -> Exer
     report: Report = grade(course, folder, [exercise_id])
     (result,) = report.exercises
     return result
+
+
+
+# How `make test` (pytest -n 2) shares out the tests: one at a time, except tests that share a costly result, which
+# go to one xdist worker together, so that only one worker computes it: the modules below (their module-scoped
+# fixtures: a real nbgrader run, a release and its venv, a Dask cluster, a class graded in a batch...), and each
+# lesson's selftest probes that read what the selftest grades once per lesson (see the comment in test_lessons).
+# (xdist's own --dist loadgroup cannot do it here: it marks a group in ``item._nodeid``, which pytest 9 ignores.)
+SHARED_FIXTURES = ("test_nbgrader", "test_nbgrader_quiz", "test_second_course", "test_release", "test_scaffold",
+                   "test_html", "test_classreport", "test_points", "test_cluster", "test_parallel")
+SHARED_PROBES = re.compile(r"tests/test_lessons\.py::test_selftest_probe\[(.+)\.[^.:]+:(reference|stub|fixtures)\]")
+
+
+def work_unit(nodeid: str) -> str:
+    """The group ``nodeid`` is sent to a worker with: its module's, its lesson's, or its own."""
+    module = nodeid.split("::", 1)[0]
+    if Path(module).stem in SHARED_FIXTURES:
+        return module
+    probe = SHARED_PROBES.fullmatch(nodeid)
+    return f"selftest of {probe[1]}" if probe else nodeid
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Shared(LoadScopeScheduling):
+        """xdist's loadscope (bigger groups first, then the rest in order), with the groups of ``work_unit``."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    return Shared(config, log)

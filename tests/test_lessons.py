@@ -16,6 +16,8 @@ COURSE = course_mod.load(ROOT)
 SELFTEST = Selftest(COURSE)
 atexit.register(SELFTEST.close)
 PROBES = SELFTEST.plan()
+# The reference, stub and fixtures probes read what SELFTEST grades once per lesson (the reference, the stubs, the
+# released bundle): under xdist, a lesson's go to one worker together (conftest.work_unit), which grades them once.
 
 
 @pytest.mark.parametrize("probe", PROBES, ids=[p.name for p in PROBES])
