@@ -45,7 +45,6 @@ def grade_one(course: course_mod.Course, folder: Path, exercise_id: str) -> Exer
     return result
 
 
-
 # How `make test` (pytest -n 2) shares out the tests: one at a time, except tests that share a costly result, which
 # go to one xdist worker together, so that only one worker computes it: the modules below (their module-scoped
 # fixtures: a real nbgrader run, a release and its venv, a Dask cluster, a class graded in a batch...); each
@@ -56,7 +55,8 @@ def grade_one(course: course_mod.Course, folder: Path, exercise_id: str) -> Exer
 SHARED_FIXTURES = ("test_nbgrader", "test_nbgrader_quiz", "test_second_course", "test_release", "test_scaffold",
                    "test_html", "test_classreport", "test_points", "test_cluster", "test_parallel")
 PROBE = re.compile(r"tests/test_lessons\.py::test_selftest_probe\[((.+)\.[^.:]+):(.+)\]")
-LESSON_WIDE, NOT_MISTAKES = ("reference", "stub", "fixtures"), ("reference", "stub", "fixtures", "variants", "determinism")
+LESSON_WIDE = ("reference", "stub", "fixtures")
+NOT_MISTAKES = (*LESSON_WIDE, "variants", "determinism")
 
 
 def work_units(nodeids: list[str]) -> dict[str, str]:
