@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -42,3 +43,49 @@ def grade_one(course: course_mod.Course, folder: Path, exercise_id: str) -> Exer
     report: Report = grade(course, folder, [exercise_id])
     (result,) = report.exercises
     return result
+
+
+# How `make test` (pytest -n 2) shares out the tests: one at a time, except tests that share a costly result, which
+# go to one xdist worker together, so that only one worker computes it: the modules below (their module-scoped
+# fixtures: a real nbgrader run, a release and its venv, a Dask cluster, a class graded in a batch...); each
+# lesson's reference, stub and fixtures probes (the selftest grades the lesson's reference and stubs, and releases
+# it, once); and each exercise's determinism probe with its first mistake probe (test_lessons.Selftest: the mistake
+# probe's grading is the first of the two the determinism probe compares).
+# (xdist's own --dist loadgroup cannot do it here: it marks a group in ``item._nodeid``, which pytest 9 ignores.)
+SHARED_FIXTURES = ("test_nbgrader", "test_nbgrader_quiz", "test_second_course", "test_release", "test_scaffold",
+                   "test_html", "test_classreport", "test_points", "test_cluster", "test_parallel")
+PROBE = re.compile(r"tests/test_lessons\.py::test_selftest_probe\[((.+)\.[^.:]+):(.+)\]")
+LESSON_WIDE = ("reference", "stub", "fixtures")
+NOT_MISTAKES = (*LESSON_WIDE, "variants", "determinism")
+
+
+def work_units(nodeids: list[str]) -> dict[str, str]:
+    """The group each test is sent to a worker with (by default, its own), from the whole collection, in order."""
+    units: dict[str, str] = {}
+    mistaken: set[str] = set()  # the exercises whose first mistake probe was seen
+    for nodeid in nodeids:
+        module, probe = nodeid.split("::", 1)[0], PROBE.fullmatch(nodeid)
+        if Path(module).stem in SHARED_FIXTURES:
+            units[nodeid] = module
+        elif probe and probe[3] in LESSON_WIDE:
+            units[nodeid] = f"selftest of {probe[2]}"
+        elif probe and (probe[3] == "determinism" or probe[3] not in NOT_MISTAKES and probe[1] not in mistaken):
+            mistaken.add(probe[1])
+            units[nodeid] = f"determinism of {probe[1]}"
+    return units
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Shared(LoadScopeScheduling):
+        """xdist's loadscope (bigger groups first, then the rest in order), with the groups of ``work_units``."""
+
+        units: dict[str, str] | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self.units is None:  # every worker collected the same tests (xdist checks it first)
+                self.units = work_units(next(iter(self.registered_collections.values())))
+            return self.units.get(nodeid, nodeid)
+
+    return Shared(config, log)
