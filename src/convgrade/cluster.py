@@ -8,12 +8,18 @@ as it arrives, so progress, resume and error rows are those of local mode.
 The course reaches a worker by being installed there: the worker finds it in ``$CONVGRADE_COURSE``, else upward
 from its working directory, as ``course`` does. Before any work is sent, every worker reports its engine version,
 its course's content hash and a sandbox probe (``facts``); one that differs from this machine stops the batch.
-Each task checks the two again (a worker may join later), and refuses to grade with another course.
+A worker process probes its sandbox once per (engine, course) and answers later checks from memory while the fork
+server that passed the probe still runs (a new one is probed again). Each task checks the engine and the course
+again (a worker may join later), and refuses to grade with another course.
 
 Dask's own periodic work on a worker competes with grading for the worker process's GIL and for the machine's
 CPUs: its statistical profiler samples and records the grading thread's stack every 10 ms on the worker's event
 loop, and its event loop ticks every 20 ms. The batch registers ``Quiet`` on every worker (those that join later
 too) and ``QuietNanny`` on their nannies: the profiler stops, the rest is spaced out (BENCHMARKS.md, cluster).
+A worker process holds about twice the objects of a local grading process (Dask's own), and grading allocates
+enough to run a full garbage collection about once per submission, which walks all of them: ``settle`` freezes
+(``gc.freeze``) what the worker holds once Dask has started and again after its first submission (the lessons
+imported), so later collections walk only what grading leaves behind.
 
 The sandbox's zygote is a fresh process (``subprocess.Popen``, never a fork of the threaded worker), one per
 worker process, kept and reused across tasks. Grading uses process-wide state (``warnings.catch_warnings``,
@@ -23,6 +29,7 @@ imported lesson modules), so a worker process grades one submission at a time: s
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import tempfile
 import threading
@@ -48,6 +55,18 @@ SPACED = {"tick": 1.0, "monitor": 5.0, "memory_monitor": 1.0}  # and those it sp
 # (pause and spill: a grading worker holds no data; the student's code is limited in its sandbox)
 
 
+def settle() -> None:
+    """Collect this process's garbage, then keep what is left out of later collections' walk (``gc.freeze``)."""
+    gc.collect()
+    gc.freeze()
+
+
+@functools.cache
+def settle_once() -> None:
+    """``settle`` after the first submission a worker process grades (the course's lessons are imported then)."""
+    settle()
+
+
 def quiet(server: object) -> None:
     """Stop Dask's profiler on a worker and space out its other periodic work (a worker's, or a nanny's)."""
     callbacks = getattr(server, "periodic_callbacks", {})
@@ -67,6 +86,7 @@ class Quiet(WorkerPlugin):
 
     def setup(self, worker: object) -> None:
         quiet(worker)
+        settle()
 
 
 class QuietNanny(NannyPlugin):
@@ -96,8 +116,9 @@ def installed() -> tuple[Course, str]:
     return _installed(str(root.resolve()))
 
 
-def probe() -> str:
-    """Run a tiny function in the sandbox; the isolation level in force (SandboxError when it does not work)."""
+def probe() -> tuple[str, object | None]:
+    """Run a tiny function in the sandbox: the isolation level in force and the fork server that ran it (None at
+    the portable level, which has none); SandboxError when it does not work."""
     from .sandbox import Sandbox, SandboxError
 
     with tempfile.TemporaryDirectory(prefix="convgrade-probe-") as tmp:
@@ -106,7 +127,21 @@ def probe() -> str:
             reply = box.call("probe", "answer", [], timeout=60)
             if reply.status != "ok" or reply.value != 42:
                 raise SandboxError(f"the probe answered {reply.status} {str(reply.body)[:200]}")
-            return box.isolation
+            return box.isolation, getattr(box, "zygote", None)
+
+
+_passed: dict[tuple[str, str], tuple[str, object]] = {}  # (engine, course hash) -> (level, the fork server probed)
+
+
+def sandbox_level(engine: str, digest: str) -> str:
+    """The isolation level the probe found for this engine and course in this process; probed again unless the
+    fork server that passed it still runs (the check before every batch then costs no fork)."""
+    level, server = _passed.get((engine, digest), ("", None))
+    if server is None or not server.alive():  # type: ignore[attr-defined]
+        level, server = probe()
+        if server is not None:
+            _passed[(engine, digest)] = (level, server)
+    return level
 
 
 def facts() -> dict:
@@ -115,7 +150,7 @@ def facts() -> dict:
     try:
         course, out["course"] = installed()
         out["root"] = str(course.root)
-        out["isolation"] = probe()
+        out["isolation"] = sandbox_level(out["engine"], out["course"])
     except ConfigError as e:
         out["problem"] = str(e)
     except Exception as e:  # noqa: BLE001 - the sandbox does not start here: say why
@@ -168,7 +203,9 @@ def grade_task(name: str, folder: bool, data: dict[str, bytes], only: list[str] 
                     return {"problem": f"{rel}: a file outside the submission"}
                 (top / rel).parent.mkdir(parents=True, exist_ok=True)
                 (top / rel).write_bytes(content)
-            return grade_reply(course, Path(tmp) / name, only, name if folder else Path(name).stem)
+            reply = grade_reply(course, Path(tmp) / name, only, name if folder else Path(name).stem)
+        settle_once()
+        return reply
 
 
 def _me() -> str:
