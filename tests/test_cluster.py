@@ -250,3 +250,26 @@ def test_refusals_name_the_worker_and_what_differs():
         "the workers' sandboxes differ (tcp://a:1: namespaces, tcp://e:1: process); give them all the same isolation "
         "level (CONVGRADE_ISOLATION) so reports agree"]
     assert refusals(mine, {"tcp://a:1": ok}, {"tcp://a:1": 1}) == []
+
+
+def test_the_check_probes_the_sandbox_once_while_the_fork_server_it_probed_runs(monkeypatch):
+    if ISOLATION == "portable":
+        pytest.skip("the portable level has no fork server to remember: it is probed every time")
+    from convgrade import cluster as mod
+
+    probes: list[str] = []
+
+    def counted() -> tuple[str, object | None]:
+        probes.append("probe")
+        return real()
+
+    real = mod.probe
+    monkeypatch.setattr(mod, "probe", counted)
+    monkeypatch.setattr(mod, "_passed", {})
+    level = mod.sandbox_level("engine", "course")
+    assert level == ISOLATION
+    assert [mod.sandbox_level("engine", "course") for _ in range(3)] == [level] * 3
+    assert len(probes) == 1, "answered from memory while the fork server runs"
+    assert mod.sandbox_level("engine", "other course") == level and len(probes) == 2, "another course: probed"
+    mod._passed[("engine", "course")][1].close()  # the fork server it probed ends
+    assert mod.sandbox_level("engine", "course") == level and len(probes) == 3, "a new fork server: probed again"
