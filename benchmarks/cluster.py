@@ -173,7 +173,8 @@ def bench() -> Section:
         f"course hash, and the sandbox probed once per worker process, then answered from memory while the fork "
         f"server it probed runs) and a round trip per submission. The batch registers `convgrade.cluster."
         f"Quiet` on the workers: Dask's profiler, which samples and records the grading thread's stack every 10 ms "
-        f"on the worker's event loop, is stopped, and the event loop's other periodic work spaced out; a worker "
+        f"on the worker's event loop, is stopped, and the event loop's other periodic work spaced out (the "
+        f"scheduler's too); a worker "
         f"freezes (`gc.freeze`) what it holds once started and after its first submission, so the full garbage "
         f"collections grading triggers do not walk Dask's own objects each time.", "",
         f"The scheduler: {NOOPS} empty tasks mapped at once over the same two workers take {per_task * 1e3:.2f} ms "

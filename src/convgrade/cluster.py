@@ -15,7 +15,8 @@ again (a worker may join later), and refuses to grade with another course.
 Dask's own periodic work on a worker competes with grading for the worker process's GIL and for the machine's
 CPUs: its statistical profiler samples and records the grading thread's stack every 10 ms on the worker's event
 loop, and its event loop ticks every 20 ms. The batch registers ``Quiet`` on every worker (those that join later
-too) and ``QuietNanny`` on their nannies: the profiler stops, the rest is spaced out (BENCHMARKS.md, cluster).
+too) and ``QuietNanny`` on their nannies: the profiler stops, the rest is spaced out (BENCHMARKS.md, cluster);
+the scheduler's latency probe and system monitor are spaced out too where it can import convgrade.
 A worker process holds about twice the objects of a local grading process (Dask's own), and grading allocates
 enough to run a full garbage collection about once per submission, which walks all of them: ``settle`` freezes
 (``gc.freeze``) what the worker holds once Dask has started and again after its first submission (the lessons
@@ -87,6 +88,11 @@ class Quiet(WorkerPlugin):
     def setup(self, worker: object) -> None:
         quiet(worker)
         settle()
+
+
+def quiet_scheduler(dask_scheduler: object) -> None:
+    """``quiet`` on the scheduler (run there by ``connect``): its latency probe ticks 50 times a second."""
+    quiet(dask_scheduler)
 
 
 class QuietNanny(NannyPlugin):
@@ -302,6 +308,10 @@ def connect(course: Course, address: str | None, scheduler_file: str | None) -> 
                               "nothing was sent:\n  " + "\n  ".join(wrong))
         client.register_plugin(Quiet())
         client.register_plugin(QuietNanny())
+        try:
+            client.run_on_scheduler(quiet_scheduler)
+        except Exception:  # noqa: BLE001 - a scheduler without convgrade installed: left as it is
+            pass
         yield Dask(client, len(theirs), mine["engine"], mine["course"])
     finally:
         client.close()
