@@ -34,6 +34,7 @@ import gc
 import os
 import tempfile
 import threading
+import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ from .digest import course_hash, engine_version, files
 
 COURSE_ENV = "CONVGRADE_COURSE"
 CONNECT_TIMEOUT, WORKERS_TIMEOUT = 20, 30  # seconds
+WINDOW_EVERY = 1.0  # seconds: how often the client asks the scheduler how many worker threads there are
 _grading = threading.Lock()  # one submission at a time per worker process, whatever --nthreads says
 PROFILER = ("profile", "profile-cycle")  # a grading worker's periodic callbacks that Quiet stops
 SPACED = {"tick": 1.0, "monitor": 5.0, "memory_monitor": 1.0}  # and those it spaces out (seconds; Dask: 0.02,
@@ -244,9 +246,12 @@ class Dask:
 
         left, out = iter(todo), {}
         done = as_completed(loop=self.client.loop)
+        window, asked = 0, -WINDOW_EVERY
 
         def send() -> None:
-            window = 2 * max(sum(self.client.nthreads().values()), 1)
+            nonlocal window, asked
+            if time.monotonic() - asked >= WINDOW_EVERY:  # the threads there are now: a round trip to the scheduler
+                window, asked = 2 * max(sum(self.client.nthreads().values()), 1), time.monotonic()
             while len(out) < window and (sub := next(left, None)) is not None:
                 data = {rel: full.read_bytes() for rel, full in files(sub.path)}
                 future = self.client.submit(grade_task, sub.path.name, sub.path.is_dir(), data, only, self.engine,
