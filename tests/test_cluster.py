@@ -3,6 +3,7 @@ processes on 127.0.0.1) gives the gradebook of a local batch, survives a killed 
 refuses a worker whose course differs."""
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -160,6 +161,8 @@ def _first_difference(a: str, b: str) -> str:
     return f"at {i}: {a[max(0, i - 150):i + 150]!r} != {b[max(0, i - 150):i + 150]!r}"
 
 
+FROZEN = lambda: gc.get_freeze_count()  # noqa: E731 - objects out of the cyclic GC's walk (convgrade.cluster.settle)
+TICK = lambda dask_scheduler: dask_scheduler.periodic_callbacks["tick"].callback_time  # noqa: E731
 # whether Dask's profiler is stopped on a worker (convgrade.cluster.Quiet); a lambda, so that it is sent by value
 PROFILER_OFF = lambda dask_worker: not any(  # noqa: E731
     dask_worker.periodic_callbacks[name].is_running() for name in ("profile", "profile-cycle"))
@@ -179,6 +182,8 @@ def test_a_class_graded_on_dask_has_the_local_gradebook_and_hostile_code_restart
     assert (hostile["kind"], hostile["score"], json.loads(hostile["report"])["isolation"]) == ("graded", 0.0, ISOLATION)
     assert client.run(os.getpid) == pids, "a Dask worker was restarted"
     assert all(client.run(PROFILER_OFF).values()), "Dask's profiler still samples the grading thread"
+    assert all(n > 10_000 for n in client.run(FROZEN).values()), "full collections walk Dask's objects"
+    assert client.run_on_scheduler(TICK) == 1000, "the scheduler's latency probe still ticks every 20 ms"
 
     again = course(*batch(klass, db, scheduler))
     assert "10 unchanged since the last run, 0 cannot be graded, nothing to grade" in again.stderr
@@ -250,3 +255,26 @@ def test_refusals_name_the_worker_and_what_differs():
         "the workers' sandboxes differ (tcp://a:1: namespaces, tcp://e:1: process); give them all the same isolation "
         "level (CONVGRADE_ISOLATION) so reports agree"]
     assert refusals(mine, {"tcp://a:1": ok}, {"tcp://a:1": 1}) == []
+
+
+def test_the_check_probes_the_sandbox_once_while_the_fork_server_it_probed_runs(monkeypatch):
+    if ISOLATION == "portable":
+        pytest.skip("the portable level has no fork server to remember: it is probed every time")
+    from convgrade import cluster as mod
+
+    probes: list[str] = []
+
+    def counted() -> tuple[str, object | None]:
+        probes.append("probe")
+        return real()
+
+    real = mod.probe
+    monkeypatch.setattr(mod, "probe", counted)
+    monkeypatch.setattr(mod, "_passed", {})
+    level = mod.sandbox_level("engine", "course")
+    assert level == ISOLATION
+    assert [mod.sandbox_level("engine", "course") for _ in range(3)] == [level] * 3
+    assert len(probes) == 1, "answered from memory while the fork server runs"
+    assert mod.sandbox_level("engine", "other course") == level and len(probes) == 2, "another course: probed"
+    mod._passed[("engine", "course")][1].close()  # the fork server it probed ends
+    assert mod.sandbox_level("engine", "course") == level and len(probes) == 3, "a new fork server: probed again"

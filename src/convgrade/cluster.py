@@ -8,12 +8,19 @@ as it arrives, so progress, resume and error rows are those of local mode.
 The course reaches a worker by being installed there: the worker finds it in ``$CONVGRADE_COURSE``, else upward
 from its working directory, as ``course`` does. Before any work is sent, every worker reports its engine version,
 its course's content hash and a sandbox probe (``facts``); one that differs from this machine stops the batch.
-Each task checks the two again (a worker may join later), and refuses to grade with another course.
+A worker process probes its sandbox once per (engine, course) and answers later checks from memory while the fork
+server that passed the probe still runs (a new one is probed again). Each task checks the engine and the course
+again (a worker may join later), and refuses to grade with another course.
 
 Dask's own periodic work on a worker competes with grading for the worker process's GIL and for the machine's
 CPUs: its statistical profiler samples and records the grading thread's stack every 10 ms on the worker's event
 loop, and its event loop ticks every 20 ms. The batch registers ``Quiet`` on every worker (those that join later
-too) and ``QuietNanny`` on their nannies: the profiler stops, the rest is spaced out (BENCHMARKS.md, cluster).
+too) and ``QuietNanny`` on their nannies: the profiler stops, the rest is spaced out (BENCHMARKS.md, cluster);
+the scheduler's latency probe and system monitor are spaced out too where it can import convgrade.
+A worker process holds about twice the objects of a local grading process (Dask's own), and grading allocates
+enough to run a full garbage collection about once per submission, which walks all of them: ``settle`` freezes
+(``gc.freeze``) what the worker holds once Dask has started and again after its first submission (the lessons
+imported), so later collections walk only what grading leaves behind.
 
 The sandbox's zygote is a fresh process (``subprocess.Popen``, never a fork of the threaded worker), one per
 worker process, kept and reused across tasks. Grading uses process-wide state (``warnings.catch_warnings``,
@@ -23,9 +30,11 @@ imported lesson modules), so a worker process grades one submission at a time: s
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import tempfile
 import threading
+import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -41,11 +50,24 @@ from .digest import course_hash, engine_version, files
 
 COURSE_ENV = "CONVGRADE_COURSE"
 CONNECT_TIMEOUT, WORKERS_TIMEOUT = 20, 30  # seconds
+WINDOW_EVERY = 1.0  # seconds: how often the client asks the scheduler how many worker threads there are
 _grading = threading.Lock()  # one submission at a time per worker process, whatever --nthreads says
 PROFILER = ("profile", "profile-cycle")  # a grading worker's periodic callbacks that Quiet stops
 SPACED = {"tick": 1.0, "monitor": 5.0, "memory_monitor": 1.0}  # and those it spaces out (seconds; Dask: 0.02,
 # 0.5 and 0.1): the event loop's latency probe, the system monitor (the dashboard's figures), the memory monitor
 # (pause and spill: a grading worker holds no data; the student's code is limited in its sandbox)
+
+
+def settle() -> None:
+    """Collect this process's garbage, then keep what is left out of later collections' walk (``gc.freeze``)."""
+    gc.collect()
+    gc.freeze()
+
+
+@functools.cache
+def settle_once() -> None:
+    """``settle`` after the first submission a worker process grades (the course's lessons are imported then)."""
+    settle()
 
 
 def quiet(server: object) -> None:
@@ -67,6 +89,12 @@ class Quiet(WorkerPlugin):
 
     def setup(self, worker: object) -> None:
         quiet(worker)
+        settle()
+
+
+def quiet_scheduler(dask_scheduler: object) -> None:
+    """``quiet`` on the scheduler (run there by ``connect``): its latency probe ticks 50 times a second."""
+    quiet(dask_scheduler)
 
 
 class QuietNanny(NannyPlugin):
@@ -96,8 +124,9 @@ def installed() -> tuple[Course, str]:
     return _installed(str(root.resolve()))
 
 
-def probe() -> str:
-    """Run a tiny function in the sandbox; the isolation level in force (SandboxError when it does not work)."""
+def probe() -> tuple[str, object | None]:
+    """Run a tiny function in the sandbox: the isolation level in force and the fork server that ran it (None at
+    the portable level, which has none); SandboxError when it does not work."""
     from .sandbox import Sandbox, SandboxError
 
     with tempfile.TemporaryDirectory(prefix="convgrade-probe-") as tmp:
@@ -106,7 +135,21 @@ def probe() -> str:
             reply = box.call("probe", "answer", [], timeout=60)
             if reply.status != "ok" or reply.value != 42:
                 raise SandboxError(f"the probe answered {reply.status} {str(reply.body)[:200]}")
-            return box.isolation
+            return box.isolation, getattr(box, "zygote", None)
+
+
+_passed: dict[tuple[str, str], tuple[str, object]] = {}  # (engine, course hash) -> (level, the fork server probed)
+
+
+def sandbox_level(engine: str, digest: str) -> str:
+    """The isolation level the probe found for this engine and course in this process; probed again unless the
+    fork server that passed it still runs (the check before every batch then costs no fork)."""
+    level, server = _passed.get((engine, digest), ("", None))
+    if server is None or not server.alive():  # type: ignore[attr-defined]
+        level, server = probe()
+        if server is not None:
+            _passed[(engine, digest)] = (level, server)
+    return level
 
 
 def facts() -> dict:
@@ -115,7 +158,7 @@ def facts() -> dict:
     try:
         course, out["course"] = installed()
         out["root"] = str(course.root)
-        out["isolation"] = probe()
+        out["isolation"] = sandbox_level(out["engine"], out["course"])
     except ConfigError as e:
         out["problem"] = str(e)
     except Exception as e:  # noqa: BLE001 - the sandbox does not start here: say why
@@ -168,7 +211,9 @@ def grade_task(name: str, folder: bool, data: dict[str, bytes], only: list[str] 
                     return {"problem": f"{rel}: a file outside the submission"}
                 (top / rel).parent.mkdir(parents=True, exist_ok=True)
                 (top / rel).write_bytes(content)
-            return grade_reply(course, Path(tmp) / name, only, name if folder else Path(name).stem)
+            reply = grade_reply(course, Path(tmp) / name, only, name if folder else Path(name).stem)
+        settle_once()
+        return reply
 
 
 def _me() -> str:
@@ -201,9 +246,12 @@ class Dask:
 
         left, out = iter(todo), {}
         done = as_completed(loop=self.client.loop)
+        window, asked = 0, -WINDOW_EVERY
 
         def send() -> None:
-            window = 2 * max(sum(self.client.nthreads().values()), 1)
+            nonlocal window, asked
+            if time.monotonic() - asked >= WINDOW_EVERY:  # the threads there are now: a round trip to the scheduler
+                window, asked = 2 * max(sum(self.client.nthreads().values()), 1), time.monotonic()
             while len(out) < window and (sub := next(left, None)) is not None:
                 data = {rel: full.read_bytes() for rel, full in files(sub.path)}
                 future = self.client.submit(grade_task, sub.path.name, sub.path.is_dir(), data, only, self.engine,
@@ -265,6 +313,10 @@ def connect(course: Course, address: str | None, scheduler_file: str | None) -> 
                               "nothing was sent:\n  " + "\n  ".join(wrong))
         client.register_plugin(Quiet())
         client.register_plugin(QuietNanny())
+        try:
+            client.run_on_scheduler(quiet_scheduler)
+        except Exception:  # noqa: BLE001 - a scheduler without convgrade installed: left as it is
+            pass
         yield Dask(client, len(theirs), mine["engine"], mine["course"])
     finally:
         client.close()
