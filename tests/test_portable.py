@@ -2,6 +2,7 @@
 Windows: the same reports, byte for byte, whatever the level and whatever the line endings."""
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import subprocess
@@ -10,8 +11,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import yaml
 
 from conftest import ISOLATION, ROOT
+from convgrade import release, wheel
 from convgrade.batch import grade_path
 from convgrade.runner import grade
 from convgrade.sandbox import ISOLATION_ENV
@@ -103,3 +106,18 @@ def test_a_notebook_saved_on_windows_grades_as_its_python_file(course, tmp_path)
     notebook.parent.mkdir()
     notebook.write_bytes(windows_text(nbformat.writes(nb)))
     assert report_text(course, notebook, ["week1.padding"]) == report_text(course, folder.parent, ["week1.padding"])
+
+
+@pytest.mark.parametrize("locked", [True, False])
+def test_the_bundle_workflow_runs_on_the_three_systems_as_released(locked):
+    """setup-python's pip cache needs a file to key on (without one the step fails: the bundle has no
+    requirements.txt); Windows writes a pipe in its ANSI code page unless Python is told UTF-8."""
+    job = yaml.safe_load(release.workflow(3.5, locked))["jobs"]["grade"]
+    assert job["strategy"]["matrix"]["os"] == ["ubuntu-latest", "macos-latest", "windows-latest"]
+    assert (job["env"], job["defaults"]["run"]["shell"]) == ({"PYTHONUTF8": "1"}, "bash")
+    setup = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/setup-python@"))
+    keyed = setup["with"]["cache-dependency-path"]
+    released = "requirements.lock" if locked else f"{release.VENDOR}/{wheel.filename()}"  # what the bundle holds
+    assert fnmatch.fnmatch(released, keyed) and setup["with"]["cache"] == "pip"
+    install = next(s["run"] for s in job["steps"] if s.get("name") == "Install the course")
+    assert ("-r requirements.lock" in install) == locked
