@@ -45,32 +45,36 @@ def test_reports_are_the_same_at_the_portable_level(submission, course, monkeypa
                                                       "week1.padding.same_padding"]
 
 
-GRADE_WITHOUT_FORK = """
+WITHOUT_FORK = """
 import os, sys
 sys.modules["resource"] = None  # `import resource` raises ImportError, as on Windows
 sys.modules["fcntl"] = None
 def no_fork(*args, **kwargs):
     raise AssertionError("the grading path called os.fork")
 os.fork = os.forkpty = no_fork
-from pathlib import Path
-from convgrade import config
-from convgrade.batch import grade_path
-from convgrade.runner import grade
-from convgrade.sandbox import isolation
-print(isolation.levels())
-report = grade(config.load(Path(sys.argv[1])), Path(sys.argv[1]) / "reference", ["week1.padding"])
-print(report.isolation, report.score, report.max_score)
 """
 
 
-@pytest.mark.parametrize("asked", ["portable", ""])
-def test_the_portable_level_needs_neither_fork_nor_resource(asked, tmp_path):
-    """Where ``resource`` cannot be imported (Windows), the automatic choice is the portable level, and grading
-    there never forks nor imports ``resource`` in the grading process."""
-    env = {**os.environ, ISOLATION_ENV: asked}
-    done = subprocess.run([sys.executable, "-c", GRADE_WITHOUT_FORK, str(ROOT)], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=600)
-    assert done.stdout.splitlines() == ["['portable']", "portable 7.0 7.0"], done.stderr[-3000:]
+@pytest.mark.parametrize(("asked", "jobs"), [("portable", "1"), ("", "2")])
+def test_the_portable_level_needs_neither_fork_nor_resource(asked, jobs, tmp_path):
+    """Where ``resource`` cannot be imported (Windows), the automatic choice is the portable level, and ``course
+    grade`` there (a numpy lesson and a torch exercise, in parallel too) never forks nor imports ``resource`` or
+    ``fcntl`` in any grading process: a sitecustomize takes them from every Python but the workers (``-I -S``)."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(WITHOUT_FORK, encoding="utf-8")
+    env = {**os.environ, ISOLATION_ENV: asked, "PYTHONPATH": str(site)}
+    report = tmp_path / "out" / "report.json"
+    done = subprocess.run([str(Path(sys.executable).with_name("course")), "--course", str(ROOT), "grade",
+                           str(ROOT / "reference"), "--only", "week1.padding", "--only", "week1.convnet.LeNet5",
+                           "--jobs", jobs, "--json", str(report), "--junit", str(tmp_path / "out" / "junit.xml"),
+                           "--markdown", str(tmp_path / "out" / "summary.md")],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert (data["isolation"], data["score"], data["max_score"]) == ("portable", 12.0, 12.0)
+    probe = subprocess.run([sys.executable, "-c", "import resource"], env=env, capture_output=True, text=True)
+    assert "ModuleNotFoundError: import of resource halted" in probe.stderr  # the sitecustomize was in force
 
 
 def windows_text(source: str) -> bytes:
