@@ -173,7 +173,7 @@ def run(fn: Any, *args: Any, **kwargs: Any) -> tuple[Any, BaseException | None]:
 
 
 def _posix(rel: str) -> str:
-    """A path relative to the submission as every report spells it (``week1/padding.py``, on Windows too)."""
+    """A path relative to the submission as every report spells it, with ``/`` (on Windows too)."""
     return rel.replace(os.sep, "/")
 
 
