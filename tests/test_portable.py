@@ -2,6 +2,7 @@
 Windows: the same reports, byte for byte, whatever the level and whatever the line endings."""
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import subprocess
@@ -10,8 +11,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import yaml
 
 from conftest import ISOLATION, ROOT
+from convgrade import release, wheel
 from convgrade.batch import grade_path
 from convgrade.runner import grade
 from convgrade.sandbox import ISOLATION_ENV
@@ -42,32 +45,36 @@ def test_reports_are_the_same_at_the_portable_level(submission, course, monkeypa
                                                       "week1.padding.same_padding"]
 
 
-GRADE_WITHOUT_FORK = """
+WITHOUT_FORK = """
 import os, sys
 sys.modules["resource"] = None  # `import resource` raises ImportError, as on Windows
 sys.modules["fcntl"] = None
 def no_fork(*args, **kwargs):
     raise AssertionError("the grading path called os.fork")
 os.fork = os.forkpty = no_fork
-from pathlib import Path
-from convgrade import config
-from convgrade.batch import grade_path
-from convgrade.runner import grade
-from convgrade.sandbox import isolation
-print(isolation.levels())
-report = grade(config.load(Path(sys.argv[1])), Path(sys.argv[1]) / "reference", ["week1.padding"])
-print(report.isolation, report.score, report.max_score)
 """
 
 
-@pytest.mark.parametrize("asked", ["portable", ""])
-def test_the_portable_level_needs_neither_fork_nor_resource(asked, tmp_path):
-    """Where ``resource`` cannot be imported (Windows), the automatic choice is the portable level, and grading
-    there never forks nor imports ``resource`` in the grading process."""
-    env = {**os.environ, ISOLATION_ENV: asked}
-    done = subprocess.run([sys.executable, "-c", GRADE_WITHOUT_FORK, str(ROOT)], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=600)
-    assert done.stdout.splitlines() == ["['portable']", "portable 7.0 7.0"], done.stderr[-3000:]
+@pytest.mark.parametrize(("asked", "jobs"), [("portable", "1"), ("", "2")])
+def test_the_portable_level_needs_neither_fork_nor_resource(asked, jobs, tmp_path):
+    """Where ``resource`` cannot be imported (Windows), the automatic choice is the portable level, and ``course
+    grade`` there (a numpy lesson and a torch exercise, in parallel too) never forks nor imports ``resource`` or
+    ``fcntl`` in any grading process: a sitecustomize takes them from every Python but the workers (``-I -S``)."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(WITHOUT_FORK, encoding="utf-8")
+    env = {**os.environ, ISOLATION_ENV: asked, "PYTHONPATH": str(site)}
+    report = tmp_path / "out" / "report.json"
+    done = subprocess.run([str(Path(sys.executable).with_name("course")), "--course", str(ROOT), "grade",
+                           str(ROOT / "reference"), "--only", "week1.padding", "--only", "week1.convnet.LeNet5",
+                           "--jobs", jobs, "--json", str(report), "--junit", str(tmp_path / "out" / "junit.xml"),
+                           "--markdown", str(tmp_path / "out" / "summary.md")],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert (data["isolation"], data["score"], data["max_score"]) == ("portable", 12.0, 12.0)
+    probe = subprocess.run([sys.executable, "-c", "import resource"], env=env, capture_output=True, text=True)
+    assert "ModuleNotFoundError: import of resource halted" in probe.stderr  # the sitecustomize was in force
 
 
 def windows_text(source: str) -> bytes:
@@ -103,3 +110,18 @@ def test_a_notebook_saved_on_windows_grades_as_its_python_file(course, tmp_path)
     notebook.parent.mkdir()
     notebook.write_bytes(windows_text(nbformat.writes(nb)))
     assert report_text(course, notebook, ["week1.padding"]) == report_text(course, folder.parent, ["week1.padding"])
+
+
+@pytest.mark.parametrize("locked", [True, False])
+def test_the_bundle_workflow_runs_on_the_three_systems_as_released(locked):
+    """setup-python's pip cache needs a file to key on (without one the step fails: the bundle has no
+    requirements.txt); Windows writes a pipe in its ANSI code page unless Python is told UTF-8."""
+    job = yaml.safe_load(release.workflow(3.5, locked))["jobs"]["grade"]
+    assert job["strategy"]["matrix"]["os"] == ["ubuntu-latest", "macos-latest", "windows-latest"]
+    assert (job["env"], job["defaults"]["run"]["shell"]) == ({"PYTHONUTF8": "1"}, "bash")
+    setup = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/setup-python@"))
+    keyed = setup["with"]["cache-dependency-path"]
+    released = "requirements.lock" if locked else f"{release.VENDOR}/{wheel.filename()}"  # what the bundle holds
+    assert fnmatch.fnmatch(released, keyed) and setup["with"]["cache"] == "pip"
+    install = next(s["run"] for s in job["steps"] if s.get("name") == "Install the course")
+    assert ("-r requirements.lock" in install) == locked

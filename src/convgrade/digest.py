@@ -26,7 +26,8 @@ def files(path: Path) -> list[tuple[str, Path]]:
         for name in sorted(names):
             full = os.path.realpath(os.path.join(folder, name))
             if not COPY_IGNORE(folder, [name]) and full.startswith(top + os.sep) and os.path.isfile(full):
-                out.append((os.path.relpath(os.path.join(folder, name), top), Path(full)))
+                rel = os.path.relpath(os.path.join(folder, name), top).replace(os.sep, "/")  # as on Linux
+                out.append((rel, Path(full)))
     return out
 
 

@@ -197,7 +197,7 @@ course grade
 ```
 
 On **Windows**, in PowerShell (if activating is refused, first run
-`Set-ExecutionPolicy -Scope CurrentUser RemoteSigned`):
+`Set-ExecutionPolicy -Scope CurrentUser RemoteSigned`; without the `py` launcher, `python -m venv .venv`):
 
 ```
 py -3.11 -m venv .venv; .venv\\Scripts\\Activate.ps1
@@ -243,6 +243,7 @@ instructor grades with their own copy.
 
 def workflow(fail_under: float, locked: bool) -> str:
     install = "\n          ".join(_install(locked))
+    pins = "requirements.lock" if locked else f"{VENDOR}/*.whl"  # setup-python's cache key (it fails without one)
     return f"""# Written by `course release`: grades every push with the public checks.
 name: grade
 on: [push, pull_request, workflow_dispatch]
@@ -256,6 +257,8 @@ jobs:
         os: [ubuntu-latest, macos-latest, windows-latest]
     runs-on: ${{{{ matrix.os }}}}
     timeout-minutes: 30
+    env:
+      PYTHONUTF8: "1"  # else Windows writes a pipe in its ANSI code page, which lacks characters reports hold
     defaults:
       run:
         shell: bash  # Git Bash on Windows: the same commands everywhere
@@ -265,6 +268,7 @@ jobs:
         with:
           python-version: "3.11"
           cache: pip
+          cache-dependency-path: {pins}
       - name: Install the course
         run: |
           python -m pip install --upgrade pip

@@ -11,7 +11,7 @@ import pytest
 from conftest import write_submission
 from convgrade import cli, notebook
 from convgrade.runner import grade
-from convgrade.sandbox import ISOLATION_ENV, IsolationError, Limits, Sandbox, Zygote, isolation, levels
+from convgrade.sandbox import ISOLATION_ENV, IsolationError, Limits, Sandbox, Zygote, isolation, levels, portable
 from harness import ISOLATION, LEVELS, ROOT, attack_course, reference_submission  # noqa: F401
 
 ONE = ["week1.padding.same_padding"]
@@ -52,11 +52,13 @@ def test_an_unknown_level_is_refused_with_the_levels(asked, meant, monkeypatch):
 
 @pytest.mark.parametrize("asked", [None, "", "auto"])
 def test_without_a_level_the_strongest_here_is_chosen(asked, monkeypatch):
+    forced = os.environ.get(ISOLATION_ENV, "")  # the suite's own level: `make test-portable` forces one
     if asked is None:
         monkeypatch.delenv(ISOLATION_ENV, raising=False)
     else:
         monkeypatch.setenv(ISOLATION_ENV, asked)
-    assert levels.resolve() == LEVELS[0] == ISOLATION
+    assert levels.resolve() == LEVELS[0]
+    assert ISOLATION == (LEVELS[0] if forced in ("", "auto") else forced)
 
 
 @pytest.mark.parametrize("level", isolation.KNOWN)
@@ -172,9 +174,26 @@ def test_a_worker_that_cannot_enter_its_level_stops_grading(level, tmp_path):
 
 
 def test_a_grade_stops_rather_than_report_a_level_the_worker_did_not_show(attack_course, tmp_path, monkeypatch):
+    """At the strongest level here (a forked worker, whose facts ``levels.applied`` reads), whatever the suite's."""
+    monkeypatch.setenv(ISOLATION_ENV, LEVELS[0])
     monkeypatch.setattr(levels, "applied", lambda facts, outside: "none")
-    with pytest.raises(IsolationError, match=f"was to enter the {ISOLATION} isolation level but entered none"):
+    with pytest.raises(IsolationError, match=f"was to enter the {LEVELS[0]} isolation level but entered none"):
         grade(attack_course, reference_submission(tmp_path / "sub"), ONE)
+
+
+def test_a_grade_stops_rather_than_report_the_portable_level_a_worker_did_not_claim(attack_course, tmp_path,
+                                                                                    monkeypatch):
+    """A portable worker that says it entered another level (its own report, not the grader's reading)."""
+    lying = tmp_path / "spawned.py"
+    lying.write_text(portable.ENTRY.read_text(encoding="utf-8").replace('{"level": "portable"', '{"level": "process"'),
+                     encoding="utf-8")
+    assert lying.read_text(encoding="utf-8") != portable.ENTRY.read_text(encoding="utf-8")
+    monkeypatch.setattr(portable, "ENTRY", lying)
+    monkeypatch.setenv(ISOLATION_ENV, "portable")
+    with pytest.raises(IsolationError) as raised:
+        grade(attack_course, reference_submission(tmp_path / "sub"), ONE)
+    assert str(raised.value) == ("the worker was to enter the portable isolation level but says process; "
+                                 "grading stopped")
 
 
 @pytest.mark.parametrize("forked", [lv for lv in LEVELS if lv != "portable"])

@@ -193,9 +193,12 @@ def test_two_submissions_graded_in_parallel_neither_see_nor_affect_each_other(le
         assert not os.path.exists(os.path.join(folder, f"{token}.txt"))
 
 
-def test_the_json_on_stdout_is_the_report_alone(attack_course, tmp_path):
+def test_the_json_on_stdout_is_the_report_alone(attack_course, tmp_path, monkeypatch):
     """The worker prints a fake report at import and in calls (and floods, in another exercise): the JSON on
-    the CLI's stdout is still exactly the report, the same as grading in-process gives."""
+    the CLI's stdout is still exactly the report, the same as grading in-process gives. At the strongest level
+    here: at the portable level on Linux the worker, the grader's child under the same user, can write to the
+    grader's stdout through /proc (see docs/portable.md)."""
+    monkeypatch.setenv(ISOLATION_ENV, LEVELS[0])  # for the CLI (the environment it inherits) and in-process
     fake = next(a for a in load_corpus() if a.name == "fake_json_report")
     sub = reference_submission(tmp_path / "sub", fake.source + '''
 

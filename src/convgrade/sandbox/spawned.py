@@ -71,7 +71,10 @@ def main() -> None:
     os.dup2(null, 0)
     os.dup2(2, 1)  # the student's prints go to the output file, never into the channel
     os.close(null)
-    sys.path[:] = cfg["sys_path"]
+    # the standard library as `python -I -S` found it (on Windows with its DLLs folder: _socket, _ctypes, which
+    # the grader's list, read from sysconfig, lacks), then the grader's list (site-packages for numpy, torch)
+    own = [p for p in sys.path if p]
+    sys.path[:] = own + [p for p in cfg["sys_path"] if p not in own]
     sys.dont_write_bytecode = True
     here = cfg["here"]
     spec = importlib.util.spec_from_file_location("_convgrade_zygote", os.path.join(here, "zygote.py"))

@@ -63,7 +63,7 @@ class Worker:
         """The traceback, keeping only frames from the submission's own files."""
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(self.root + os.sep)]
         for f in frames:
-            f.filename = os.path.relpath(f.filename, self.root)
+            f.filename = _posix(os.path.relpath(f.filename, self.root))
         lines = traceback.format_list(frames[-20:])
         lines += traceback.format_exception_only(type(exc), exc)
         return "".join(lines)[-4000:]
@@ -76,7 +76,7 @@ class Worker:
 
     def _describe(self, exc: BaseException, where: str) -> dict:
         if isinstance(exc, SyntaxError) and exc.filename and exc.filename.startswith(self.root):
-            rel = os.path.relpath(exc.filename, self.root)
+            rel = _posix(os.path.relpath(exc.filename, self.root))
             return {"status": "syntax", "file": rel, "line": exc.lineno, "message": str(exc.msg)[:500]}
         if isinstance(exc, RecursionError):
             message = "maximum recursion depth exceeded"
@@ -95,7 +95,7 @@ class Worker:
     def _module(self, name: str) -> Any:
         path = os.path.join(self.root, *name.split(".")) + ".py"
         if not os.path.isfile(path):
-            return {"status": "missing", "file": os.path.relpath(path, self.root)}
+            return {"status": "missing", "file": _posix(os.path.relpath(path, self.root))}
         module, exc = run(importlib.import_module, name)
         if exc is not None:
             sys.modules.pop(name, None)
@@ -170,6 +170,11 @@ def run(fn: Any, *args: Any, **kwargs: Any) -> tuple[Any, BaseException | None]:
         return None, exc
     finally:
         builtins.__dict__.update(BUILTINS)
+
+
+def _posix(rel: str) -> str:
+    """A path relative to the submission as every report spells it, with ``/`` (on Windows too)."""
+    return rel.replace(os.sep, "/")
 
 
 def _text(make: Any) -> str:
