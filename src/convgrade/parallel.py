@@ -29,7 +29,7 @@ from .sandbox import close_zygotes
 
 HEAVY = 1000  # an exercise whose worker preloads more than numpy (a torch model) costs as much as 1000 examples
 START = 300  # what starting a grading process costs (python, numpy, hypothesis, the graders; about 3 s here)
-# MiB: a lesson whose exercise holds more (VGG16 in float64: 1.1 GB) is graded alone; what a grading process, its
+# MiB: a lesson whose exercise holds more (a large network in float64: 1.1 GB) is graded alone; what a grading process, its
 # sandbox and a small worker take (about 0.7 GB here) beside it would pass 1.5 GB
 ALONE = 700
 

@@ -203,17 +203,21 @@ def _ancestors(procs: dict[int, Proc], pid: int) -> list[int]:
     return chain
 
 
+TRACKER = "from multiprocessing.resource_tracker import main"
+
+
 def leftovers(marker: str) -> list[str]:
-    """Processes that should not exist after grading: below this process but not a zygote, with a worker's uid
-    but below no zygote, or carrying the attack's marker anywhere."""
+    """Processes that should not exist after grading: below this process but not a zygote (nor multiprocessing's
+    resource tracker, which a parallel grade earlier in this test process started as its own child), with a
+    worker's uid but below no zygote, or carrying the attack's marker anywhere."""
     procs = processes()
     me = os.getpid()
-    zygotes = {p.pid for p in procs.values() if "zygote.py" in p.cmdline and p.ppid == me}
+    helpers = {p.pid for p in procs.values() if p.ppid == me and ("zygote.py" in p.cmdline or TRACKER in p.cmdline)}
     any_zygote = {p.pid for p in procs.values() if "zygote.py" in p.cmdline}
     bad = []
     for p in procs.values():
         chain = _ancestors(procs, p.pid)
-        mine = me in chain[1:] and p.pid not in zygotes
+        mine = me in chain[1:] and p.pid not in helpers
         stray_uid = UID_BASE <= p.uid < UID_BASE + UID_RANGE and not any_zygote & set(chain[1:])
         if mine or stray_uid or p.comm == marker:
             bad.append(f"pid {p.pid} ({p.comm}, uid {p.uid}, parent {p.ppid}): {p.cmdline[:80]}")

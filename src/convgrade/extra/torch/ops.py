@@ -25,8 +25,9 @@ MMAP_THRESHOLD = 1 << 20  # bytes: a larger array is its own mapping, returned t
 
 def _release_large_arrays() -> None:
     """glibc's malloc raises its mmap threshold as large blocks are freed (up to 32 MB), so the tensors of a model
-    and of its forward pass end up in a heap that it keeps after they are freed (VGG16's forward held 200 MB more
-    after it than before). A fixed threshold gives every large tensor back as it is freed. Elsewhere, nothing."""
+    and of its forward pass end up in a heap that it keeps after they are freed (a large network's forward held
+    200 MB more after it than before). A fixed threshold gives every large tensor back as it is freed. Elsewhere,
+    nothing."""
     try:
         import ctypes
 
@@ -377,7 +378,8 @@ def seeded(module: Module, fill: dict, seed: int) -> Module:
     return module
 
 
-STRIP = 1 << 20  # a float64 convolution unfolds at most this many values at a time (8 MB; VGG16's would be 231 MB)
+# a float64 convolution unfolds at most this many values at a time (8 MB; a 64-channel 224x224 layer's: 231 MB)
+STRIP = 1 << 20
 
 
 def _pair(value: Any) -> tuple[int, int] | None:
