@@ -6,8 +6,8 @@ lessons one at a time from the grading process, longest first by a static estima
 process assembles the report in catalogue order, so it is the same whatever ``jobs`` is and whichever lesson
 finished first. A lesson whose exercise declares it holds a large model (``Exercise.memory`` over ``ALONE``) is
 graded last, in the grading process, once the others are done and their processes gone: two such lessons, or
-one beside another process's sandbox, would double the peak memory. A process that dies (killed, a segfault in a grader) loses nothing: the lesson it held is
-graded again in the grading process. The processes are trusted (they run the graders, never student code:
+one beside another process's sandbox, would double the peak memory. A process that dies (killed, a segfault in
+a grader) loses nothing: the lesson it held is graded again in the grading process. The processes are trusted (they run the graders, never student code:
 that runs in their sandboxes' workers), so their results come back pickled.
 """
 from __future__ import annotations
@@ -29,8 +29,8 @@ from .sandbox import close_zygotes
 
 HEAVY = 1000  # an exercise whose worker preloads more than numpy (a torch model) costs as much as 1000 examples
 START = 300  # what starting a grading process costs (python, numpy, hypothesis, the graders; about 3 s here)
-# MiB: a lesson whose exercise holds more (a large network in float64: 1.1 GB) is graded alone; what a grading process, its
-# sandbox and a small worker take (about 0.7 GB here) beside it would pass 1.5 GB
+# MiB: a lesson whose exercise holds more (a large network in float64: 1.1 GB) is graded alone; what a grading
+# process, its sandbox and a small worker take (about 0.7 GB here) beside it would pass 1.5 GB
 ALONE = 700
 
 
