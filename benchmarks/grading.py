@@ -15,6 +15,7 @@ from .common import BIN, ROOT, Run, Section, Target, loadavg, median, mib, run, 
 NB_PAIRS = 2  # nbgrader autograde and course grade, in turns, per student
 LESSON_ROUNDS = 5  # `course grade --only LESSON` runs per lesson, the lessons in turns
 LESSON_GOAL, WEEK_GOAL = 1.0, 3.0  # seconds from the shell, start-up included (issue 15, item 2)
+WHOLE_GOAL, PARTIAL_GOAL, MEMORY_GOAL = 7.0, 5.0, 1.5 * 2**30  # a whole-course grade (issue 15, items 1 and 5)
 FLOOR_ROUNDS = 3
 FLOORS = {  # what every `course grade` pays before it grades anything: (what, Python code run by a fresh python)
     "interpreter": ("the Python interpreter starting and ending (`python -c pass`)", "pass"),
@@ -223,15 +224,31 @@ def full_course(section: Section) -> None:
     graded = [("`reference`", ROOT / "reference", ()), (f"`{partial_name}`", partial, ()),
               ("`reference`, only `week2.classic.VGG16` (the largest model)", ROOT / "reference",
                ("week2.classic.VGG16",))]
+    grade(ROOT / "reference", (), memory=False)  # untimed: the recorded draws and the reference's answers warm
+    measured = {}
     for name, path, only in graded:
         r, report = grade(path, only, memory=True)
+        measured[path, only] = r
         depth = lambda d: mib(r.by_depth.get(d, 0))  # noqa: E731 - 0 grader, 1 zygote, 2 keepers, 3 workers
         rows.append([name, f"{report['score']:g}/{report['max_score']:g}", f"{r.wall:.1f} s", f"{r.cpu:.1f} s",
                      mib(r.max_rss), mib(r.tree_pss), depth(0), depth(1), depth(3)])
+    whole, half = measured[ROOT / "reference", ()], measured[partial, ()]
+    load = f"one run, load {loadavg().split()[0]}"
+    for what, goal, r in (("`reference`", WHOLE_GOAL, whole), (f"`{partial_name}`", PARTIAL_GOAL, half)):
+        section.targets.append(Target(f"`course grade` of the whole course, {what}, wall", f"<= {goal:g} s",
+                                      f"{r.wall:.1f} s ({load})", r.wall <= goal,
+                                      f"{r.wall:.1f} s, {r.wall / goal:.1f}x the goal; CPU of the tree {r.cpu:.1f} s: "
+                                      "see \"Where a grade's time goes\""))
+    section.targets.append(Target("peak memory of a whole-course grade of `reference` (PSS of the tree)",
+                                  f"<= {mib(MEMORY_GOAL)}", f"{mib(whole.tree_pss)} ({load})",
+                                  whole.tree_pss <= MEMORY_GOAL,
+                                  f"{mib(whole.tree_pss)}: the largest network's worker and its fork server"))
     section.lines += [
         "### The whole course, one submission", "",
-        "`course grade SUBMISSION --json` as a subprocess, one run each to keep `make bench` short (the medians "
-        "of several runs are in the comparison with nbgrader below); CPU counts the grader, zygote and workers. Memory: the largest peak RSS of "
+        "`course grade SUBMISSION --json` as a subprocess, one run each after an untimed grade of the reference "
+        "(the recorded draws and the reference's answers warm, as for every submission after the first), to keep "
+        "`make bench` short (the medians of several runs are in the comparison with nbgrader below); CPU counts "
+        "the grader, zygote and workers. Memory: the largest peak RSS of "
         "any one process of the tree (exact: `wait4`'s `ru_maxrss`), and the largest sum of PSS over the live "
         "tree (grader, zygote, keepers, worker; shared pages counted once; sampled every 0.1 s), and the largest PSS "
         "of each kind of process.", "",
