@@ -168,8 +168,7 @@ def test_cases_that_cannot_be_pickled_leave_the_check_to_hypothesis(tmp_path):
 def _write_many(folder: str, n: int, tag: int) -> None:
     draws = Draws(Path(folder), "v1")
     for i in range(n):
-        drawcache.write(draws.path(KEY), {"format": drawcache.FORMAT, "key": (draws.version, KEY),
-                                            "cases": [blob(bytes([tag]) * 200_000), blob(i)]})
+        draws.keep(KEY, [blob(bytes([tag]) * 200_000), blob(i)])
 
 
 def test_two_writers_at_once_leave_a_whole_file(tmp_path):

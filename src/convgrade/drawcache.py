@@ -72,29 +72,49 @@ def blob(case: Any) -> bytes | None:
         return None
 
 
+MISSING = object()  # ``Store.read``: no file holds the key (or none that can be read)
+
+
 @dataclass(frozen=True)
-class Draws:
-    """The recorded draws of one course version (``version``), one file per check in ``folder``."""
+class Store:
+    """One course version's files (``version``) of one kind (``format``) in ``folder``, one file per key."""
 
     folder: Path
     version: str
+    format: str
 
-    def path(self, key: Key) -> Path:
+    def path(self, key: tuple) -> Path:
         return self.folder / f"{hashlib.sha256(repr((self.version, key)).encode()).hexdigest()[:40]}.pickle"
+
+    def read(self, key: tuple) -> Any:
+        """What the file of ``key`` holds, or ``MISSING`` when it is missing, unreadable, corrupt or stale."""
+        try:
+            found = pickle.loads(self.path(key).read_bytes())
+            if found["format"] == self.format and found["key"] == (self.version, key):
+                return found["value"]
+        except Exception:  # noqa: BLE001 - missing, unreadable, corrupt or stale: made again by the caller
+            pass
+        return MISSING
+
+    def keep(self, key: tuple, value: Any) -> None:
+        write(self.path(key), {"format": self.format, "key": (self.version, key), "value": value})
+
+
+class Draws(Store):
+    """The recorded draws of one course version, one file per check."""
+
+    def __init__(self, folder: Path, version: str) -> None:
+        super().__init__(folder, version, FORMAT)
 
     def cases(self, key: Key, record: Callable[[], list[bytes | None]]) -> list[Case] | None:
         """The check's cases, in the order hypothesis draws them; ``record`` makes them when no file holds
         them. None when they cannot be recorded (a case that does not come back from pickle the same)."""
-        path = self.path(key)
-        try:
-            found = pickle.loads(path.read_bytes())
-            if found["format"] == FORMAT and found["key"] == (self.version, key):
-                return _decoded(found["cases"])
-        except Exception:  # noqa: BLE001 - missing, unreadable, corrupt or stale: recorded again below
-            pass
+        found = self.read(key)
+        if found is not MISSING:
+            return _decoded(found)
         blobs = record()
         cases = _decoded(blobs) if all(b is not None for b in blobs) else None
-        write(path, {"format": FORMAT, "key": (self.version, key), "cases": None if cases is None else blobs})
+        self.keep(key, None if cases is None else blobs)
         return cases
 
 

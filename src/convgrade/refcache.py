@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import hashlib
-import pickle
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, TypeVar
@@ -27,33 +25,25 @@ FORMAT = "convgrade-answers/1"
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Answers:
-    """The remembered answers of one course version (``version``), one file per answer in ``folder``."""
+class Remembered(drawcache.Store):
+    """The remembered answers of one course version, one file per answer."""
 
-    folder: Path
-    version: str
-
-    def path(self, key: tuple) -> Path:
-        return self.folder / f"{hashlib.sha256(repr((self.version, key)).encode()).hexdigest()[:40]}.pickle"
+    def __init__(self, folder: Path, version: str) -> None:
+        super().__init__(folder, version, FORMAT)
 
     def get(self, key: tuple, compute: Callable[[], T]) -> T:
         """The answer remembered under ``key``, else ``compute()``'s, then remembered (an exception is not)."""
-        path = self.path(key)
-        try:
-            found = pickle.loads(path.read_bytes())
-            if found["format"] == FORMAT and found["key"] == (self.version, key):
-                return found["value"]
-        except Exception:  # noqa: BLE001 - missing, unreadable, corrupt or stale: computed again below
-            pass
+        found = self.read(key)
+        if found is not drawcache.MISSING:
+            return found
         value = compute()
-        drawcache.write(path, {"format": FORMAT, "key": (self.version, key), "value": value})
+        self.keep(key, value)
         return value
 
 
 @dataclass(frozen=True)
 class _Active:
-    answers: Answers | None
+    answers: Remembered | None
     lesson: str
     reference: Any
 
@@ -66,7 +56,7 @@ def answering(root: Path, lesson: str, reference: Any) -> Iterator[None]:
     """While grading ``lesson`` of the course at ``root``: ``reference`` (its reference module) is the one whose
     answers are remembered."""
     found = drawcache.folder_of(root, "answers")
-    token = _active.set(_Active(None if found is None else Answers(*found), lesson, reference))
+    token = _active.set(_Active(None if found is None else Remembered(*found), lesson, reference))
     try:
         yield
     finally:
