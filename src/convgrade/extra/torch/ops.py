@@ -384,7 +384,9 @@ STRIP = 1 << 20
 
 def _pair(value: Any) -> tuple[int, int] | None:
     value = (value, value) if type(value) is int else value
-    return tuple(value) if type(value) in (tuple, list) and len(value) == 2 and all(type(v) is int for v in value) else None
+    if type(value) in (tuple, list) and len(value) == 2 and all(type(v) is int for v in value):
+        return tuple(value)
+    return None
 
 
 def _in_strips(x: Tensor, w: Tensor, b: Tensor | None, stride: Any = 1, padding: Any = 0, dilation: Any = 1,
@@ -395,7 +397,8 @@ def _in_strips(x: Tensor, w: Tensor, b: Tensor | None, stride: Any = 1, padding:
     the call is not one this handles (then it runs as called)."""
     s, p, d = _pair(stride), _pair(padding), _pair(dilation)
     if (s is None or p is None or d is None or type(groups) is not int or type(x) is not Tensor or x.dim() != 4
-            or type(w) not in (Tensor, Parameter) or w.dim() != 4 or (b is not None and type(b) not in (Tensor, Parameter))
+            or type(w) not in (Tensor, Parameter) or w.dim() != 4
+            or (b is not None and type(b) not in (Tensor, Parameter))
             or x.dtype != torch.float64 or x.device.type != "cpu"):
         return None
     reach = d[0] * (w.shape[2] - 1) + 1
@@ -417,19 +420,20 @@ def _in_strips(x: Tensor, w: Tensor, b: Tensor | None, stride: Any = 1, padding:
     return out
 
 
-def in_strips() -> Any:
+class _Strips(torch.overrides.TorchFunctionMode):
+    """Routes each large float64 ``conv2d`` through ``_in_strips``; every other call runs as called."""
+
+    def __torch_function__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
+        if func in (torch.conv2d, torch.nn.functional.conv2d) and not kwargs and 2 <= len(args) <= 7:
+            out = _in_strips(*args)
+            if out is not None:
+                return out
+        return func(*args, **(kwargs or {}))
+
+
+def in_strips() -> _Strips:
     """A context in which a large float64 convolution is computed in bands of rows (see ``_in_strips``)."""
-    from torch.overrides import TorchFunctionMode
-
-    class Strips(TorchFunctionMode):
-        def __torch_function__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
-            if func in (torch.conv2d, torch.nn.functional.conv2d) and not kwargs and 2 <= len(args) <= 7:
-                out = _in_strips(*args)
-                if out is not None:
-                    return out
-            return func(*args, **(kwargs or {}))
-
-    return Strips()
+    return _Strips()
 
 
 def op_module_forward(cls: Any, req: dict) -> dict:
