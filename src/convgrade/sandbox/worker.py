@@ -197,8 +197,11 @@ def reseed() -> None:
     if numpy is not None:
         numpy.random.seed(0)
     torch = sys.modules.get("torch")
-    if torch is not None:
-        torch.manual_seed(0)
+    if torch is not None:  # torch.manual_seed(0) sets this same CPU generator, but also queues a lazy seed for each
+        torch.default_generator.manual_seed(0)  # device kind with a formatted stack: 0.6 ms a call, here 10x this
+        cuda = getattr(torch, "cuda", None)
+        if cuda is not None and cuda.is_initialized():  # a GPU in use: seeded now, as torch.manual_seed would
+            cuda.manual_seed_all(0)
 
 
 def flush() -> None:
