@@ -243,7 +243,7 @@ def test_a_prestarted_fork_server_is_the_one_the_first_sandbox_uses(tmp_path):
         pytest.skip("no fork server at the portable level")
     sb.close_zygotes()  # prestart starts one only in a process that has none yet
     sb.prestart()
-    [(_, (proc, _))] = sb._spare
+    [(_, (proc, _), _)] = sb._spare
     (tmp_path / "week1").mkdir()
     (tmp_path / "week1" / "t.py").write_text(SOURCE)
     with Sandbox(tmp_path, preload=("numpy", "json")) as box:  # configured now: preloads json as well
@@ -260,6 +260,53 @@ def test_a_prestarted_fork_server_no_grade_needed_ends_with_the_process(tmp_path
         pytest.skip("no fork server at the portable level")
     sb.close_zygotes()
     sb.prestart()
-    [(_, (proc, _))] = sb._spare
+    [(_, (proc, _), _)] = sb._spare
     sb.close_zygotes()  # as at exit
     assert proc.poll() == 0 and not sb._spare
+
+
+def _maps(pid: int) -> str:
+    with open(f"/proc/{pid}/maps") as f:
+        return f.read()
+
+
+def _warmed_spare(sb):
+    """This process's prestarted fork server, told to import ``decimal`` ahead of its configuration."""
+    if sb.resolve() == "portable":
+        pytest.skip("no fork server at the portable level")
+    sb.close_zygotes()
+    sb.prestart()
+    [(_, (proc, _), _)] = sb._spare
+    sb.warm(("decimal",))
+    return proc
+
+
+def test_a_warmed_fork_server_imports_ahead_of_its_configuration(tmp_path):
+    """``warm`` has the prestarted fork server import a module before it is configured (here ``decimal``, whose C
+    part shows in its memory map); the first sandbox asking for that preload uses it."""
+    from convgrade import sandbox as sb
+
+    proc = _warmed_spare(sb)
+    deadline = time.monotonic() + 30
+    while "_decimal" not in _maps(proc.pid):  # not configured yet: no sandbox asked for it
+        assert time.monotonic() < deadline, "the fork server did not import the module it was told to warm"
+        time.sleep(0.05)
+    (tmp_path / "week1").mkdir()
+    (tmp_path / "week1" / "t.py").write_text(SOURCE)
+    with Sandbox(tmp_path, preload=("numpy", "decimal")) as box:
+        assert box.zygote.proc.pid == proc.pid and not sb._spare
+        assert call(box, "echo", 1).value == ((1,), {})
+
+
+def test_a_fork_server_warmed_with_a_module_the_checks_do_not_preload_is_not_used(tmp_path):
+    """A hint that turns out wrong (a module the configuration leaves out) costs the warmed fork server, never a
+    worker that finds a module its exercise did not ask for."""
+    from convgrade import sandbox as sb
+
+    proc = _warmed_spare(sb)
+    (tmp_path / "week1").mkdir()
+    (tmp_path / "week1" / "t.py").write_text(SOURCE + "\n\ndef loaded(name):\n    import sys\n    return name in sys.modules\n")
+    with Sandbox(tmp_path, preload=("numpy",)) as box:
+        assert box.zygote.proc.pid != proc.pid and not sb._spare
+        assert call(box, "loaded", "_decimal").value is False
+    assert proc.wait(timeout=10) == 0

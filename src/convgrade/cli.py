@@ -42,18 +42,20 @@ def _submission(course: Course, given: str | None) -> Path:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    from .sandbox import prestart
+    from .sandbox import prestart, warm
 
     prestart()  # the sandbox's fork server loads Python and numpy while this process imports the checks
     from .batch import Ungradable, grade_path
     from .digest import content_hash
     from .gradebook import report_json
     from .parallel import cpus
+    from .preloads import expected
     from .report import table
 
     course = _course(args)
     path = _submission(course, args.submission)
     jobs = cpus() if args.jobs is None else _jobs(args.jobs)
+    warm(expected(course.root, [cfg.id for cfg in course.select(args.only) if not cfg.is_question]))
     try:
         report, notes = grade_path(course, path, args.only, figures=bool(args.html), student=args.student, jobs=jobs)
     except Ungradable as e:

@@ -25,7 +25,7 @@ from typing import Callable
 from .checks import Exercise
 from .config import Course, ExerciseConfig
 from .results import ExerciseResult
-from .sandbox import close_zygotes
+from .sandbox import close_zygotes, prestart, warm
 
 HEAVY = 1000  # an exercise whose worker preloads more than numpy (a torch model) costs as much as 1000 examples
 START = 300  # what starting a grading process costs (python, numpy, hypothesis, the graders; about 3 s here)
@@ -166,6 +166,8 @@ def _serve(conn: Connection, course: Course, parent: int, work: Work, grader: Gr
     """A grading process: grade each lesson sent until told to stop (None) or the grading process is gone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the grading process's to handle
     die_with(parent)
+    prestart()  # its fork server loads what the workers preload (torch...) while this process imports the checks
+    warm(tuple(m for m in work.preload if m != "numpy"))
     try:
         while (lesson := conn.recv()) is not None:
             try:

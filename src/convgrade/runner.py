@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from hypothesis.errors import Flaky
 from hypothesis.internal.entropy import deterministic_PRNG  # what hypothesis runs each case in
 
-from . import drawcache, parallel, refcache
+from . import drawcache, parallel, preloads, refcache
 from .checks import Check, CheckFailed, Exercise
 from .student import Context, Fatal
 from .config import ConfigError, Course, ExerciseConfig
@@ -335,6 +335,7 @@ def grade(course: Course, submission: Path, only: list[str] | None = None,
         todo = [(cfg, spec) for cfg, spec in exercises if cfg.lesson not in broken]
         work = parallel.Work(submission, tuple(cfg.id for cfg, _ in todo), mode, figures,
                              *requirements(need for _, spec in exercises for need in spec.needs))
+        preloads.remember(course.root, {cfg.id: requirements(spec.needs)[0] for cfg, spec in exercises})
         order = [] if custom else parallel.spread(todo, jobs)
         if order:
             graded, isolation = parallel.grade(course, work, order, jobs, grade_lesson, parallel.alone(todo))

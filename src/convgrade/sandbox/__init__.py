@@ -35,8 +35,8 @@ from .portable import PortableSandbox
 
 __all__ = ["COPY_IGNORE", "STATUSES", "WORKER_BROKE", "Box", "CallTimeout", "ISOLATION_ENV", "IsolationError", "Limits",
            "PortableSandbox", "Reply", "Sandbox", "SandboxError", "UID_BASE", "UID_RANGE", "WorkerDied", "Zygote",
-           "close_zygotes", "codec", "death_message", "describe_bytes", "prestart", "resolve", "worker_env",
-           "zygote"]
+           "close_zygotes", "codec", "death_message", "describe_bytes", "prestart", "resolve", "warm",
+           "worker_env", "zygote"]
 UID_BASE, UID_RANGE = 200_000, 50_000
 
 
@@ -92,7 +92,8 @@ def start() -> Started:
 _zygotes: dict[tuple, Zygote] = {}
 _zygotes_lock = threading.Lock()
 _uids = itertools.count()
-_spare: list[tuple[int, Started]] = []  # (the pid of the process that started it, a fork server not configured yet)
+# (the pid of the process that started it, a fork server not configured yet, the modules it was told to import)
+_spare: list[tuple[int, Started, tuple[str, ...]]] = []
 
 
 def prestart(requested: str | None = None) -> None:
@@ -101,12 +102,29 @@ def prestart(requested: str | None = None) -> None:
     ``portable`` level, which has no fork server."""
     with _zygotes_lock:
         if not _spare and not _zygotes and resolve(requested) != "portable":
-            _spare.append((os.getpid(), start()))
+            _spare.append((os.getpid(), start(), ()))
 
 
-def _take_spare() -> Started | None:
-    """The prestarted fork server, when this process started it and it still runs (a forked child's is not its own)."""
-    if _spare and _spare[-1][0] == os.getpid() and _spare[-1][1][0].poll() is None:
+def warm(modules: tuple[str, ...]) -> None:
+    """Have the prestarted fork server import ``modules`` now, ahead of its configuration: those its workers are
+    expected to preload (``convgrade.preloads``), loaded on another CPU while this process imports its checks.
+    Nothing without a prestarted fork server of this process's own."""
+    with _zygotes_lock:
+        if not modules or not _spare or _spare[-1][0] != os.getpid():
+            return
+        pid, (proc, ctl), warmed = _spare[-1]
+        try:
+            ctl.send(json.dumps({"warm": list(modules)}).encode())
+        except OSError:  # it ended: ``_take_spare`` finds it so
+            return
+        _spare[-1] = (pid, (proc, ctl), tuple(sorted({*warmed, *modules})))
+
+
+def _take_spare(preload: tuple[str, ...]) -> Started | None:
+    """The prestarted fork server, when this process started it, it still runs (a forked child's is not its own)
+    and it imported nothing ``preload`` leaves out (a worker must not find a module the checks did not ask for)."""
+    if (_spare and _spare[-1][0] == os.getpid() and _spare[-1][1][0].poll() is None
+            and set(_spare[-1][2]) <= set(preload)):
         return _spare.pop()[1]
     _close_spare()
     return None
@@ -115,7 +133,7 @@ def _take_spare() -> Started | None:
 def _close_spare() -> None:
     """End a fork server started early but never configured (one a forked child inherited is its parent's)."""
     while _spare:
-        pid, (proc, ctl) = _spare.pop()
+        pid, (proc, ctl), _ = _spare.pop()
         _stop(proc, ctl, pid == os.getpid())
 
 
@@ -137,7 +155,7 @@ def zygote(preload: tuple[str, ...], requested: str | None = None, operations: t
     with _zygotes_lock:
         z = _zygotes.get(key)
         if z is None or not z.alive():
-            z = _zygotes[key] = Zygote(key[0], key[1], resolve(requested), _take_spare())
+            z = _zygotes[key] = Zygote(key[0], key[1], resolve(requested), _take_spare(key[0]))
         return z
 
 
