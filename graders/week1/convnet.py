@@ -1,6 +1,7 @@
 """Graders for lessons 1.8, 1.10, 1.11: activation_shapes, fc_vs_conv_params, fc_as_conv, LeNet5, train_digits."""
 from __future__ import annotations
 
+import importlib.metadata
 import weakref
 from dataclasses import dataclass
 from functools import lru_cache
@@ -10,7 +11,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from convgrade import (CheckFailed, Exercise, expect_array, expect_equal, expect_shape, expect_tuple,
-                       expect_unchanged, fmt_number, kind_of, TensorData)
+                       expect_unchanged, fmt_number, kind_of, remember, TensorData)
 from convgrade.extra.torch import TORCH, ModuleCase, add_module_checks, expect_count, student_forward, student_layout
 from convgrade.extra.numpy import arrays
 from ..cases import ordered, output_size
@@ -308,15 +309,20 @@ THRESHOLDS = (0.80, 0.90, 0.95)
 AGREE = 0.05  # the student's own test_accuracy vs the grader's measurement
 
 
-@lru_cache(maxsize=1)
-def _held_out() -> tuple[np.ndarray, np.ndarray]:
+def _held_out(ref: Any) -> tuple[np.ndarray, np.ndarray]:
     """The grader's digits, prepared as the docstring says: (450, 1, 32, 32) float32 in [0, 1], and labels.
 
     The 1797 bundled images are all a student has, so no image is new to every submission. The grader takes
     the 450 that train_digits(seed=0) must hold out by its docstring (train_test_split(test_size=0.25,
     random_state=0, stratify=y)): a submission that follows the recipe has never trained on one of them, and
     one that trains on a different split is measured partly on its training images, which can only flatter it.
+    Remembered per course version (``import sklearn`` costs the grading process more than a second).
     """
+    return remember(ref, ("held_out", ARGS["seed"], importlib.metadata.version("scikit-learn")), _split)
+
+
+@lru_cache(maxsize=1)
+def _split() -> tuple[np.ndarray, np.ndarray]:
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
@@ -338,12 +344,12 @@ class Run:
 _runs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # st -> [Run or CheckFailed, times shown]
 
 
-def _run(st: Any) -> Run:
+def _run(st: Any, ref: Any) -> Run:
     """Train once per grading: every check of train_digits reads the same run. A failure is shown in full
     by the first check and named by the others."""
     if st not in _runs:
         try:
-            _runs[st] = [_train(st), 0]
+            _runs[st] = [_train(st, ref), 0]
         except CheckFailed as failed:
             _runs[st] = [failed, 0]
     entry = _runs[st]
@@ -361,8 +367,8 @@ def _not_checked(failed: CheckFailed) -> CheckFailed:
     return CheckFailed(f"not checked (see the first check): {what}", kind=failed.kind)
 
 
-def _train(st: Any) -> Run:
-    X, y = _held_out()
+def _train(st: Any, ref: Any) -> Run:
+    X, y = _held_out(ref)
     body = st.request("call_model", "train_digits", args=[], kwargs=ARGS, index=0, input=X)["value"]
     value, out = (body.get("value"), body.get("output")) if isinstance(body, dict) else (None, None)
     # call_model sends the other returned items when item 0 is a module (here a list of at most one),
@@ -417,7 +423,7 @@ train_digits = Exercise("train_digits", needs=(TORCH,), hint="prepare the digits
 
 @train_digits.check("returns (model, test_accuracy), test_accuracy a float in [0, 1]", 1)
 def _(st, ref):
-    _reported(_run(st))
+    _reported(_run(st, ref))
 
 
 @train_digits.check(f"test_accuracy agrees with the grader's measurement (within {AGREE:g})", 1,
@@ -425,7 +431,7 @@ def _(st, ref):
                          "padded by 12?); else compute it on the held-out split, in eval mode: "
                          "(model(X_test).argmax(dim=1) == y_test).double().mean().item()")
 def _(st, ref):
-    run = _run(st)
+    run = _run(st, ref)
     try:
         reported = _reported(run)
     except CheckFailed as failed:
@@ -439,7 +445,7 @@ def _(st, ref):
 def _accuracy_check(threshold: float) -> None:
     @train_digits.check(f"the model classifies at least {threshold:.0%} of the grader's held-out digits", 1)
     def _(st, ref):
-        run = _run(st)
+        run = _run(st, ref)
         if run.accuracy < threshold:
             raise CheckFailed(f"the model classifies {run.accuracy:.1%} of the grader's {run.n} held-out digits "
                               f"correctly, below {threshold:.0%}", [run.errors])

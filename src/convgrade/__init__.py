@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .mistakes import mistake
     from .operations import WorkerOps
     from .questions import Choice, Close, Exact, Question, Tuple
+    from .refcache import remember
     from .report import figures
     from .sandbox.codec import TensorData
 
@@ -42,6 +43,7 @@ _WHERE = {  # each public name -> the module that defines it
     "mistake": ".mistakes",
     "WorkerOps": ".operations",
     **dict.fromkeys(("Choice", "Close", "Exact", "Question", "Tuple"), ".questions"),
+    "remember": ".refcache",
     "TensorData": ".sandbox.codec",
     "figures": ".report.figures:",
 }
@@ -50,7 +52,7 @@ __all__ = ["ATOL", "RTOL", "Check", "CheckFailed", "Choice", "Close", "Exact", "
            "add_worked_example", "expect_array", "expect_close",
            "expect_equal", "expect_raises", "expect_scalar", "expect_shape", "expect_tuple", "expect_type",
            "expect_unchanged", "figures", "fixed_input", "fmt_array", "fmt_index", "fmt_number", "fmt_value", "kind_of",
-           "mistake", "TensorData", "worked", "WorkerOps", "__version__"]
+           "mistake", "remember", "TensorData", "worked", "WorkerOps", "__version__"]
 
 
 _exported, __dir__ = exports(__name__, globals(), _WHERE)
