@@ -1,14 +1,15 @@
 """The lessons of one submission graded at once on the machine's CPUs (``course grade --jobs N``).
 
-A lesson is the unit of work: its exercises share the lesson's graders and reference. ``jobs`` fresh Python
-processes (spawned, never forked from a process that may hold threads), each with sandboxes of its own, pull
-lessons one at a time from the grading process, longest first by a static estimate (``cost``); the grading
-process assembles the report in catalogue order, so it is the same whatever ``jobs`` is and whichever lesson
-finished first. A lesson whose exercise declares it holds a large model (``Exercise.memory`` over ``ALONE``) is
-graded last, in the grading process, once the others are done and their processes gone: two such lessons, or
-one beside another process's sandbox, would double the peak memory. A process that dies (killed, a segfault in
-a grader) loses nothing: the lesson it held is graded again in the grading process. The processes are trusted (they run the graders, never student code:
-that runs in their sandboxes' workers), so their results come back pickled.
+A lesson is the unit of work: its exercises share the lesson's graders and reference. The grading process and
+``jobs`` - 1 fresh Python processes (spawned, never forked from a process that may hold threads), each with
+sandboxes of its own, take lessons one at a time, the spawned ones the longest first by a static estimate
+(``cost``), the grading process the shortest (it can start at once); the grading process assembles the report in
+catalogue order, so it is the same whatever ``jobs`` is and whichever lesson finished first. A lesson whose exercise
+declares it holds a large model (``Exercise.memory`` over ``ALONE``) is graded last, in the grading process, once
+the others are done and their processes gone: two such lessons, or one beside another process's sandbox, would
+double the peak memory. A process that dies (killed, a segfault in a grader) loses nothing: the lesson it held is
+graded again in the grading process. The processes are trusted (they run the graders, never student code: that runs
+in their sandboxes' workers), so their results come back pickled.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import multiprocessing as mp
 import os
 import signal
 import sys
+import threading
 from collections import deque
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
@@ -87,45 +89,20 @@ def spread(exercises: list[tuple[ExerciseConfig, Exercise]], jobs: int) -> list[
 
 def grade(course: Course, work: Work, lessons: list[str], jobs: int, grader: Grader,
           last: set[str] = frozenset()) -> Graded:
-    """Every lesson graded by ``grader`` in up to ``jobs`` spawned processes, in the order given, but those in
-    ``last``, graded here once the processes are gone; a lesson whose process died is graded again here. The
-    isolation level is the first lesson's in catalogue order."""
+    """Every lesson graded by ``grader`` in this process and up to ``jobs`` - 1 spawned ones, in the order given,
+    but those in ``last``, graded here once the others are gone; a lesson whose process died is graded again
+    here. This process takes its lessons from the end of the order (the cheapest: it starts on them at once,
+    with its checks imported and its fork server warm, while the spawned processes start and then take the
+    costliest from the front). The isolation level is the first lesson's in catalogue order."""
     results: dict[str, Graded] = {}
-    todo, lost, held, done = deque(x for x in lessons if x not in last), [], {}, []
-    ctx = mp.get_context("spawn")
+    todo, lost = deque(x for x in lessons if x not in last), []
+    pool = _Pool(course, work, grader, todo, min(jobs, len(todo)) - 1)
     try:
-        for _ in range(min(jobs, len(lessons))):
-            here, there = ctx.Pipe()
-            proc = ctx.Process(target=_serve, args=(there, course, os.getpid(), work, grader), daemon=True)
-            try:
-                proc.start()
-            except OSError:  # no more processes: those started (or this one) grade everything
-                break
-            finally:
-                there.close()
-            held[here] = (proc, None)
-        for conn in list(held):
-            _hand(conn, held, todo, done)
-        while held:
-            for conn in wait(list(held)):
-                proc, lesson = held[conn]
-                try:
-                    graded, level = conn.recv()
-                except (EOFError, OSError):  # it died: its lesson is graded again below
-                    proc.join()
-                    lost.append((lesson, _death(proc.exitcode)))
-                    del held[conn]
-                    continue
-                if graded is None:  # the grader raised there: here it raises the same, with its message
-                    lost.append((lesson, level))
-                else:
-                    results[lesson] = graded, level
-                _hand(conn, held, todo, done)
+        while (lesson := pool.take_last()) is not None:
+            results[lesson] = grader(course, work, lesson)
+        results.update(pool.results(lost))
     finally:  # on the way out by an exception (Ctrl-C), those still grading are ended
-        for proc, _ in held.values():
-            proc.kill()
-        for proc in [p for p, _ in held.values()] + done:
-            proc.join()
+        pool.end()
     for lesson, cause in lost:
         print(f"course: the process grading {lesson} stopped ({cause}); graded it again here", file=sys.stderr)
         results[lesson] = grader(course, work, lesson)
@@ -135,22 +112,85 @@ def grade(course: Course, work: Work, lessons: list[str], jobs: int, grader: Gra
     return {i: r for graded, _ in results.values() for i, r in graded.items()}, results[first][1]
 
 
-def _hand(conn: Connection, held: dict, todo: deque[str], done: list) -> None:
-    """Send the process at ``conn`` the next lesson, or tell it to stop (then it is ``done``); a process that
-    cannot be sent to is dropped, the lesson kept for another."""
-    proc = held.pop(conn)[0]
-    lesson = todo.popleft() if todo else None
-    try:
-        conn.send(lesson)
-    except OSError:  # it died since it last spoke
-        if lesson is not None:
-            todo.appendleft(lesson)
-        lesson = None
-    if lesson is None:
-        conn.close()
-        done.append(proc)
-    else:
-        held[conn] = (proc, lesson)
+class _Pool:
+    """The spawned grading processes, served by a thread of their own: each is sent the next lesson from the
+    front of ``todo`` when it is ready for one, until none is left."""
+
+    def __init__(self, course: Course, work: Work, grader: Grader, todo: deque[str], n: int) -> None:
+        self.todo, self.lock = todo, threading.Lock()
+        self.held: dict[Connection, tuple[mp.Process, str | None]] = {}
+        self.done: list[mp.Process] = []
+        self.graded: dict[str, Graded] = {}
+        self.lost: list[tuple[str, str]] = []
+        ctx = mp.get_context("spawn")
+        for _ in range(max(0, n)):
+            here, there = ctx.Pipe()
+            proc = ctx.Process(target=_serve, args=(there, course, os.getpid(), work, grader), daemon=True)
+            try:
+                proc.start()
+            except OSError:  # no more processes: those started (or this one) grade everything
+                break
+            finally:
+                there.close()
+            self.held[here] = (proc, None)
+        self.thread = threading.Thread(target=self._serve, name="convgrade-lessons", daemon=True)
+        self.thread.start()
+
+    def take_last(self) -> str | None:
+        """The next lesson for this process (the cheapest left), or None when none is left."""
+        with self.lock:
+            return self.todo.pop() if self.todo else None
+
+    def _serve(self) -> None:
+        for conn in list(self.held):
+            self._hand(conn)
+        while self.held:
+            for conn in wait(list(self.held)):
+                proc, lesson = self.held[conn]
+                try:
+                    graded, level = conn.recv()
+                except (EOFError, OSError):  # it died: its lesson is graded again by ``grade``
+                    proc.join()
+                    self.lost.append((lesson, _death(proc.exitcode)))
+                    del self.held[conn]
+                    continue
+                if graded is None:  # the grader raised there: graded again here, it raises the same
+                    self.lost.append((lesson, level))
+                else:
+                    self.graded[lesson] = graded, level
+                self._hand(conn)
+
+    def _hand(self, conn: Connection) -> None:
+        """Send the process at ``conn`` the next lesson, or tell it to stop (then it is ``done``); a process that
+        cannot be sent to is dropped, the lesson kept for another."""
+        proc = self.held.pop(conn)[0]
+        with self.lock:
+            lesson = self.todo.popleft() if self.todo else None
+        try:
+            conn.send(lesson)
+        except OSError:  # it died since it last spoke
+            if lesson is not None:
+                with self.lock:
+                    self.todo.appendleft(lesson)
+            lesson = None
+        if lesson is None:
+            conn.close()
+            self.done.append(proc)
+        else:
+            self.held[conn] = (proc, lesson)
+
+    def results(self, lost: list[tuple[str, str]]) -> dict[str, Graded]:
+        """Once the spawned processes are done: what they graded; the lessons they lost go to ``lost``."""
+        self.thread.join()
+        lost += self.lost
+        return self.graded
+
+    def end(self) -> None:
+        for proc, _ in list(self.held.values()):
+            proc.kill()
+        self.thread.join()
+        for proc in [p for p, _ in self.held.values()] + self.done:
+            proc.join()
 
 
 def _death(code: int | None) -> str:
