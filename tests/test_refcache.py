@@ -10,7 +10,7 @@ import pytest
 
 from convgrade import config as course_mod
 from convgrade import drawcache, parallel, refcache
-from convgrade.extra.torch import modules
+from convgrade.extra.torch import reference as torch_reference
 from convgrade.runner import grade
 
 from conftest import ROOT, write_submission
@@ -25,15 +25,15 @@ def _graded(monkeypatch: pytest.MonkeyPatch, submission: str, cache: str | Path,
 
 
 def _builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The reference modules built from now on (spying on ``modules.built``)."""
+    """The reference modules built from now on (spying on ``reference.built``)."""
     made: list[str] = []
-    build = modules.built
+    build = torch_reference.built
 
     def spy(ref, name, case, device="cpu"):
         made.append(f"{name} on {device}")
         return build(ref, name, case, device)
 
-    monkeypatch.setattr(modules, "built", spy)
+    monkeypatch.setattr(torch_reference, "built", spy)
     return made
 
 
@@ -124,12 +124,17 @@ def test_a_lesson_graded_alone_is_graded_here_after_the_others(monkeypatch):
     one = json.dumps(grade(COURSE, ROOT / "reference", SMALL, jobs=1).to_json())
     monkeypatch.setattr(parallel, "START", 0)  # worth two processes
     monkeypatch.setattr(parallel, "alone", lambda todo: {"week2.efficientnet"})
-    handed, hand = [], parallel._hand
+    went, hand, take = [], parallel._Pool._hand, parallel._Pool.take_last
 
-    def spy(conn, held, todo, done):
-        handed.append(todo[0] if todo else None)
-        return hand(conn, held, todo, done)
+    def handing(pool, conn):
+        went.append(pool.todo[0] if pool.todo else None)
+        return hand(pool, conn)
 
-    monkeypatch.setattr(parallel, "_hand", spy)
+    def taking(pool):
+        went.append(pool.todo[-1] if pool.todo else None)
+        return take(pool)
+
+    monkeypatch.setattr(parallel._Pool, "_hand", handing)  # to a spawned process
+    monkeypatch.setattr(parallel._Pool, "take_last", taking)  # to this one, while the others run
     assert json.dumps(grade(COURSE, ROOT / "reference", SMALL, jobs=2).to_json()) == one
-    assert "week1.padding" in handed and "week2.efficientnet" not in handed
+    assert "week1.padding" in went and "week2.efficientnet" not in went

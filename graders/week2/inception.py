@@ -5,7 +5,8 @@ import numpy as np
 from hypothesis import strategies as st
 
 from convgrade import CheckFailed, Exercise, expect_array, expect_equal, expect_shape, fmt_index
-from convgrade.extra.torch import (ModuleCase, add_module_checks, layout_of, expect_count, expect_layout, reference_forward,                              reference_module, student_forward, student_layout)
+from convgrade.extra.torch import (ModuleCase, add_module_checks, layout_of, expect_count, expect_layout,
+                                   reference_forward, reference_module, student_forward, student_layout)
 
 # bottleneck_cost -------------------------------------------------------------------------------------------
 

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from convgrade import (add_worked_example, CheckFailed, Exercise, expect_array, expect_equal, expect_shape,
                        expect_tuple, expect_unchanged, fmt_value, kind_of)
-from convgrade.extra.torch import (ModuleCase, add_module_checks, expect_count, expect_layout, reference_forward,                                    reference_layout, reference_module, student_forward, student_layout)
-from convgrade.extra.torch.modules import Reference
+from convgrade.extra.torch import (ModuleCase, add_module_checks, expect_count, expect_layout, reference_forward,
+                                   reference_layout, reference_module, Reference, student_forward, student_layout)
 from convgrade.extra.numpy import arrays
 from ..cases import ordered, output_size, side
 

@@ -13,7 +13,8 @@ import torch
 from hypothesis import strategies as st
 
 from convgrade import CheckFailed, Exercise, expect_array, expect_shape, expect_unchanged, fixed_input as _input
-from convgrade.extra.torch import (ModuleCase, add_module_checks, layout_of, expect_count, expect_layout,                                    reference_module, student_forward, student_layout)
+from convgrade.extra.torch import (ModuleCase, add_module_checks, layout_of, expect_count, expect_layout,
+                                   reference_module, student_forward, student_layout)
 from convgrade.extra.numpy import arrays
 
 
