@@ -6,9 +6,13 @@ import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from convgrade import config as course_mod
+from convgrade.answers import answers_path, answers_toml
+from convgrade.config import ExerciseConfig
 from convgrade.gradebook import Gradebook
+from convgrade.questions import answer, variant
 from convgrade.runner import Lesson
 
 from .classreport import plant
@@ -36,20 +40,44 @@ def mistakes_of(course: course_mod.Course, j: int, every: int) -> dict[str, list
     return out
 
 
+def answer_quizzes(course: course_mod.Course, sub: Path, assignments: list[str], mistakes: dict[str, list[str]],
+                   lessons: dict[str, Lesson]) -> None:
+    """``answers/<assignment>.toml`` for the student ``sub.name``: the reference's answer to their variant of each
+    question of ``assignments``, or the answer of a catalogued mistake ``mistakes`` names for its lesson."""
+    values: dict[str, dict[ExerciseConfig, Any]] = {}
+    for cfg in course.select(None):
+        if cfg.is_question and cfg.assignment in assignments:
+            lesson = lessons.setdefault(cfg.lesson, Lesson(course, cfg.lesson))
+            question = lesson.question(cfg)
+            v = variant(question, cfg.id, course.seed, sub.name)
+            chosen = mistakes.get(cfg.lesson, [])
+            wrong = [m for m in lesson.mistakes if m.target == cfg.name and m.impl.__name__ in chosen]
+            values.setdefault(cfg.assignment, {})[cfg] = (wrong[0].impl(**v.params) if wrong else
+                                                          answer(lesson.reference_of(cfg), question, v))
+    for assignment, answers in values.items():
+        (sub / answers_path(assignment)).parent.mkdir(parents=True, exist_ok=True)
+        (sub / answers_path(assignment)).write_text(answers_toml(sub.name, answers), encoding="utf-8")
+
+
 def make_full_class(folder: Path) -> Path:
-    """MIX's hand-ins, each a whole submission laid out like exercises/ and each a little different (a comment)."""
+    """MIX's hand-ins, each a whole submission laid out like exercises/ (quiz answers in ``answers/``: all for
+    the reference and the mistakes, the first quiz's for partial, none for the stubs), each a little different."""
     course = course_mod.load(ROOT)
+    quizzes = sorted({cfg.assignment for cfg in course.select(None) if cfg.is_question})
+    lessons: dict[str, Lesson] = {}
     n = 0
     for kind, count in MIX.items():
         for j in range(count):
             n += 1
             sub = folder / f"s{n:02d}-{kind}"
+            mistakes = mistakes_of(course, j, MIX["mistakes"]) if kind == "mistakes" else {}
             if kind == "partial":
                 shutil.copytree(ROOT / "examples" / "partial", sub)
             elif kind == "stubs":
                 shutil.copytree(ROOT / "exercises", sub)
             else:
-                plant(course, sub, mistakes_of(course, j, MIX["mistakes"]) if kind == "mistakes" else {})
+                plant(course, sub, mistakes)
+            answer_quizzes(course, sub, {"stubs": [], "partial": quizzes[:1]}.get(kind, quizzes), mistakes, lessons)
             with open(sub / "week1" / "padding.py", "a", encoding="utf-8") as f:
                 f.write(f"# student s{n:02d}\n")
     return folder
@@ -99,7 +127,9 @@ def lines(full: FullRuns, short_ratio: float, short_turns: str) -> list[str]:
         "### A class of full submissions: throughput, and Dask's overhead in the steady state", "",
         f"{n} whole submissions ({mix}): `reference` copies; the reference with one catalogued mistake pasted in "
         f"every {MIX['mistakes']}th lesson (with `convgrade.mistakes.as_submission`: four or five lessons each, "
-        f"over both weeks and the quizzes); `examples/partial` (no quiz answers); `exercises/` (the stubs). "
+        f"over both weeks and the quizzes, where the mistake's answer is written); `examples/partial` (the first "
+        f"quiz answered right, the second not); `exercises/` (the stubs, no answers). The quiz answers are each "
+        f"student's own variant (`answers/QUIZ.toml`, as `course quiz --student` asks them). "
         f"`course batch CLASS --jobs 2 --out NEW.sqlite` with no `--only` (code and quizzes), then the same "
         f"class on the cluster above (`--scheduler-file`, workers warm from the short class but not for the "
         f"models' lessons: each worker's first submission starts its fork server with torch, as local mode does "
