@@ -9,12 +9,12 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 from . import fullclass
-from .batch import LESSONS, ONLY, STUDENTS, command, make_class
+from .batch import LESSONS, ONLY, STUDENTS, command, halves, make_class
+from .fullclass import Turn
 from .common import ROOT, Run, Section, descendants, loadavg, median, run, scratch, table
 
 REPEATS = 3  # turns: local then Dask, Dask then local, local then Dask
@@ -97,18 +97,6 @@ def gradebook_put() -> float:
         return (time.perf_counter() - t) / 200
 
 
-@dataclass(frozen=True)
-class Turn:
-    load: str  # the load average before the turn
-    local: Run
-    dask: Run
-    cluster_cpu: float  # the scheduler's, the nannies', the workers' and their sandboxes' during the Dask run
-
-    @property
-    def ratio(self) -> float:
-        return self.dask.wall / self.local.wall
-
-
 def graded(r: Run, students: int = STUDENTS) -> Run:
     if f"{students} graded" not in r.stdout:
         raise RuntimeError(f"course batch did not grade every submission: {r.stdout[-500:]}")
@@ -120,7 +108,7 @@ def bench() -> Section:
                       "submissions", load=loadavg())
     tmp = scratch("cluster-")
     klass = make_class(tmp / "class", STUDENTS)
-    whole = fullclass.make_full_class(tmp / "full-class")
+    parts = halves(fullclass.make_full_class(tmp / "full-class"), tmp / "full")
     file, procs = start_cluster(tmp, 2)
     turns: list[Turn] = []
     try:
@@ -145,19 +133,24 @@ def bench() -> Section:
             else:
                 lo, (d, cpu) = local(i), dask(i)
             turns.append(Turn(load, lo, d, cpu))
-        size, loads = fullclass.students(), [loadavg()]
-        full_local = local("full", whole, (), size)  # one run each: the whole class takes minutes
-        loads.append(loadavg())
-        full_dask, full_cpu = dask("full", whole, (), size)
+        full: list[Turn] = []  # the full class in two halves, a turn each: local then Dask, Dask then local
+        for i, half in enumerate(parts):
+            load, size = loadavg(), fullclass.students() // 2
+            if i % 2:
+                (d, cpu), lo = dask(half.name, half, (), size), local(half.name, half, (), size)
+            else:
+                lo, (d, cpu) = local(half.name, half, (), size), dask(half.name, half, (), size)
+            full.append(Turn(load, lo, d, cpu))
     finally:
         for p in procs:
             os.killpg(p.pid, signal.SIGKILL)
             p.wait()
     put = gradebook_put()
-    books = [fullclass.reports(tmp / f"gradebook-{mode}-full.sqlite") for mode in ("local", "dask")]
+    books = [{k: v for h in parts for k, v in fullclass.reports(tmp / f"gradebook-{mode}-{h.name}.sqlite").items()}
+             for mode in ("local", "dask")]
     if books[0] != books[1]:
         raise RuntimeError("the full class's reports differ between --jobs 2 and Dask")
-    full = fullclass.FullRuns(full_local, full_dask, full_cpu, (loads[0], loads[1]), fullclass.total_score(books[0]))
+    whole = fullclass.FullRuns(tuple(full), fullclass.total_score(books[0]))
     ratio, short_turns = median([t.ratio for t in turns]), ", ".join(f"{t.ratio:.2f}" for t in turns)
     wall = {"local": median([t.local.wall for t in turns]), "dask": median([t.dask.wall for t in turns])}
     cpu = {"local": median([t.local.cpu for t in turns]), "dask": median([t.dask.cpu + t.cluster_cpu for t in turns])}
@@ -165,7 +158,7 @@ def bench() -> Section:
     n, workers = 10_000, 100
     grading = n / workers * each
     predicted = grading + each  # + the last submission's tail; the scheduler and the client work meanwhile
-    each_full = full.dask.wall * 2 / size  # the same for a whole submission (code and quizzes)
+    each_full = whole.dask_wall * 2 / fullclass.students()  # the same for a whole submission (code and quizzes)
     section.lines += [
         f"The class of the batch section ({STUDENTS} submissions, `--only week1.padding --only week1.pooling`), "
         f"a new gradebook every run, graded by `course batch --jobs 2` and by `course batch --scheduler-file` on a "
@@ -205,7 +198,7 @@ def bench() -> Section:
         f"nor is the client ({put * 1e3:.2f} ms to file a row). **Whole submissions** (the class below, "
         f"{each_full:.1f} s of a worker each with Dask): **about {(n / workers + 1) * each_full / 3600:.1f} h**; "
         f"the scheduler then handles one result every {each_full / workers * 1e3:.0f} ms.", "",
-        *fullclass.lines(full, ratio, short_turns)]
+        *fullclass.lines(whole, ratio, short_turns)]
     # the short class's ratio is in the Dask target's measured figure: a miss of it stays visible there
-    section.targets += fullclass.targets(full, ratio, short_turns, TARGET)
+    section.targets += fullclass.targets(whole, ratio, short_turns, TARGET)
     return section
