@@ -1,5 +1,6 @@
 """``python -m benchmarks [SECTION...]``: run the benchmarks and write BENCHMARKS.md (all sections) or print
-the Markdown (some). Sections: kernels, roundtrip, batch, cluster, grading, lessons, classreport."""
+the Markdown (some). Sections: kernels, roundtrip, batch, cluster (with the class of full submissions: `fullclass`),
+grading, lessons, classreport."""
 from __future__ import annotations
 
 import datetime

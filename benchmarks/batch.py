@@ -9,6 +9,7 @@ from .common import BIN, ROOT, Run, Section, Target, autogroup, loadavg, median,
 
 STUDENTS = 20
 LESSONS = ("padding", "pooling")  # four exercises of small numpy checks: about a second per submission
+ONLY = tuple(f"week1.{lesson}" for lesson in LESSONS)  # the batch's --only flags
 REPEATS = 2  # of each configuration, in turns
 
 
@@ -29,10 +30,11 @@ def halves(klass: Path, tmp: Path) -> list[Path]:
     return out
 
 
-def command(klass: Path, jobs: int, out: Path) -> list[str]:
-    only = [x for lesson in LESSONS for x in ("--only", f"week1.{lesson}")]
+def command(klass: Path, jobs: int, out: Path, only: tuple[str, ...] = ONLY) -> list[str]:
+    """`course batch`, by default of LESSONS only (``only=()``: the whole course)."""
+    flags = [x for lesson in only for x in ("--only", lesson)]
     return [str(BIN / "course"), "--course", str(ROOT), "batch", str(klass), "--jobs", str(jobs), "--out", str(out),
-            *only]
+            *flags]
 
 
 def batch(klass: Path, jobs: int, out: Path, students: int = STUDENTS) -> Run:

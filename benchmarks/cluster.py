@@ -1,5 +1,6 @@
 """`course batch --scheduler`: the class of the batch section graded by a 2-worker local Dask cluster against
-`--jobs 2`, the scheduler's cost per task, and what that predicts for 10,000 submissions on 100 workers."""
+`--jobs 2`, the scheduler's cost per task, and what that predicts for 10,000 submissions on 100 workers; then a
+class of full submissions on both (`fullclass`): the batch's throughput and Dask's overhead in the steady state."""
 from __future__ import annotations
 
 import os
@@ -8,12 +9,13 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from .batch import LESSONS, STUDENTS, command, make_class
-from .common import ROOT, Run, Section, Target, descendants, loadavg, median, run, scratch, table
+from . import fullclass
+from .batch import LESSONS, ONLY, STUDENTS, command, halves, make_class
+from .fullclass import Turn
+from .common import ROOT, Run, Section, descendants, loadavg, median, run, scratch, table
 
 REPEATS = 3  # turns: local then Dask, Dask then local, local then Dask
 NOOPS = 2000  # empty tasks to measure the scheduler with
@@ -95,38 +97,30 @@ def gradebook_put() -> float:
         return (time.perf_counter() - t) / 200
 
 
-@dataclass(frozen=True)
-class Turn:
-    load: str  # the load average before the turn
-    local: Run
-    dask: Run
-    cluster_cpu: float  # the scheduler's, the nannies', the workers' and their sandboxes' during the Dask run
-
-    @property
-    def ratio(self) -> float:
-        return self.dask.wall / self.local.wall
-
-
-def graded(r: Run) -> Run:
-    if f"{STUDENTS} graded" not in r.stdout:
+def graded(r: Run, students: int = STUDENTS) -> Run:
+    if f"{students} graded" not in r.stdout:
         raise RuntimeError(f"course batch did not grade every submission: {r.stdout[-500:]}")
     return r
 
 
 def bench() -> Section:
-    section = Section("`course batch --scheduler`: a 2-worker local Dask cluster vs `--jobs 2`", load=loadavg())
+    section = Section("`course batch --scheduler`: a 2-worker local Dask cluster vs `--jobs 2`; a class of full "
+                      "submissions", load=loadavg())
     tmp = scratch("cluster-")
     klass = make_class(tmp / "class", STUDENTS)
+    parts = halves(fullclass.make_full_class(tmp / "full-class"), tmp / "full")
     file, procs = start_cluster(tmp, 2)
     turns: list[Turn] = []
     try:
-        def local(i: int) -> Run:
+        def local(i: int | str, k: Path = klass, only: tuple[str, ...] = ONLY, n: int = STUDENTS) -> Run:
             with paused(procs):
-                return graded(run(command(klass, 2, tmp / f"gradebook-local-{i}.sqlite")))
+                return graded(run(command(k, 2, tmp / f"gradebook-local-{i}.sqlite", only)), n)
 
-        def dask(i: int) -> tuple[Run, float]:
+        def dask(i: int | str, k: Path = klass, only: tuple[str, ...] = ONLY, n: int = STUDENTS
+                 ) -> tuple[Run, float]:
             cpu = tree_cpu([p.pid for p in procs])
-            r = graded(run([*command(klass, 2, tmp / f"gradebook-dask-{i}.sqlite"), "--scheduler-file", str(file)]))
+            r = graded(run([*command(k, 2, tmp / f"gradebook-dask-{i}.sqlite", only), "--scheduler-file", str(file)]),
+                       n)
             return r, tree_cpu([p.pid for p in procs]) - cpu
 
         per_task, sched_cpu = scheduler_cost(file, procs[0].pid)
@@ -139,18 +133,32 @@ def bench() -> Section:
             else:
                 lo, (d, cpu) = local(i), dask(i)
             turns.append(Turn(load, lo, d, cpu))
+        full: list[Turn] = []  # the full class in two halves, a turn each: local then Dask, Dask then local
+        for i, half in enumerate(parts):
+            load, size = loadavg(), fullclass.students() // 2
+            if i % 2:
+                (d, cpu), lo = dask(half.name, half, (), size), local(half.name, half, (), size)
+            else:
+                lo, (d, cpu) = local(half.name, half, (), size), dask(half.name, half, (), size)
+            full.append(Turn(load, lo, d, cpu))
     finally:
         for p in procs:
             os.killpg(p.pid, signal.SIGKILL)
             p.wait()
     put = gradebook_put()
-    ratio = median([t.ratio for t in turns])
+    books = [{k: v for h in parts for k, v in fullclass.reports(tmp / f"gradebook-{mode}-{h.name}.sqlite").items()}
+             for mode in ("local", "dask")]
+    if books[0] != books[1]:
+        raise RuntimeError("the full class's reports differ between --jobs 2 and Dask")
+    whole = fullclass.FullRuns(tuple(full), fullclass.total_score(books[0]))
+    ratio, short_turns = median([t.ratio for t in turns]), ", ".join(f"{t.ratio:.2f}" for t in turns)
     wall = {"local": median([t.local.wall for t in turns]), "dask": median([t.dask.wall for t in turns])}
     cpu = {"local": median([t.local.cpu for t in turns]), "dask": median([t.dask.cpu + t.cluster_cpu for t in turns])}
     each = wall["dask"] * 2 / STUDENTS  # seconds of one worker per submission, Dask's overheads included
     n, workers = 10_000, 100
     grading = n / workers * each
     predicted = grading + each  # + the last submission's tail; the scheduler and the client work meanwhile
+    each_full = whole.dask_wall * 2 / fullclass.students()  # the same for a whole submission (code and quizzes)
     section.lines += [
         f"The class of the batch section ({STUDENTS} submissions, `--only week1.padding --only week1.pooling`), "
         f"a new gradebook every run, graded by `course batch --jobs 2` and by `course batch --scheduler-file` on a "
@@ -183,17 +191,14 @@ def bench() -> Section:
         f"**Predicted: 10,000 submissions on 100 workers take about {predicted / 60:.0f} min** "
         f"({n:,} / {workers} x {each:.2f} s + one more). Assumptions: each worker is one CPU like these, with "
         f"`--nthreads 1`; a submission costs what these cost ({len(LESSONS)} lessons, {each:.2f} s of a worker "
-        f"with Dask's round trip; for the whole course multiply by its time per submission from the grading "
-        f"section over {each:.2f} s); the workers are started and warm; the network moves a submission's few "
+        f"with Dask's round trip); the workers are started and warm; the network moves a submission's few "
         f"kilobytes in well under a millisecond. The scheduler is not the limit: {n:,} tasks cost it "
         f"{n * sched_cpu:.0f} s of CPU in all, spread over the {grading / 60:.0f} min, and at 100 workers it "
         f"handles one result every {each / workers * 1e3:.0f} ms against {sched_cpu * 1e3:.2f} ms of work each; "
-        f"nor is the client ({put * 1e3:.2f} ms to file a row).", ""]
-    section.targets.append(Target("Dask's overhead (2 local Dask workers vs `--jobs 2`)", f"<= {TARGET:.2f}x",
-                                  f"{ratio:.2f}x (median of {REPEATS} turns: "
-                                  f"{', '.join(f'{t.ratio:.2f}' for t in turns)})", ratio <= TARGET,
-                                  "" if ratio <= TARGET else
-                                  f"{ratio / TARGET:.2f}x over; load averages {'; '.join(t.load for t in turns)} "
-                                  f"on 2 CPUs while measured; Dask used {cpu['dask'] / cpu['local']:.2f}x the "
-                                  "CPU of local mode."))
+        f"nor is the client ({put * 1e3:.2f} ms to file a row). **Whole submissions** (the class below, "
+        f"{each_full:.1f} s of a worker each with Dask): **about {(n / workers + 1) * each_full / 3600:.1f} h**; "
+        f"the scheduler then handles one result every {each_full / workers * 1e3:.0f} ms.", "",
+        *fullclass.lines(whole, ratio, short_turns)]
+    # the short class's ratio is in the Dask target's measured figure: a miss of it stays visible there
+    section.targets += fullclass.targets(whole, ratio, short_turns, TARGET)
     return section
