@@ -55,31 +55,21 @@ def _arrays(shape: tuple[int, ...], *, kind: str, bound: int, unique: bool) -> s
 
 
 def _reused(make: Any, *args: Any, **kw: Any) -> st.SearchStrategy:
-    """``make(*args, **kw)``, the one made before for the same arguments (of the same types: 3 and 3.0 may draw
-    differently); made anew for arguments that cannot be a key (e.g. a list for a shape)."""
-    try:
-        key = (make, _typed(args), _typed(tuple(sorted(kw.items()))))
-        hash(key)
-    except TypeError:
+    """``make(*args, **kw)``, the one made before for the same arguments when they are all ints, strings, bools and
+    tuples of ints (of these exact types, part of the key: 3, 3.0 and True are one key to a dict, but may not draw alike); made anew
+    for any other argument (e.g. a list or numpy integers for a shape)."""
+    leaves = [*(x for a in args for x in (a if type(a) is tuple else (a,))), *kw.values()]
+    if not all(type(x) in _KEYS for x in leaves):
         return make(*args, **kw)
-    return _made(key, lambda: make(*args, **kw))
-
-
-def _typed(value: Any) -> Any:
-    """``value`` with the type of every leaf beside it."""
-    if isinstance(value, tuple):
-        return tuple(_typed(v) for v in value)
-    return (type(value), value)
-
-
-_MADE: dict[Any, st.SearchStrategy] = {}
-_LIMIT = 4096  # strategies kept; a grader asking for more (shapes from a wide range) makes the rest anew
-
-
-def _made(key: Any, make: Any) -> st.SearchStrategy:
+    key = (make, args, tuple(kw.items()), tuple(map(type, leaves)))
     found = _MADE.get(key)
     if found is None:
-        found = make()
+        found = make(*args, **kw)
         if len(_MADE) < _LIMIT:
             _MADE[key] = found
     return found
+
+
+_KEYS = (int, str, bool)
+_MADE: dict[Any, st.SearchStrategy] = {}
+_LIMIT = 4096  # strategies kept; a grader asking for more (shapes from a wide range) makes the rest anew
