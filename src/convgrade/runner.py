@@ -353,8 +353,9 @@ def grade(course: Course, submission: Path, only: list[str] | None = None,
                 results[cfg.id] = ExerciseResult(cfg.id, cfg.title, 0.0, max_score, "error",
                                                  f"{cfg.name}: {broken[cfg.lesson]}")
         todo = [(cfg, spec) for cfg, spec in exercises if cfg.lesson not in broken]
-        work = parallel.Work(submission, tuple(cfg.id for cfg, _ in todo), mode, figures,
-                             *requirements(_lesson_needs(course, lessons, [cfg for cfg, _ in exercises])))
+        preload = requirements(_lesson_needs(course, lessons, [cfg for cfg, _ in exercises]))[0]
+        operations = requirements(need for _, spec in exercises for need in spec.needs)[1]
+        work = parallel.Work(submission, tuple(cfg.id for cfg, _ in todo), mode, figures, preload, operations)
         order = [] if custom else parallel.spread(todo, jobs)
         if order:
             graded, isolation = parallel.grade(course, work, order, jobs, grade_lesson, parallel.alone(todo))
@@ -368,8 +369,10 @@ def grade(course: Course, submission: Path, only: list[str] | None = None,
 def _lesson_needs(course: Course, lessons: dict[str, Lesson], chosen: list[ExerciseConfig]) -> Iterator[WorkerOps]:
     """What every code exercise of the chosen exercises' lessons needs: a worker imports the student's whole lesson
     file, which imports what any of its exercises needs (torch, in a lesson that has a module to write). Its fork
-    server then loads it once, as when the whole course is graded, instead of every worker for a numpy exercise
-    of that lesson importing torch itself (1.5 s of CPU a worker, as long as grading a failing exercise)."""
+    server then preloads those modules once, as when the whole course is graded, instead of every worker for a
+    numpy exercise of that lesson importing torch itself (1.5 s of CPU a worker, as long as grading a failing
+    exercise). Only the modules: the operation files stay the chosen exercises' own (torch's warms up torch in
+    the fork server, another 1.5 s that a numpy exercise has no use for)."""
     for name in dict.fromkeys(cfg.lesson for cfg in chosen):
         for cfg in course.select([name]):
             if not cfg.is_question:
