@@ -44,7 +44,7 @@ class Work:
     ids: tuple[str, ...]  # the code exercises to grade, in catalogue order
     mode: str  # "reference" or "fixtures" (see ``runner.course_mode``)
     figures: bool
-    preload: tuple[str, ...]  # the selection's, so a sandbox here is the one a single process would use
+    preload: tuple[str, ...]  # the graded lessons' (``runner._lesson_needs``): any process's sandbox is the same
     operations: tuple[str, ...]
 
 

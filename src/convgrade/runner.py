@@ -29,7 +29,7 @@ from .config import ConfigError, Course, ExerciseConfig
 from .feedback import describe_case, failure_text
 from .lesson import Lesson
 from .mistakes import Mistake, diagnose
-from .operations import requirements
+from .operations import WorkerOps, requirements
 from .points import add, shares
 from .results import CheckResult, ExerciseResult, Report
 from .sandbox import Box, Limits, Sandbox
@@ -104,7 +104,8 @@ def run_check(check: Check, cfg: ExerciseConfig, ctx: Context, ref: ModuleType, 
     try:
         failure = None if cases is None else _first_failure(body, cases)
         if cases is None or failure is not None:
-            _hypothesis(check, body if failure is None else _skipping(body, cases, failure[0]), n, test_seed)()
+            once = _passing_once(body)
+            _hypothesis(check, once if failure is None else _skipping(once, cases, failure[0]), n, test_seed)()
             if failure is not None and isinstance(failure[1], CheckFailed):
                 return _flaky()  # a recorded case failed, then passed when hypothesis ran it again
     except CheckFailed as failed:
@@ -167,6 +168,25 @@ def _skipping(body: Callable[[object], None], cases: list[drawcache.Case], faili
             return
         at = len(passed)
         body(case)
+
+    return test
+
+
+def _passing_once(body: Callable[[object], None]) -> Callable[[object], None]:
+    """``body`` for hypothesis's search and shrinking, run once per case that passes: shrinking draws many cases
+    equal to one it ran already (other choices, the same values: e.g. values drawn where a smaller size cuts them
+    off), about a third of them passing. A case that passed passes again, as ``_skipping`` assumes too (the worker
+    starts every call from the same random state); a failing case runs again, so that hypothesis still tells a
+    failure that does not repeat (``_flaky``)."""
+    passed: set[bytes] = set()
+
+    def test(case: object) -> None:
+        key = drawcache.blob(case)
+        if key is not None and key in passed:
+            return
+        body(case)
+        if key is not None:
+            passed.add(key)
 
     return test
 
@@ -333,9 +353,11 @@ def grade(course: Course, submission: Path, only: list[str] | None = None,
                 results[cfg.id] = ExerciseResult(cfg.id, cfg.title, 0.0, max_score, "error",
                                                  f"{cfg.name}: {broken[cfg.lesson]}")
         todo = [(cfg, spec) for cfg, spec in exercises if cfg.lesson not in broken]
-        work = parallel.Work(submission, tuple(cfg.id for cfg, _ in todo), mode, figures,
-                             *requirements(need for _, spec in exercises for need in spec.needs))
-        preloads.remember(course.root, {cfg.id: requirements(spec.needs)[0] for cfg, spec in exercises})
+        preload = requirements(_lesson_needs(course, lessons, [cfg for cfg, _ in exercises]))[0]
+        operations = requirements(need for _, spec in exercises for need in spec.needs)[1]
+        work = parallel.Work(submission, tuple(cfg.id for cfg, _ in todo), mode, figures, preload, operations)
+        by_lesson = {cfg.lesson: requirements(_lesson_needs(course, lessons, [cfg]))[0] for cfg, _ in exercises}
+        preloads.remember(course.root, {cfg.id: by_lesson[cfg.lesson] for cfg, _ in exercises})
         order = [] if custom else parallel.spread(todo, jobs)
         if order:
             graded, isolation = parallel.grade(course, work, order, jobs, grade_lesson, parallel.alone(todo))
@@ -344,6 +366,22 @@ def grade(course: Course, submission: Path, only: list[str] | None = None,
         results.update(graded)
     ordered = tuple(results[cfg.id] for cfg in course.select(only) if cfg.id in results)
     return Report(course.name, mode, isolation, ordered)
+
+
+def _lesson_needs(course: Course, lessons: dict[str, Lesson], chosen: list[ExerciseConfig]) -> Iterator[WorkerOps]:
+    """What every code exercise of the chosen exercises' lessons needs: a worker imports the student's whole lesson
+    file, which imports what any of its exercises needs (torch, in a lesson that has a module to write). Its fork
+    server then preloads those modules once, as when the whole course is graded, instead of every worker for a
+    numpy exercise of that lesson importing torch itself (1.5 s of CPU a worker, as long as grading a failing
+    exercise). Only the modules: the operation files stay the chosen exercises' own (torch's warms up torch in
+    the fork server, another 1.5 s that a numpy exercise has no use for)."""
+    for name in dict.fromkeys(cfg.lesson for cfg in chosen):
+        for cfg in course.select([name]):
+            if not cfg.is_question:
+                try:
+                    yield from lessons[name].spec(cfg).needs
+                except ConfigError:  # an exercise not graded here: its grader's error is for when it is
+                    pass
 
 
 def grade_code(course: Course, work: parallel.Work, todo: list[tuple[ExerciseConfig, Lesson]]) -> parallel.Graded:
