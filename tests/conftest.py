@@ -49,8 +49,8 @@ def grade_one(course: course_mod.Course, folder: Path, exercise_id: str) -> Exer
 # go to one xdist worker together, so that only one worker computes it: the modules below (their module-scoped
 # fixtures: a real nbgrader run, a release and its venv, a Dask cluster, a class graded in a batch...); each
 # lesson's reference, stub and fixtures probes (the selftest grades the lesson's reference and stubs, and releases
-# it, once); and each exercise's determinism probe with its first mistake probe (test_lessons.Selftest: the mistake
-# probe's grading is the first of the two the determinism probe compares).
+# it, once); and each exercise's determinism probe with its first mistake probe (selftest.Selftest: the mistake probe's
+# grading is the first of the two the determinism probe compares).
 # (xdist's own --dist loadgroup cannot do it here: it marks a group in ``item._nodeid``, which pytest 9 ignores.)
 SHARED_FIXTURES = ("test_nbgrader", "test_nbgrader_quiz", "test_second_course", "test_release", "test_scaffold",
                    "test_html", "test_classreport", "test_points", "test_cluster", "test_parallel")

@@ -3,8 +3,10 @@
 For each exercise: the reference scores full marks; the untouched stub scores zero as ``unimplemented``; every
 catalogued mistake loses points and its feedback holds the lines written beside it (and "looks like ..." when
 the mistake is one the grader should name); the public checks replay from fixtures (the student bundle's mode);
-grading twice gives byte-identical reports. Each of these is a ``Probe``, so that a test runner can run them one
-by one (this repository's tests parametrise over ``plan``) and a failure names exactly what broke.
+grading twice gives byte-identical reports (the first catalogued mistake graded twice: when its mistake probe ran
+before in the same ``Selftest``, its grading is the first of the two). Each of these is a ``Probe``, so that a test
+runner can run them one by one (this repository's tests parametrise over ``plan``) and a failure names exactly what
+broke.
 """
 from __future__ import annotations
 
@@ -59,6 +61,7 @@ class Selftest:
         self._lessons: dict[str, Lesson] = {}
         self._graded: dict[tuple[str, str], Report] = {}
         self._bundles: dict[str, Path | str] = {}  # lesson -> released bundle, or why it could not be released
+        self._first: dict[str, ExerciseResult] = {}  # exercise -> its first mistake probe's grading, until reused
         self._tmp = tempfile.TemporaryDirectory(prefix="convgrade-selftest-")
 
     def close(self) -> None:
@@ -113,6 +116,8 @@ class Selftest:
         result = self._submitted(cfg, m, probe.mistake)
         if isinstance(result, str):
             return result
+        if not cfg.is_question and m.impl.__name__ == self._mistakes(cfg)[0].impl.__name__:
+            self._first[cfg.id] = result  # the determinism probe's first grading of this submission
         lines = feedback_lines(result)
         shown = "\n--- feedback was:\n" + "\n".join(lines)
         if result.score >= result.max_score:
@@ -188,7 +193,8 @@ class Selftest:
             runs = [self._grade_answers(cfg, "student0", {cfg: -1}, f"again{i}") for i in range(2)]
         elif mistakes:  # a failing submission: shrinking and feedback must be the same every time
             source = as_submission(self._reference_source(cfg), mistakes[0])
-            runs = [self._grade_source(cfg, source, f"again{i}") for i in range(2)]
+            first = self._first.pop(cfg.id, None) or self._grade_source(cfg, source, "again0")
+            runs = [first, self._grade_source(cfg, source, "again1")]
         else:
             runs = [grade(self.course, self.course.root / "reference", [cfg.id]).exercises[0] for _ in range(2)]
         first, second = (json.dumps(_plain(r), sort_keys=True) for r in runs)
