@@ -59,8 +59,8 @@ class Selftest:
     def __init__(self, course: Course) -> None:
         self.course = course
         self._lessons: dict[str, Lesson] = {}
-        self._graded: dict[tuple[str, str], Report] = {}
-        self._bundles: dict[str, Path | str] = {}  # lesson -> released bundle, or why it could not be released
+        self._graded: dict[tuple[str, str, bool], Report] = {}  # (tree, lesson, replayed from fixtures) -> report
+        self._bundles: dict[str, Course | str] = {}  # lesson -> released bundle, or why it could not be released
         self._first: dict[str, ExerciseResult] = {}  # exercise -> its first mistake probe's grading, until reused
         self._tmp = tempfile.TemporaryDirectory(prefix="convgrade-selftest-")
 
@@ -101,7 +101,8 @@ class Selftest:
         result = self._result("reference", cfg)
         if (result.status, result.score) == ("passed", result.max_score):
             return ""
-        return f"reference/{cfg.path} scores {result.score:g}/{result.max_score:g} ({result.status})\n" + _failures(result)
+        return (f"reference/{cfg.path} scores {result.score:g}/{result.max_score:g} ({result.status})\n"
+                + _failures(result))
 
     def _stub(self, cfg: ExerciseConfig, probe: Probe) -> str:
         result = self._result("exercises", cfg)
@@ -151,19 +152,16 @@ class Selftest:
         return self._grade_source(cfg, as_submission(self._reference_source(cfg), m), tag)
 
     def _fixtures(self, cfg: ExerciseConfig, probe: Probe) -> str:
-        bundle = self._bundle(cfg.lesson)
-        if isinstance(bundle, str):
-            return bundle
-        from . import config
-
-        released = config.load(bundle)
-        reports = {tree: grade(released, self.course.root / tree, [cfg.id], mode="fixtures")
-                   for tree in ("reference", "exercises")}
-        if not reports["reference"].exercises:
+        released = self._released(cfg.lesson)
+        if isinstance(released, str):
+            return released
+        ref, stub = (next((r for r in self._report(tree, cfg.lesson, released).exercises if r.id == cfg.id), None)
+                     for tree in ("reference", "exercises"))
+        if ref is None or stub is None:
             return ""  # no public check: nothing to replay (course release says so)
-        ref, stub = reports["reference"].exercises[0], reports["exercises"].exercises[0]
         if ref.score != ref.max_score:
-            return f"replayed from fixtures, reference/{cfg.path} scores {ref.score:g}/{ref.max_score:g}\n" + _failures(ref)
+            return (f"replayed from fixtures, reference/{cfg.path} scores {ref.score:g}/{ref.max_score:g}\n"
+                    + _failures(ref))
         if stub.score != 0:
             return f"replayed from fixtures, exercises/{cfg.path} scores {stub.score:g}, expected 0"
         return ""
@@ -205,10 +203,16 @@ class Selftest:
         return [m for m in self.lesson(cfg.lesson).mistakes if m.target == cfg.name]
 
     def _result(self, tree: str, cfg: ExerciseConfig) -> ExerciseResult:
-        key = (tree, cfg.lesson)
+        return next(r for r in self._report(tree, cfg.lesson).exercises if r.id == cfg.id)
+
+    def _report(self, tree: str, lesson: str, released: Course | None = None) -> Report:
+        """The whole lesson graded once (in a released bundle: in fixtures mode, where the exercises without a
+        public check are left out)."""
+        key = (tree, lesson, released is not None)
         if key not in self._graded:
-            self._graded[key] = grade(self.course, self.course.root / tree, [cfg.lesson])
-        return next(r for r in self._graded[key].exercises if r.id == cfg.id)
+            course, mode = (released, "fixtures") if released else (self.course, None)
+            self._graded[key] = grade(course, self.course.root / tree, [lesson], mode=mode)
+        return self._graded[key]
 
     def _reference_source(self, cfg: ExerciseConfig) -> str:
         return (self.course.root / "reference" / cfg.path).read_text(encoding="utf-8")
@@ -244,13 +248,15 @@ class Selftest:
         target.write_text(answers_toml(student, values), encoding="utf-8")
         return grade(self.course, target.parent.parent, [cfg.id]).exercises[0]
 
-    def _bundle(self, lesson: str) -> Path | str:
+    def _released(self, lesson: str) -> Course | str:
+        """The lesson's student bundle made by ``course release``, loaded; or why it could not be released."""
         if lesson not in self._bundles:
+            from . import config
             from .release import release
 
             out = Path(self._tmp.name) / f"bundle-{lesson}"
             try:
-                self._bundles[lesson] = release(self.course, out, [lesson]).outdir
+                self._bundles[lesson] = config.load(release(self.course, out, [lesson]).outdir)
             except ConfigError as e:
                 self._bundles[lesson] = f"course release of {lesson} failed: {e}"
         return self._bundles[lesson]
