@@ -14,6 +14,9 @@ os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gett
 if not os.environ.get("CONVGRADE_CACHE"):  # recorded draws (drawcache): this test run's own, never the home's; made
     os.environ["CONVGRADE_CACHE"] = tempfile.mkdtemp(prefix="convgrade-cache-")  # before xdist starts its workers,
     atexit.register(shutil.rmtree, os.environ["CONVGRADE_CACHE"], True)  # which inherit it and share the draws
+if not os.environ.get("CONVGRADE_TEST_RUN"):  # the same, for what the tests share (engine_venv.shared)
+    os.environ["CONVGRADE_TEST_RUN"] = tempfile.mkdtemp(prefix="convgrade-test-run-")
+    atexit.register(shutil.rmtree, os.environ["CONVGRADE_TEST_RUN"], True)
 
 from convgrade import config as course_mod  # noqa: E402
 from convgrade.results import ExerciseResult, Report  # noqa: E402
