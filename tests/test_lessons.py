@@ -10,7 +10,7 @@ import pytest
 from convgrade import config as course_mod
 from convgrade import selftest
 
-from conftest import ROOT
+from conftest import NAMED, ROOT
 
 
 COURSE = course_mod.load(ROOT)
@@ -41,7 +41,8 @@ def test_every_exercise_has_three_mistakes():
 
 def test_the_determinism_probe_takes_the_first_mistake_probes_grading_as_its_first(monkeypatch):
     """`course selftest` grades the first catalogued mistake once less: its determinism probe compares the mistake
-    probe's grading with a second one (and grades twice when that probe has not run)."""
+    probe's grading with a second one (and grades twice when that probe has not run); ``outcome`` grades nothing
+    a probe graded."""
     exercise = "week1.padding.conv_output_size"
     with selftest.Selftest(COURSE) as st:
         tags: list[str] = []
@@ -49,5 +50,16 @@ def test_the_determinism_probe_takes_the_first_mistake_probes_grading_as_its_fir
         monkeypatch.setattr(st, "_grade_source", lambda cfg, source, tag: tags.append(tag) or real(cfg, source, tag))
         first = next(p for p in st.plan([exercise]) if p.kind == "mistake")
         determinism = selftest.Probe(exercise, "determinism")
-        assert st.run(first).ok and st.run(determinism).ok and tags == [first.mistake, "again1"]
-        assert st.run(determinism).ok and tags[2:] == ["again0", "again1"]  # the mistake probe's grading was taken
+        assert st.run(determinism).ok and tags == ["again0", "again1"]
+        assert st.run(first).ok and st.run(determinism).ok and tags[2:] == [first.mistake, "again1"]
+        assert st.outcome(first).caught and tags[4:] == []
+
+
+# The catalogue of a torch module's mistakes is named by its feedback (docs/diagnosis.md): read from the gradings
+# of its mistake probes above (conftest.work_units runs them on one worker, with this test after them).
+
+
+def test_the_feedback_names_most_catalogued_mistakes():
+    outcomes = [SELFTEST.outcome(p) for p in PROBES if p.exercise == NAMED and p.kind == "mistake"]
+    assert outcomes and all(o.caught for o in outcomes)
+    assert sum(o.named for o in outcomes) / len(outcomes) >= 0.85, [o.probe.name for o in outcomes if not o.named]

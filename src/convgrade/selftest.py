@@ -4,7 +4,8 @@ For each exercise: the reference scores full marks; the untouched stub scores ze
 catalogued mistake loses points and its feedback holds the lines written beside it (and "looks like ..." when
 the mistake is one the grader should name); the public checks replay from fixtures (the student bundle's mode);
 grading twice gives byte-identical reports (the first catalogued mistake graded twice: when its mistake probe ran
-before in the same ``Selftest``, its grading is the first of the two). Each of these is a ``Probe``, so that a test
+before in the same ``Selftest``, its grading is the first of the two). A catalogued mistake is graded once per
+``Selftest``, however many probes and ``outcome`` calls read it. Each of these is a ``Probe``, so that a test
 runner can run them one by one (this repository's tests parametrise over ``plan``) and a failure names exactly what
 broke.
 """
@@ -61,7 +62,7 @@ class Selftest:
         self._lessons: dict[str, Lesson] = {}
         self._graded: dict[tuple[str, str, bool], Report] = {}  # (tree, lesson, replayed from fixtures) -> report
         self._bundles: dict[str, Course | str] = {}  # lesson -> released bundle, or why it could not be released
-        self._first: dict[str, ExerciseResult] = {}  # exercise -> its first mistake probe's grading, until reused
+        self._mistaken: dict[tuple[str, str], ExerciseResult | str] = {}  # (exercise, mistake) -> _submitted's
         self._tmp = tempfile.TemporaryDirectory(prefix="convgrade-selftest-")
 
     def close(self) -> None:
@@ -113,12 +114,9 @@ class Selftest:
                 + (_failures(result) or result.feedback))
 
     def _mistake(self, cfg: ExerciseConfig, probe: Probe) -> str:
-        m = next(m for m in self._mistakes(cfg) if m.impl.__name__ == probe.mistake)
-        result = self._submitted(cfg, m, probe.mistake)
+        m, result = self._catalogued(cfg, probe.mistake)
         if isinstance(result, str):
             return result
-        if not cfg.is_question and m.impl.__name__ == self._mistakes(cfg)[0].impl.__name__:
-            self._first[cfg.id] = result  # the determinism probe's first grading of this submission
         lines = feedback_lines(result)
         shown = "\n--- feedback was:\n" + "\n".join(lines)
         if result.score >= result.max_score:
@@ -135,13 +133,21 @@ class Selftest:
         ``held_out``: a wrong implementation from outside the catalogue, graded the same way; it is named when
         the feedback names any catalogued mistake."""
         cfg = next(e for e in self.course.exercises if e.id == probe.exercise)
-        m = held_out or next(m for m in self._mistakes(cfg) if m.impl.__name__ == probe.mistake)
-        result = self._submitted(cfg, m, probe.mistake)
+        m, result = (held_out, self._submitted(cfg, held_out, probe.mistake)) if held_out \
+            else self._catalogued(cfg, probe.mistake)
         if isinstance(result, str):  # a wrong answer no student's variant tells apart
             return Outcome(probe, False, False)
         lines = feedback_lines(result)
         named = names_mistake(lines, None if held_out else m.description)
         return Outcome(probe, result.score < result.max_score, named, tuple(diagnoses(lines)))
+
+    def _catalogued(self, cfg: ExerciseConfig, name: str) -> tuple[Mistake, ExerciseResult | str]:
+        """A catalogued mistake and its ``_submitted`` grading, graded once: its mistake probe, ``outcome`` and
+        (the first mistake's) the determinism probe share it."""
+        m = next(m for m in self._mistakes(cfg) if m.impl.__name__ == name)
+        if (cfg.id, name) not in self._mistaken:
+            self._mistaken[cfg.id, name] = self._submitted(cfg, m, name)
+        return m, self._mistaken[cfg.id, name]
 
     def _submitted(self, cfg: ExerciseConfig, m: Mistake, tag: str) -> ExerciseResult | str:
         """The mistake graded as a submission (a question's: answered by a student whose variant it gets wrong),
@@ -191,7 +197,8 @@ class Selftest:
             runs = [self._grade_answers(cfg, "student0", {cfg: -1}, f"again{i}") for i in range(2)]
         elif mistakes:  # a failing submission: shrinking and feedback must be the same every time
             source = as_submission(self._reference_source(cfg), mistakes[0])
-            first = self._first.pop(cfg.id, None) or self._grade_source(cfg, source, "again0")
+            first = self._mistaken.get((cfg.id, mistakes[0].impl.__name__))  # when its mistake probe ran
+            first = first if isinstance(first, ExerciseResult) else self._grade_source(cfg, source, "again0")
             runs = [first, self._grade_source(cfg, source, "again1")]
         else:
             runs = [grade(self.course, self.course.root / "reference", [cfg.id]).exercises[0] for _ in range(2)]
