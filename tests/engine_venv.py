@@ -3,10 +3,13 @@
 Installing the pinned packages from the network takes minutes, so the venv borrows them: every entry of the
 running venv's site-packages is hard-linked into the new one, except convgrade itself (the editable install
 of this checkout, its .pth finder included). Then the wheel goes in with pip, ``--no-deps``. What runs there
-cannot see this repository: ``convgrade.__file__`` is inside the new venv.
+cannot see this repository: ``convgrade.__file__`` is inside the new venv. ``shared`` makes one such venv per
+wheel for the whole test run (its xdist workers too): the tests only run what is installed there.
 """
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
 import shutil
 import subprocess
@@ -19,6 +22,7 @@ import pytest
 from convgrade.wheel import engine_wheel
 
 MINE = ("convgrade", "convgrade-*", "__editable__*convgrade*", "__pycache__")
+RUN = "CONVGRADE_TEST_RUN"  # a folder for the whole test run, which conftest makes before xdist starts its workers
 
 
 def make(folder: Path, wheel: Path | None = None) -> Path:
@@ -34,6 +38,19 @@ def make(folder: Path, wheel: Path | None = None) -> Path:
     python = folder / "bin" / "python"
     subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps",
                     "--no-index", str(wheel or engine_wheel())], check=True, cwd=folder)
+    return folder / "bin"
+
+
+def shared(wheel: Path) -> Path:
+    """bin/ of a venv where ``wheel`` is installed, made once per test run and wheel (the same bytes: the same
+    venv), under a lock, so that a test on another xdist worker waits for it rather than making another."""
+    folder = Path(os.environ[RUN]) / f"venv-{hashlib.sha256(wheel.read_bytes()).hexdigest()[:16]}"
+    with open(folder.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not (folder / "made").exists():
+            shutil.rmtree(folder, ignore_errors=True)  # what a test stopped while making it left
+            make(folder, wheel)
+            (folder / "made").touch()
     return folder / "bin"
 
 

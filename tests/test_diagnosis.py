@@ -1,6 +1,7 @@
-"""The feedback names mistakes: the architecture diff of torch modules (extra/torch/diff.py) on its own, the share of
-catalogued mistakes whose feedback names them, and of held-out ones (tests/heldout/, never shown to the graders) whose
-feedback names them rightly (scripts/diagnosis.py measures both for docs/diagnosis.md)."""
+"""The feedback names mistakes: the architecture diff of torch modules (extra/torch/diff.py) on its own, and the share
+of held-out mistakes (tests/heldout/, never shown to the graders) whose feedback names them rightly (scripts/diagnosis.py
+measures it, and the share of catalogued ones named, for docs/diagnosis.md; test_lessons asserts the latter for a
+torch module's catalogue, from the selftest's gradings)."""
 from __future__ import annotations
 
 import ast
@@ -94,12 +95,6 @@ def script():
     sys.modules["diagnosis"] = module
     spec.loader.exec_module(module)
     return module
-
-
-def test_the_feedback_names_most_catalogued_mistakes(script):
-    graded = script.measure(ROOT, ["week2.resnet.IdentityBlock"]).catalogue
-    assert graded and all(g.outcome.caught for g in graded)
-    assert script.share(graded) >= 0.85, "\n".join(script.table(graded, rightly=False))
 
 
 def test_each_held_out_mistake_is_one_function_of_its_exercise_and_not_in_the_catalogue(script):

@@ -189,7 +189,7 @@ def test_fail_under_compares_the_score_as_shown(request):
     """In the bundle, the reference's score equals the CI's threshold to the last digit shown: exit 0."""
     bundle = request.getfixturevalue("bundle")
     threshold = fail_under(bundle)
-    engine = engine_venv.make(bundle.parent / "student-venv", bundle / WHEEL)  # the bundle's engine, as installed
+    engine = engine_venv.shared(bundle / WHEEL)  # the bundle's engine, as installed
     run = in_bundle(engine, bundle, "grade", str(ROOT / "reference"), "--json", "-", "--fail-under", threshold)
     assert run.returncode == 0, run.stderr
     data = json.loads(run.stdout, parse_float=Decimal, parse_int=Decimal)

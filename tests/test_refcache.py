@@ -47,49 +47,41 @@ def padded(tmp_path_factory) -> str:
     return str(folder)
 
 
-@pytest.mark.parametrize("submission", ["reference", "exercises", "examples/partial", "padded"])
-def test_reports_are_identical_without_the_answers_cold_and_warm(submission, tmp_path, monkeypatch, request):
-    submission = request.getfixturevalue("padded") if submission == "padded" else submission
-    off = _graded(monkeypatch, submission, drawcache.OFF)
-    cold = _graded(monkeypatch, submission, tmp_path / "cache")
-    answers = len(list((tmp_path / "cache" / "answers").iterdir()))
-    warm = _graded(monkeypatch, submission, tmp_path / "cache")
-    assert cold == off and warm == off
-    if submission.endswith("reference"):
-        assert answers > 10  # layouts, outputs, gradients, weight plans
-    if submission.endswith("padded"):  # the diagnosis read the reference's trace and graph from the cache
-        assert "the first layer whose output shape differs from the reference's" in warm
-        assert "your forward pass, layer by layer, against the reference's" in warm
-
-
-@pytest.mark.parametrize("submission", ["reference", "padded"])
-def test_a_warm_cache_builds_no_reference_model(submission, tmp_path, monkeypatch, request):
-    submission = request.getfixturevalue("padded") if submission == "padded" else submission
-    made = _builds(monkeypatch)
-    cold = _graded(monkeypatch, submission, tmp_path)
-    assert any(m.endswith("on cpu") for m in made) and any(m.endswith("on meta") for m in made)
-    made.clear()
-    assert _graded(monkeypatch, submission, tmp_path) == cold
-    assert made == []
-
-
-def test_corrupt_answers_are_computed_again(tmp_path, monkeypatch):
-    off = _graded(monkeypatch, "reference", drawcache.OFF)
-    _graded(monkeypatch, "reference", tmp_path)
-    files = sorted((tmp_path / "answers").iterdir())
+def _corrupt(files: list[Path]) -> None:
     for i, f in enumerate(files):
         f.write_bytes(b"not a pickle" if i % 2 else f.read_bytes()[: len(f.read_bytes()) // 2])
+
+
+# One test per submission, which grades it off, cold and warm once and asks all of these of those gradings (each
+# grading of these models costs seconds): the reports are the same; cold, the reference and the padded submission
+# build reference models (on cpu and on meta), warm, none; the reference's answers, corrupted, are computed again
+# and written whole; an unwritable cache grades the reference without it.
+@pytest.mark.parametrize("submission", ["reference", "exercises", "examples/partial", "padded"])
+def test_reports_are_identical_without_the_answers_cold_and_warm(submission, tmp_path, monkeypatch, request):
+    path = request.getfixturevalue("padded") if submission == "padded" else submission
+    cache = tmp_path / "cache"
+    off = _graded(monkeypatch, path, drawcache.OFF)
     made = _builds(monkeypatch)
-    assert _graded(monkeypatch, "reference", tmp_path) == off
-    assert made  # computed again, and written whole
+    cold = _graded(monkeypatch, path, cache)
+    answers, built = sorted((cache / "answers").iterdir()), made.copy()
     made.clear()
-    assert _graded(monkeypatch, "reference", tmp_path) == off and made == []
-
-
-def test_an_unwritable_cache_grades_without_it(tmp_path, monkeypatch):
-    (tmp_path / "file").write_text("not a folder")
-    assert (_graded(monkeypatch, "reference", tmp_path / "file" / "cache", LESSONS[:1])
-            == _graded(monkeypatch, "reference", drawcache.OFF, LESSONS[:1]))
+    warm = _graded(monkeypatch, path, cache)
+    assert cold == off and warm == off
+    if submission in ("reference", "padded"):  # a warm cache builds no reference model
+        assert any(m.endswith("on cpu") for m in built) and any(m.endswith("on meta") for m in built)
+        assert made == []
+    if submission == "reference":
+        assert len(answers) > 10  # layouts, outputs, gradients, weight plans
+        _corrupt(answers)
+        assert _graded(monkeypatch, path, cache) == off
+        assert made  # computed again, and written whole
+        made.clear()
+        assert _graded(monkeypatch, path, cache) == off and made == []
+        (tmp_path / "file").write_text("not a folder")
+        assert _graded(monkeypatch, path, tmp_path / "file" / "cache") == off  # unwritable: graded without it
+    if submission == "padded":  # the diagnosis read the reference's trace and graph from the cache
+        assert "the first layer whose output shape differs from the reference's" in warm
+        assert "your forward pass, layer by layer, against the reference's" in warm
 
 
 def test_only_the_lessons_own_reference_is_remembered(tmp_path, monkeypatch):

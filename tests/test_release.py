@@ -40,9 +40,9 @@ def bundle(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def engine(bundle, tmp_path_factory) -> Path:
+def engine(bundle) -> Path:
     """bin/ of a venv where the bundle's wheel is installed, as its README says (the pins borrowed, see engine_venv)."""
-    return engine_venv.make(tmp_path_factory.mktemp("venv") / "student", bundle / WHEEL)
+    return engine_venv.shared(bundle / WHEEL)
 
 
 def in_bundle(engine: Path, bundle: Path, *args: str) -> subprocess.CompletedProcess:

@@ -74,10 +74,11 @@ def test_a_folder_that_is_not_empty_is_refused(here, new_course):
 
 def test_from_the_wheel_alone_new_then_selftest_works(tmp_path):
     """pip install of the wheel into an empty venv, then `course new x && cd x && course selftest`."""
-    bin_dir = engine_venv.make(tmp_path / "venv")
+    wheel = engine_wheel()
+    bin_dir = engine_venv.shared(wheel)
     where = subprocess.run([str(bin_dir / "python"), "-c", "import convgrade; print(convgrade.__file__)"],
                            cwd=tmp_path, capture_output=True, text=True, env=engine_venv.clean_env())
-    assert Path(where.stdout.strip()).is_relative_to(tmp_path / "venv"), where.stderr
+    assert Path(where.stdout.strip()).is_relative_to(bin_dir.parent), where.stderr
     work = tmp_path / "work"
     work.mkdir()
     assert course(bin_dir, "new", "x", cwd=work).returncode == 0
@@ -85,7 +86,7 @@ def test_from_the_wheel_alone_new_then_selftest_works(tmp_path):
     assert run.returncode == 0, run.stdout + run.stderr
     assert "5 of 5 probes passed" in run.stdout
     # without a checkout, the wheel in vendor/ is the installed one packed again: the same files, byte for byte
-    with zipfile.ZipFile(work / "x" / WHEEL) as repacked, zipfile.ZipFile(engine_wheel()) as built:
+    with zipfile.ZipFile(work / "x" / WHEEL) as repacked, zipfile.ZipFile(wheel) as built:
         same = [n for n in built.namelist() if not n.endswith("RECORD")]
         assert sorted(same) == sorted(n for n in repacked.namelist() if not n.endswith("RECORD"))
         assert all(repacked.read(n) == built.read(n) for n in same)

@@ -3,8 +3,11 @@
 For each exercise: the reference scores full marks; the untouched stub scores zero as ``unimplemented``; every
 catalogued mistake loses points and its feedback holds the lines written beside it (and "looks like ..." when
 the mistake is one the grader should name); the public checks replay from fixtures (the student bundle's mode);
-grading twice gives byte-identical reports. Each of these is a ``Probe``, so that a test runner can run them one
-by one (this repository's tests parametrise over ``plan``) and a failure names exactly what broke.
+grading twice gives byte-identical reports (the first catalogued mistake graded twice: when its mistake probe ran
+before in the same ``Selftest``, its grading is the first of the two). A catalogued mistake is graded once per
+``Selftest``, however many probes and ``outcome`` calls read it. Each of these is a ``Probe``, so that a test
+runner can run them one by one (this repository's tests parametrise over ``plan``) and a failure names exactly what
+broke.
 """
 from __future__ import annotations
 
@@ -57,8 +60,9 @@ class Selftest:
     def __init__(self, course: Course) -> None:
         self.course = course
         self._lessons: dict[str, Lesson] = {}
-        self._graded: dict[tuple[str, str], Report] = {}
-        self._bundles: dict[str, Path | str] = {}  # lesson -> released bundle, or why it could not be released
+        self._graded: dict[tuple[str, str, bool], Report] = {}  # (tree, lesson, replayed from fixtures) -> report
+        self._bundles: dict[str, Course | str] = {}  # lesson -> released bundle, or why it could not be released
+        self._mistaken: dict[tuple[str, str], ExerciseResult | str] = {}  # (exercise, mistake) -> _submitted's
         self._tmp = tempfile.TemporaryDirectory(prefix="convgrade-selftest-")
 
     def close(self) -> None:
@@ -98,7 +102,8 @@ class Selftest:
         result = self._result("reference", cfg)
         if (result.status, result.score) == ("passed", result.max_score):
             return ""
-        return f"reference/{cfg.path} scores {result.score:g}/{result.max_score:g} ({result.status})\n" + _failures(result)
+        return (f"reference/{cfg.path} scores {result.score:g}/{result.max_score:g} ({result.status})\n"
+                + _failures(result))
 
     def _stub(self, cfg: ExerciseConfig, probe: Probe) -> str:
         result = self._result("exercises", cfg)
@@ -109,8 +114,7 @@ class Selftest:
                 + (_failures(result) or result.feedback))
 
     def _mistake(self, cfg: ExerciseConfig, probe: Probe) -> str:
-        m = next(m for m in self._mistakes(cfg) if m.impl.__name__ == probe.mistake)
-        result = self._submitted(cfg, m, probe.mistake)
+        m, result = self._catalogued(cfg, probe.mistake)
         if isinstance(result, str):
             return result
         lines = feedback_lines(result)
@@ -129,13 +133,21 @@ class Selftest:
         ``held_out``: a wrong implementation from outside the catalogue, graded the same way; it is named when
         the feedback names any catalogued mistake."""
         cfg = next(e for e in self.course.exercises if e.id == probe.exercise)
-        m = held_out or next(m for m in self._mistakes(cfg) if m.impl.__name__ == probe.mistake)
-        result = self._submitted(cfg, m, probe.mistake)
+        m, result = (held_out, self._submitted(cfg, held_out, probe.mistake)) if held_out \
+            else self._catalogued(cfg, probe.mistake)
         if isinstance(result, str):  # a wrong answer no student's variant tells apart
             return Outcome(probe, False, False)
         lines = feedback_lines(result)
         named = names_mistake(lines, None if held_out else m.description)
         return Outcome(probe, result.score < result.max_score, named, tuple(diagnoses(lines)))
+
+    def _catalogued(self, cfg: ExerciseConfig, name: str) -> tuple[Mistake, ExerciseResult | str]:
+        """A catalogued mistake and its ``_submitted`` grading, graded once: its mistake probe, ``outcome`` and
+        (the first mistake's) the determinism probe share it."""
+        m = next(m for m in self._mistakes(cfg) if m.impl.__name__ == name)
+        if (cfg.id, name) not in self._mistaken:
+            self._mistaken[cfg.id, name] = self._submitted(cfg, m, name)
+        return m, self._mistaken[cfg.id, name]
 
     def _submitted(self, cfg: ExerciseConfig, m: Mistake, tag: str) -> ExerciseResult | str:
         """The mistake graded as a submission (a question's: answered by a student whose variant it gets wrong),
@@ -146,19 +158,16 @@ class Selftest:
         return self._grade_source(cfg, as_submission(self._reference_source(cfg), m), tag)
 
     def _fixtures(self, cfg: ExerciseConfig, probe: Probe) -> str:
-        bundle = self._bundle(cfg.lesson)
-        if isinstance(bundle, str):
-            return bundle
-        from . import config
-
-        released = config.load(bundle)
-        reports = {tree: grade(released, self.course.root / tree, [cfg.id], mode="fixtures")
-                   for tree in ("reference", "exercises")}
-        if not reports["reference"].exercises:
+        released = self._released(cfg.lesson)
+        if isinstance(released, str):
+            return released
+        ref, stub = (next((r for r in self._report(tree, cfg.lesson, released).exercises if r.id == cfg.id), None)
+                     for tree in ("reference", "exercises"))
+        if ref is None or stub is None:
             return ""  # no public check: nothing to replay (course release says so)
-        ref, stub = reports["reference"].exercises[0], reports["exercises"].exercises[0]
         if ref.score != ref.max_score:
-            return f"replayed from fixtures, reference/{cfg.path} scores {ref.score:g}/{ref.max_score:g}\n" + _failures(ref)
+            return (f"replayed from fixtures, reference/{cfg.path} scores {ref.score:g}/{ref.max_score:g}\n"
+                    + _failures(ref))
         if stub.score != 0:
             return f"replayed from fixtures, exercises/{cfg.path} scores {stub.score:g}, expected 0"
         return ""
@@ -188,7 +197,9 @@ class Selftest:
             runs = [self._grade_answers(cfg, "student0", {cfg: -1}, f"again{i}") for i in range(2)]
         elif mistakes:  # a failing submission: shrinking and feedback must be the same every time
             source = as_submission(self._reference_source(cfg), mistakes[0])
-            runs = [self._grade_source(cfg, source, f"again{i}") for i in range(2)]
+            first = self._mistaken.get((cfg.id, mistakes[0].impl.__name__))  # when its mistake probe ran
+            first = first if isinstance(first, ExerciseResult) else self._grade_source(cfg, source, "again0")
+            runs = [first, self._grade_source(cfg, source, "again1")]
         else:
             runs = [grade(self.course, self.course.root / "reference", [cfg.id]).exercises[0] for _ in range(2)]
         first, second = (json.dumps(_plain(r), sort_keys=True) for r in runs)
@@ -199,10 +210,16 @@ class Selftest:
         return [m for m in self.lesson(cfg.lesson).mistakes if m.target == cfg.name]
 
     def _result(self, tree: str, cfg: ExerciseConfig) -> ExerciseResult:
-        key = (tree, cfg.lesson)
+        return next(r for r in self._report(tree, cfg.lesson).exercises if r.id == cfg.id)
+
+    def _report(self, tree: str, lesson: str, released: Course | None = None) -> Report:
+        """The whole lesson graded once (in a released bundle: in fixtures mode, where the exercises without a
+        public check are left out)."""
+        key = (tree, lesson, released is not None)
         if key not in self._graded:
-            self._graded[key] = grade(self.course, self.course.root / tree, [cfg.lesson])
-        return next(r for r in self._graded[key].exercises if r.id == cfg.id)
+            course, mode = (released, "fixtures") if released else (self.course, None)
+            self._graded[key] = grade(course, self.course.root / tree, [lesson], mode=mode)
+        return self._graded[key]
 
     def _reference_source(self, cfg: ExerciseConfig) -> str:
         return (self.course.root / "reference" / cfg.path).read_text(encoding="utf-8")
@@ -238,13 +255,15 @@ class Selftest:
         target.write_text(answers_toml(student, values), encoding="utf-8")
         return grade(self.course, target.parent.parent, [cfg.id]).exercises[0]
 
-    def _bundle(self, lesson: str) -> Path | str:
+    def _released(self, lesson: str) -> Course | str:
+        """The lesson's student bundle made by ``course release``, loaded; or why it could not be released."""
         if lesson not in self._bundles:
+            from . import config
             from .release import release
 
             out = Path(self._tmp.name) / f"bundle-{lesson}"
             try:
-                self._bundles[lesson] = release(self.course, out, [lesson]).outdir
+                self._bundles[lesson] = config.load(release(self.course, out, [lesson]).outdir)
             except ConfigError as e:
                 self._bundles[lesson] = f"course release of {lesson} failed: {e}"
         return self._bundles[lesson]
