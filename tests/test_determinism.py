@@ -106,7 +106,7 @@ def test_draws_do_not_depend_on_the_modules_imported_before(tmp_path, monkeypatc
     how the engine is installed. The grading profile draws the same inputs whatever was imported."""
     from hypothesis import given, seed, settings, strategies as hst
 
-    from convgrade.runner import PROFILE
+    from convgrade.checkrun import PROFILE
 
     def draws() -> list:
         seen: list = []

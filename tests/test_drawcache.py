@@ -14,7 +14,7 @@ from hypothesis import assume
 from hypothesis.strategies import integers as st_integers
 
 from convgrade import config as course_mod
-from convgrade import drawcache, runner
+from convgrade import checkrun, drawcache
 from convgrade.checks import Check, CheckFailed
 from convgrade.config import ExerciseConfig
 from convgrade.drawcache import Draws, blob
@@ -49,14 +49,14 @@ def test_reports_are_identical_without_the_cache_cold_and_warm(submission, tmp_p
 def _late_failures(monkeypatch: pytest.MonkeyPatch) -> list[int | None]:
     """Where each replay of recorded cases first failed (spying on the runner)."""
     found: list[int | None] = []
-    first = runner._first_failure
+    first = checkrun._first_failure
 
     def spy(body, cases):
         failure = first(body, cases)
         found.append(None if failure is None else failure[0])
         return failure
 
-    monkeypatch.setattr(runner, "_first_failure", spy)
+    monkeypatch.setattr(checkrun, "_first_failure", spy)
     return found
 
 
@@ -220,7 +220,7 @@ def test_recorded_draws_are_what_hypothesis_feeds_the_reference(lesson, tmp_path
     """The claim the cache rests on, for every property check of the course: a real run (the reference's body
     doing its real work) is fed exactly the recorded cases, then the worked examples."""
     monkeypatch.setenv(drawcache.ENV, drawcache.OFF)
-    monkeypatch.setattr(runner, "_passing_once", lambda body: body)  # every case hypothesis draws reaches the body
+    monkeypatch.setattr(checkrun, "_passing_once", lambda body: body)  # every case hypothesis draws reaches the body
     fed: dict[tuple[str, str], list[bytes | None]] = {}
 
     def make(course, name):
@@ -238,8 +238,8 @@ def test_recorded_draws_are_what_hypothesis_feeds_the_reference(lesson, tmp_path
         for check in Lesson(COURSE, lesson).exercise(cfg).checks:
             if check.given is None:
                 continue
-            n, seed = runner.example_count(check, cfg), runner.check_seed(COURSE.seed, cfg.id, check.name)
-            recorded = draws.cases((cfg.id, check.name, seed, n), lambda: runner._record(check, n, seed))
+            n, seed = checkrun.example_count(check, cfg), checkrun.check_seed(COURSE.seed, cfg.id, check.name)
+            recorded = draws.cases((cfg.id, check.name, seed, n), lambda: checkrun._record(check, n, seed))
             assert recorded is not None, f"{cfg.id}: {check.name}: cases that pickle cannot hold"
             explicit = [blob(case) for case in reversed(check.examples)]
             assert fed[cfg.id, check.name] == [b for b, _ in recorded] + explicit, f"{cfg.id}: {check.name}"
@@ -262,7 +262,7 @@ def _run(body, tmp_path: Path | None, given=st_integers(0, 1000)) -> object:
     check = Check("values", 1, body, given)
     cfg = ExerciseConfig("hw1.numbers.f", "f", 1, 10, 10, 1 << 30, 50)
     draws = None if tmp_path is None else Draws(tmp_path, "v1")
-    failed = runner.run_check(check, cfg, _Context(), None, 1, draws)
+    failed = checkrun.run_check(check, cfg, _Context(), None, 1, draws)
     return None if failed is None else (failed.what, failed.case)
 
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from convgrade import config as course_mod
-from convgrade import runner
+from convgrade import checkrun, runner
 from convgrade.checks import CheckFailed
 from convgrade.extra import numpy as cg_numpy
 from convgrade.extra.numpy import arrays, values
@@ -70,7 +70,7 @@ def test_a_case_that_passed_is_not_run_again_and_a_failing_one_is():
         if case == "bad":
             raise CheckFailed("wrong")
 
-    test = runner._passing_once(body)
+    test = checkrun._passing_once(body)
     for case in ["ok", "ok", [1, 2], [1, 2], "ok"]:
         test(case)
     for _ in range(2):
@@ -122,7 +122,7 @@ def _graded(monkeypatch: pytest.MonkeyPatch, submission: Path, exercise_id: str)
 def test_a_failing_exercise_grades_as_without_the_shortcuts(exercise_id, mistake, tmp_path, monkeypatch):
     submission = _mistake_submission(tmp_path / "sub", exercise_id, mistake)
     fast, fast_ran = _graded(monkeypatch, submission, exercise_id)
-    monkeypatch.setattr(runner, "_passing_once", lambda body: body)
+    monkeypatch.setattr(checkrun, "_passing_once", lambda body: body)
     monkeypatch.setattr(cg_numpy, "_reused", lambda make, *args, **kw: make(*args, **kw))
     monkeypatch.setattr(runner, "_lesson_needs", lambda course, lessons, chosen: (
         need for cfg in chosen for need in lessons[cfg.lesson].spec(cfg).needs))

@@ -4,7 +4,7 @@ Derandomized, seeded and without a database, hypothesis feeds a check whose body
 cases in the same order whatever the code being graded: they follow from the strategy, the seed and the count.
 So the runner records them once (the check's own hypothesis test, with a body that only keeps each case), then
 calls the check's body on them directly while the code passes, and hands over to hypothesis (its search and
-shrinking) at the first failure (``runner.run_check``).
+shrinking) at the first failure (``checkrun.run_check``).
 
 One file per check, ``<cache>/draws/<key>.pickle``; ``<cache>`` is ``$CONVGRADE_CACHE``, else
 ``$XDG_CACHE_HOME/convgrade`` or ``~/.cache/convgrade``, and ``CONVGRADE_CACHE=off`` turns the cache off. The key
