@@ -8,8 +8,9 @@ import numpy as np
 from ...checks import CheckFailed, Exercise
 from ...expect import expect_array, expect_shape
 from .figure import layer_figure
-from .modules import (TORCH, Layout, ModuleCase, drawn, expect_count, expect_layout, layout_of, reference_forward,
-                      reference_grad_norms, reference_layout, reference_module, student_forward, student_layout)
+from .modules import (TORCH, Layout, ModuleCase, expect_count, expect_layout, layout_of, reference_forward,
+                      reference_grad_norms, reference_layout, student_forward, student_layout)
+from .reference import drawn, reference_module
 
 
 def add_module_checks(ex: Exercise, cases: Any, *, points: dict[str, float] | None = None,

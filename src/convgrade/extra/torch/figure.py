@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any, Callable
 from ...checks import CheckFailed
 from .diff import OpsTable
 from .layers import LayerTable, layer_rows
-from .modules import (ModuleCase, layout_of, operations, reference_forward, reference_module, student_forward,
-                      student_layout, student_trace)
+from .modules import (ModuleCase, layout_of, operations, reference_forward, student_forward, student_layout,
+                      student_trace)
+from .reference import reference_module
 
 if TYPE_CHECKING:
     import torch

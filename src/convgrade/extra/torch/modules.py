@@ -23,7 +23,7 @@ from .diff import read_ops
 from .diff import feedback as diff_feedback
 from .ops import MAX_TRACE, graph, in_strips, trace
 from .ops import info as _info
-from .reference import SEED, Reference, Seeded, array_key, drawn, reference_module
+from .reference import SEED, Reference, Seeded, array_key, drawn
 
 # the worker operations every torch exercise uses (module_info, module_forward, ...), torch preloaded in the worker
 TORCH = WorkerOps(Path(__file__).with_name("ops.py"), preload=("torch",), replayable=("module_forward",))
