@@ -177,7 +177,8 @@ def grade(course: Course, submission: Path, only: list[str] | None = None,
         preload = requirements(_lesson_needs(course, lessons, [cfg for cfg, _ in exercises]))[0]
         operations = requirements(need for _, spec in exercises for need in spec.needs)[1]
         work = parallel.Work(submission, tuple(cfg.id for cfg, _ in todo), mode, figures, preload, operations)
-        by_lesson = {cfg.lesson: requirements(_lesson_needs(course, lessons, [cfg]))[0] for cfg, _ in exercises}
+        by_lesson = {lesson: requirements(_lesson_needs(course, lessons, [cfg]))[0]
+                     for lesson, cfg in {cfg.lesson: cfg for cfg, _ in exercises}.items()}  # once per lesson
         preloads.remember(course.root, {cfg.id: by_lesson[cfg.lesson] for cfg, _ in exercises})
         order = [] if custom else parallel.spread(todo, jobs)
         if order:

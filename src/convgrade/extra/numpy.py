@@ -56,8 +56,8 @@ def _arrays(shape: tuple[int, ...], *, kind: str, bound: int, unique: bool) -> s
 
 def _reused(make: Any, *args: Any, **kw: Any) -> st.SearchStrategy:
     """``make(*args, **kw)``, the one made before for the same arguments when they are all ints, strings, bools and
-    tuples of ints (of these exact types, part of the key: 3, 3.0 and True are one key to a dict, but may not draw alike); made anew
-    for any other argument (e.g. a list or numpy integers for a shape)."""
+    tuples of ints (of these exact types, part of the key: 3, 3.0 and True are one key to a dict, but may not draw
+    alike); made anew for any other argument (e.g. a list or numpy integers for a shape)."""
     leaves = [*(x for a in args for x in (a if type(a) is tuple else (a,))), *kw.values()]
     if not all(type(x) in _KEYS for x in leaves):
         return make(*args, **kw)
