@@ -7,6 +7,7 @@ import json
 import multiprocessing as mp
 import os
 import signal
+import time
 
 import pytest
 
@@ -60,13 +61,39 @@ def dying(course, work, lesson):
 @pytest.mark.parametrize("how", ["kill", "segfault", "raise"])
 def test_a_process_that_dies_loses_nothing(how, course, monkeypatch, capfd, spread):
     monkeypatch.setenv("CONVGRADE_TEST_DEATH", how)
-    monkeypatch.setattr(parallel._Pool, "take_last", lambda pool: None)  # every lesson to the spawned process
+    monkeypatch.setattr(parallel._Pool, "take", lambda pool: None)  # every lesson to the spawned process
     monkeypatch.setattr(runner, "grade_lesson", dying)  # pickled by name: the spawned processes import this file
     report = runner.grade(course, ROOT / "examples/partial", LESSONS, jobs=2)
     assert json.dumps(report.to_json(), indent=2) == report_text("examples/partial", 1) and spread == [2]
     said = capfd.readouterr().err
     cause = {"kill": "killed by SIGKILL", "segfault": "killed by SIGSEGV", "raise": "RuntimeError: a bug in a grader"}
     assert f"course: the process grading {DOOMED} stopped ({cause[how]}); graded it again here" in said
+
+
+def test_this_process_takes_the_costliest_lesson_at_once(course, monkeypatch):
+    """The spawned processes take lessons once they have started: the first, costliest, is this process's own."""
+    monkeypatch.setattr(parallel, "START", 0)
+    took, take, order, grade = [], parallel._Pool.take, [], parallel.grade
+    monkeypatch.setattr(parallel._Pool, "take", lambda pool: took.append(take(pool)) or took[-1])
+    monkeypatch.setattr(parallel, "grade", lambda course, work, lessons, *rest: order.append(lessons)
+                        or grade(course, work, lessons, *rest))
+    runner.grade(course, ROOT / "reference", LESSONS, jobs=2)
+    assert len(order) == 1 and took[0] == order[0][0]
+
+
+def slow_start(conn, *args):
+    """``parallel._serve`` in a process that takes a minute to start."""
+    time.sleep(60)
+    parallel._serve(conn, *args)
+
+
+def test_a_process_still_starting_when_every_lesson_is_graded_is_not_waited_for(course, monkeypatch, capfd, spread):
+    monkeypatch.setattr(parallel, "_serve", slow_start)  # pickled by name: the spawned process imports this file
+    start = time.monotonic()
+    report = runner.grade(course, ROOT / "examples/partial", LESSONS, jobs=2)
+    assert time.monotonic() - start < 50  # it was ended, not waited for (a hang detector, not a speed target)
+    assert json.dumps(report.to_json(), indent=2) == report_text("examples/partial", 1) and spread == [2]
+    assert "stopped" not in capfd.readouterr().err  # it held no lesson: nothing lost, nothing said
 
 
 def refuse(*args, **kwargs):

@@ -116,17 +116,17 @@ def test_a_lesson_graded_alone_is_graded_here_after_the_others(monkeypatch):
     one = json.dumps(grade(COURSE, ROOT / "reference", SMALL, jobs=1).to_json())
     monkeypatch.setattr(parallel, "START", 0)  # worth two processes
     monkeypatch.setattr(parallel, "alone", lambda todo: {"week2.efficientnet"})
-    went, hand, take = [], parallel._Pool._hand, parallel._Pool.take_last
+    went, hand, take = [], parallel._Pool._hand, parallel._Pool.take
 
     def handing(pool, conn):
         went.append(pool.todo[0] if pool.todo else None)
         return hand(pool, conn)
 
     def taking(pool):
-        went.append(pool.todo[-1] if pool.todo else None)
+        went.append(pool.todo[0] if pool.todo else None)
         return take(pool)
 
     monkeypatch.setattr(parallel._Pool, "_hand", handing)  # to a spawned process
-    monkeypatch.setattr(parallel._Pool, "take_last", taking)  # to this one, while the others run
+    monkeypatch.setattr(parallel._Pool, "take", taking)  # to this one, while the others run
     assert json.dumps(grade(COURSE, ROOT / "reference", SMALL, jobs=2).to_json()) == one
     assert "week1.padding" in went and "week2.efficientnet" not in went

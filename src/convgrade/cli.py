@@ -49,7 +49,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     from .digest import content_hash
     from .gradebook import report_json
     from .parallel import cpus
-    from .preloads import expected
+    from .hints import expected
     from .report import table
 
     course = _course(args)

@@ -2,14 +2,15 @@
 
 A lesson is the unit of work: its exercises share the lesson's graders and reference. The grading process and
 ``jobs`` - 1 fresh Python processes (spawned, never forked from a process that may hold threads), each with
-sandboxes of its own, take lessons one at a time, the spawned ones the longest first by a static estimate
-(``cost``), the grading process the shortest (it can start at once); the grading process assembles the report in
-catalogue order, so it is the same whatever ``jobs`` is and whichever lesson finished first. A lesson whose exercise
-declares it holds a large model (``Exercise.memory`` over ``ALONE``) is graded last, in the grading process, once
-the others are done and their processes gone: two such lessons, or one beside another process's sandbox, would
-double the peak memory. A process that dies (killed, a segfault in a grader) loses nothing: the lesson it held is
-graded again in the grading process. The processes are trusted (they run the graders, never student code: that runs
-in their sandboxes' workers), so their results come back pickled.
+sandboxes of its own, take lessons one at a time, the longest first (``cost``: the time the last grade of the course
+version took, else a static estimate), each as soon as it is ready for one: the grading process at once, a spawned
+one once it has started. The grading process assembles the report in catalogue order, so it is the same whatever
+``jobs`` is and whichever process graded which lesson. A lesson whose exercise declares it holds a large model
+(``Exercise.memory`` over ``ALONE``) is graded last, in the grading process, once the others are done and their
+processes gone: two such lessons, or one beside another process's sandbox, would double the peak memory. A process
+that dies (killed, a segfault in a grader) loses nothing: the lesson it held is graded again in the grading process.
+The processes are trusted (they run the graders, never student code: that runs in their sandboxes' workers), so
+their results come back pickled.
 """
 from __future__ import annotations
 
@@ -29,8 +30,11 @@ from .config import Course, ExerciseConfig
 from .results import ExerciseResult
 from .sandbox import close_zygotes, prestart, warm
 
-HEAVY = 1000  # an exercise whose worker preloads more than numpy (a torch model) costs as much as 1000 examples
-START = 300  # what starting a grading process costs (python, numpy, hypothesis, the graders; about 3 s here)
+# The static estimate, in seconds, of an exercise never timed (``hints.timed``): an example drawn and checked, and
+# the models of an exercise whose worker preloads more than numpy (torch: seconds, against milliseconds)
+EXAMPLE = 0.002
+HEAVY = 2.0
+START = 0.6  # what a spawned grading process costs before it grades (python, numpy, hypothesis, its fork server)
 # MiB: a lesson whose exercise holds more (a large network in float64: 1.1 GB) is graded alone; what a grading
 # process, its sandbox and a small worker take (about 0.7 GB here) beside it would pass 1.5 GB
 ALONE = 700
@@ -60,13 +64,16 @@ def cpus() -> int:
         return os.cpu_count() or 1
 
 
-def cost(cfg: ExerciseConfig, spec: Exercise) -> int:
-    """A static estimate of an exercise's grading time: the examples its checks draw, plus ``HEAVY`` when its
-    worker preloads more than numpy (measured here: a torch model costs seconds, a numpy example milliseconds)."""
+def cost(cfg: ExerciseConfig, spec: Exercise, timed: dict[str, float] | None = None) -> float:
+    """The seconds an exercise's grading is expected to take: as long as it took when last timed (``timed``, by
+    exercise id), else a static estimate, ``EXAMPLE`` for each example its checks draw plus ``HEAVY`` when its worker
+    preloads more than numpy. Both are hints for the schedule only: a test a submission fails takes longer."""
+    if timed and cfg.id in timed:
+        return timed[cfg.id]
     examples = sum(1 if c.given is None else min(c.max_examples or cfg.max_examples, cfg.max_examples)
                    for c in spec.checks)
     heavy = any(set(ops.preload) - {"numpy"} for ops in spec.needs)
-    return examples + HEAVY * heavy
+    return EXAMPLE * examples + HEAVY * heavy
 
 
 def alone(exercises: list[tuple[ExerciseConfig, Exercise]]) -> set[str]:
@@ -74,12 +81,14 @@ def alone(exercises: list[tuple[ExerciseConfig, Exercise]]) -> set[str]:
     return {cfg.lesson for cfg, spec in exercises if spec.memory > ALONE}
 
 
-def spread(exercises: list[tuple[ExerciseConfig, Exercise]], jobs: int) -> list[str]:
-    """The lessons of these exercises, costliest first (ties in catalogue order), when grading them in ``jobs``
-    processes saves more than a process costs to start; none when one process should grade them all."""
-    total: dict[str, int] = {}
+def spread(exercises: list[tuple[ExerciseConfig, Exercise]], jobs: int,
+           timed: dict[str, float] | None = None) -> list[str]:
+    """The lessons of these exercises, costliest first (ties in catalogue order; ``cost``, with the times ``timed``),
+    when grading them in ``jobs`` processes saves more than a process costs to start; none when one process should
+    grade them all."""
+    total: dict[str, float] = {}
     for cfg, spec in exercises:
-        total[cfg.lesson] = total.get(cfg.lesson, 0) + cost(cfg, spec)
+        total[cfg.lesson] = total.get(cfg.lesson, 0) + cost(cfg, spec, timed)
     order = sorted(total, key=lambda lesson: -total[lesson])  # sorted is stable: catalogue order among ties
     shares = [0] * max(1, min(jobs, len(order)))
     for lesson in order:  # each to the process with the least so far, as the processes will pull them
@@ -89,16 +98,16 @@ def spread(exercises: list[tuple[ExerciseConfig, Exercise]], jobs: int) -> list[
 
 def grade(course: Course, work: Work, lessons: list[str], jobs: int, grader: Grader,
           last: set[str] = frozenset()) -> Graded:
-    """Every lesson graded by ``grader`` in this process and up to ``jobs`` - 1 spawned ones, in the order given,
-    but those in ``last``, graded here once the others are gone; a lesson whose process died is graded again
-    here. This process takes its lessons from the end of the order (the cheapest: it starts on them at once,
-    with its checks imported and its fork server warm, while the spawned processes start and then take the
-    costliest from the front). The isolation level is the first lesson's in catalogue order."""
+    """Every lesson graded by ``grader`` in this process and up to ``jobs`` - 1 spawned ones, in the order given
+    (the costliest first), but those in ``last``, graded here once the others are gone; a lesson whose process died
+    is graded again here. Each process takes the next lesson when it is ready for one: this one at once (its checks
+    imported, its fork server warm), a spawned one once it has started. The isolation level is the first lesson's
+    in catalogue order."""
     results: dict[str, Graded] = {}
     todo, lost = deque(x for x in lessons if x not in last), []
     pool = _Pool(course, work, grader, todo, min(jobs, len(todo)) - 1)
     try:
-        while (lesson := pool.take_last()) is not None:
+        while (lesson := pool.take()) is not None:
             results[lesson] = grader(course, work, lesson)
         results.update(pool.results(lost))
     finally:  # on the way out by an exception (Ctrl-C), those still grading are ended
@@ -114,7 +123,8 @@ def grade(course: Course, work: Work, lessons: list[str], jobs: int, grader: Gra
 
 class _Pool:
     """The spawned grading processes, served by a thread of their own: each is sent the next lesson from the
-    front of ``todo`` when it is ready for one, until none is left."""
+    front of ``todo`` when it is ready for one (it has started, or sent back its last lesson's results), until
+    none is left."""
 
     def __init__(self, course: Course, work: Work, grader: Grader, todo: deque[str], n: int) -> None:
         self.todo, self.lock = todo, threading.Lock()
@@ -132,29 +142,30 @@ class _Pool:
                 break
             finally:
                 there.close()
-            self.held[here] = (proc, None)
+            self.held[here] = (proc, None)  # no lesson yet: its first message says it is ready for one
         self.thread = threading.Thread(target=self._serve, name="convgrade-lessons", daemon=True)
         self.thread.start()
 
-    def take_last(self) -> str | None:
-        """The next lesson for this process (the cheapest left), or None when none is left."""
+    def take(self) -> str | None:
+        """The next lesson for this process (the costliest left), or None when none is left."""
         with self.lock:
-            return self.todo.pop() if self.todo else None
+            return self.todo.popleft() if self.todo else None
 
     def _serve(self) -> None:
-        for conn in list(self.held):
-            self._hand(conn)
         while self.held:
             for conn in wait(list(self.held)):
                 proc, lesson = self.held[conn]
                 try:
                     graded, level = conn.recv()
-                except (EOFError, OSError):  # it died: its lesson is graded again by ``grade``
+                except (EOFError, OSError):  # it died: its lesson, if any, is graded again by ``grade``
                     proc.join()
-                    self.lost.append((lesson, _death(proc.exitcode)))
+                    if lesson is not None:
+                        self.lost.append((lesson, _death(proc.exitcode)))
                     del self.held[conn]
                     continue
-                if graded is None:  # the grader raised there: graded again here, it raises the same
+                if lesson is None:  # started: (None, "ready")
+                    pass
+                elif graded is None:  # the grader raised there: graded again here, it raises the same
                     self.lost.append((lesson, level))
                 else:
                     self.graded[lesson] = graded, level
@@ -180,7 +191,11 @@ class _Pool:
             self.held[conn] = (proc, lesson)
 
     def results(self, lost: list[tuple[str, str]]) -> dict[str, Graded]:
-        """Once the spawned processes are done: what they graded; the lessons they lost go to ``lost``."""
+        """Once no lesson is left to hand out: what the spawned processes graded, when they are done; the lessons
+        they lost go to ``lost``. A process still starting, which holds no lesson, is not waited for."""
+        for proc, lesson in list(self.held.values()):
+            if lesson is None and not self.todo:  # nothing to give it: the thread sees it end, and loses nothing
+                proc.kill()
         self.thread.join()
         lost += self.lost
         return self.graded
@@ -209,6 +224,7 @@ def _serve(conn: Connection, course: Course, parent: int, work: Work, grader: Gr
     prestart()  # its fork server loads what the workers preload (torch...) while this process imports the checks
     warm(tuple(m for m in work.preload if m != "numpy"))
     try:
+        conn.send((None, "ready"))
         while (lesson := conn.recv()) is not None:
             try:
                 reply = grader(course, work, lesson)
@@ -219,6 +235,10 @@ def _serve(conn: Connection, course: Course, parent: int, work: Work, grader: Gr
         pass  # the grading process is gone
     finally:
         close_zygotes()
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os._exit(0)  # without tearing the interpreter down (torch's modules: a third of a second the grading process
+    # would wait for before it grades a lesson kept for last)
 
 
 def die_with(parent: int) -> None:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from pathlib import Path
 from types import ModuleType
 from typing import Callable, Iterator
 
-from . import drawcache, parallel, preloads, refcache
+from . import drawcache, hints, parallel, refcache
 from .checkrun import run_check
 from .checks import Check, CheckFailed, Exercise
 from .student import Context, Fatal
@@ -179,8 +180,8 @@ def grade(course: Course, submission: Path, only: list[str] | None = None,
         work = parallel.Work(submission, tuple(cfg.id for cfg, _ in todo), mode, figures, preload, operations)
         by_lesson = {lesson: requirements(_lesson_needs(course, lessons, [cfg]))[0]
                      for lesson, cfg in {cfg.lesson: cfg for cfg, _ in exercises}.items()}  # once per lesson
-        preloads.remember(course.root, {cfg.id: by_lesson[cfg.lesson] for cfg, _ in exercises})
-        order = [] if custom else parallel.spread(todo, jobs)
+        hints.remember(course.root, {cfg.id: by_lesson[cfg.lesson] for cfg, _ in exercises})
+        order = [] if custom else parallel.spread(todo, jobs, hints.timed(course.root, work.ids))
         if order:
             graded, isolation = parallel.grade(course, work, order, jobs, grade_lesson, parallel.alone(todo))
         else:
@@ -206,23 +207,33 @@ def _lesson_needs(course: Course, lessons: dict[str, Lesson], chosen: list[Exerc
                     pass
 
 
-def grade_code(course: Course, work: parallel.Work, todo: list[tuple[ExerciseConfig, Lesson]]) -> parallel.Graded:
-    """The code exercises ``todo`` graded here, in one sandbox; and the isolation level it proved."""
+def grade_code(course: Course, work: parallel.Work, todo: list[tuple[ExerciseConfig, Lesson]],
+               seconds: dict[str, float] | None = None) -> parallel.Graded:
+    """The code exercises ``todo`` graded here, in one sandbox; and the isolation level it proved. ``seconds``, if
+    given, gets how long each exercise took (wall time, once the sandbox is up)."""
     with Sandbox(work.submission, Limits(), preload=work.preload, operations=work.operations,
                  hide=(course.root,)) as sandbox:
         results = {}
         for cfg, lesson in todo:
+            start = time.perf_counter()
             sandbox.set_memory(cfg.memory)
             sandbox.set_needs(*requirements(lesson.exercise(cfg).needs))
             results[cfg.id] = grade_exercise(cfg, lesson, sandbox, course.seed,
                                              public=True if work.mode == "fixtures" else None, figures=work.figures)
+            if seconds is not None:
+                seconds[cfg.id] = time.perf_counter() - start
         return results, sandbox.isolation
 
 
 def grade_lesson(course: Course, work: parallel.Work, lesson: str) -> parallel.Graded:
-    """One lesson's exercises of ``work``, graded in this process (one of ``convgrade.parallel``'s)."""
+    """One lesson's exercises of ``work``, graded in this process (one of ``convgrade.parallel``'s); how long each
+    took is remembered for the next grade's schedule (``hints.clock``)."""
     trusted = trusted_side(work.mode)(course, lesson)
-    return grade_code(course, work, [(cfg, trusted) for cfg in course.select([lesson]) if cfg.id in work.ids])
+    seconds: dict[str, float] = {}
+    graded = grade_code(course, work, [(cfg, trusted) for cfg in course.select([lesson]) if cfg.id in work.ids],
+                        seconds)
+    hints.clock(course.root, lesson, seconds)
+    return graded
 
 
 def _question(course: Course, cfg: ExerciseConfig, lesson: Lesson, submission: Path,

@@ -107,7 +107,7 @@ def prestart(requested: str | None = None) -> None:
 
 def warm(modules: tuple[str, ...]) -> None:
     """Have the prestarted fork server import ``modules`` now, ahead of its configuration: those its workers are
-    expected to preload (``convgrade.preloads``), loaded on another CPU while this process imports its checks.
+    expected to preload (``convgrade.hints``), loaded on another CPU while this process imports its checks.
     Nothing without a prestarted fork server of this process's own."""
     with _zygotes_lock:
         if not modules or not _spare or _spare[-1][0] != os.getpid():
