@@ -10,6 +10,7 @@ import sys
 
 from convgrade import config as course_mod
 from convgrade import drawcache, hints, parallel
+from convgrade.extra.torch import TORCH
 from convgrade.lesson import Lesson
 from convgrade.runner import grade
 
@@ -21,24 +22,25 @@ COURSE = course_mod.load(ROOT)
 def test_a_grade_remembers_what_each_exercise_preloads(monkeypatch, tmp_path):
     monkeypatch.setenv(drawcache.ENV, str(tmp_path))
     ids = ["week1.padding.zero_pad", "week1.convnet.LeNet5"]
-    assert hints.expected(ROOT, ids) == ()  # nothing graded yet
+    assert hints.expected(ROOT, ids) == ((), ())  # nothing graded yet
     grade(COURSE, ROOT / "exercises", ids)  # the stubs: quick, and they need what the reference needs
-    assert hints.expected(ROOT, ["week1.padding.zero_pad"]) == ()  # numpy alone: the fork server has it
-    assert hints.expected(ROOT, ids) == ("torch",)
-    assert hints.expected(ROOT, ["week1.convnet.train_digits"]) == ()  # not graded yet: no hint
+    assert hints.expected(ROOT, ["week1.padding.zero_pad"]) == ((), ())  # numpy alone: the fork server has it
+    assert hints.expected(ROOT, ids) == (("torch",), (str(TORCH.path.resolve()),))  # and torch's operations
+    assert hints.expected(ROOT, ["week1.convnet.train_digits"]) == ((), ())  # not graded yet: no hint
 
 
 def test_a_corrupt_or_missing_cache_gives_no_hint_and_is_made_again(monkeypatch, tmp_path):
     monkeypatch.setenv(drawcache.ENV, str(tmp_path))
-    hints.remember(ROOT, {"week1.convnet.LeNet5": ("numpy", "torch")})
+    lenet = {"week1.convnet.LeNet5": (("numpy", "torch"), ("ops.py",))}
+    hints.remember(ROOT, lenet)
     [kept] = (tmp_path / "hints").iterdir()
     kept.write_bytes(b"not a pickle")
-    assert hints.expected(ROOT, ["week1.convnet.LeNet5"]) == ()
-    hints.remember(ROOT, {"week1.convnet.LeNet5": ("numpy", "torch")})
-    assert hints.expected(ROOT, ["week1.convnet.LeNet5"]) == ("torch",)
+    assert hints.expected(ROOT, ["week1.convnet.LeNet5"]) == ((), ())
+    hints.remember(ROOT, lenet)
+    assert hints.expected(ROOT, ["week1.convnet.LeNet5"]) == (("torch",), ("ops.py",))
     monkeypatch.setenv(drawcache.ENV, drawcache.OFF)
-    hints.remember(ROOT, {"week1.convnet.LeNet5": ("numpy", "torch")})  # no cache: nothing kept, no error
-    assert hints.expected(ROOT, ["week1.convnet.LeNet5"]) == ()
+    hints.remember(ROOT, lenet)  # no cache: nothing kept, no error
+    assert hints.expected(ROOT, ["week1.convnet.LeNet5"]) == ((), ())
 
 
 def test_course_grade_is_the_same_with_its_fork_server_warmed(tmp_path):

@@ -310,3 +310,60 @@ def test_a_fork_server_warmed_with_a_module_the_checks_do_not_preload_is_not_use
         assert box.zygote.proc.pid != proc.pid and not sb._spare
         assert call(box, "loaded", "_decimal").value is False
     assert proc.wait(timeout=10) == 0
+
+
+def _operations_file(tmp_path) -> tuple[str, object]:
+    """A worker operations file whose warm-up leaves a line in a log, and that log."""
+    log = tmp_path / "warmed.log"
+    ops = tmp_path / "ops" / "twice.py"
+    ops.parent.mkdir()
+    ops.write_text(f"def warm_up():\n    with open({str(log)!r}, 'a') as f:\n        f.write('warm\\n')\n\n\n"
+                   "def op_twice(fn, req):\n    return fn(*req['args']) * 2\n")
+    return str(ops.resolve()), log
+
+
+def _lines(log, n: int) -> None:
+    deadline = time.monotonic() + 30
+    while not log.exists() or len(log.read_text().splitlines()) < n:
+        assert time.monotonic() < deadline, "the fork server did not read the operations it was told to warm"
+        time.sleep(0.05)
+
+
+def test_a_fork_server_warmed_with_operations_reads_them_once_ahead_of_its_configuration(tmp_path):
+    from convgrade import sandbox as sb
+
+    if sb.resolve() == "portable":
+        pytest.skip("no fork server at the portable level")
+    ops, log = _operations_file(tmp_path)
+    sb.close_zygotes()
+    sb.prestart()
+    [(_, (proc, _), _)] = sb._spare
+    sb.warm((), (ops,))
+    _lines(log, 1)  # read and warmed up before any sandbox asked for it
+    (tmp_path / "week1").mkdir()
+    (tmp_path / "week1" / "t.py").write_text(SOURCE)
+    with Sandbox(tmp_path, preload=("numpy",), operations=(ops,)) as box:
+        assert box.zygote.proc.pid == proc.pid and not sb._spare
+        reply = box.request({"op": "twice", "module": "week1.t", "name": "echo", "args": [3]}, 5.0)
+        assert reply.value == ((3,), {}, (3,), {})  # echo's (args, kwargs), twice
+    assert log.read_text() == "warm\n"  # configured with it: not read again
+
+
+def test_a_fork_server_warmed_with_operations_the_checks_do_not_use_is_not_used(tmp_path):
+    from convgrade import sandbox as sb
+
+    if sb.resolve() == "portable":
+        pytest.skip("no fork server at the portable level")
+    ops, log = _operations_file(tmp_path)
+    sb.close_zygotes()
+    sb.prestart()
+    [(_, (proc, _), _)] = sb._spare
+    sb.warm((), (ops,))
+    _lines(log, 1)
+    (tmp_path / "week1").mkdir()
+    (tmp_path / "week1" / "t.py").write_text(SOURCE)
+    with Sandbox(tmp_path, preload=("numpy",)) as box:
+        assert box.zygote.proc.pid != proc.pid and not sb._spare
+        reply = box.request({"op": "twice", "module": "week1.t", "name": "echo", "args": [3]}, 5.0)
+        assert reply.status == "raised" and "unknown operation 'twice'" in reply.body["message"]
+    assert proc.wait(timeout=10) == 0

@@ -55,7 +55,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     course = _course(args)
     path = _submission(course, args.submission)
     jobs = cpus() if args.jobs is None else _jobs(args.jobs)
-    warm(expected(course.root, [cfg.id for cfg in course.select(args.only) if not cfg.is_question]))
+    warm(*expected(course.root, [cfg.id for cfg in course.select(args.only) if not cfg.is_question]))
     try:
         report, notes = grade_path(course, path, args.only, figures=bool(args.html), student=args.student, jobs=jobs)
     except Ungradable as e:

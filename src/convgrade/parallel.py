@@ -222,7 +222,7 @@ def _serve(conn: Connection, course: Course, parent: int, work: Work, grader: Gr
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the grading process's to handle
     die_with(parent)
     prestart()  # its fork server loads what the workers preload (torch...) while this process imports the checks
-    warm(tuple(m for m in work.preload if m != "numpy"))
+    warm(tuple(m for m in work.preload if m != "numpy"), work.operations)
     try:
         conn.send((None, "ready"))
         while (lesson := conn.recv()) is not None:

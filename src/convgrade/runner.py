@@ -180,7 +180,8 @@ def grade(course: Course, submission: Path, only: list[str] | None = None,
         work = parallel.Work(submission, tuple(cfg.id for cfg, _ in todo), mode, figures, preload, operations)
         by_lesson = {lesson: requirements(_lesson_needs(course, lessons, [cfg]))[0]
                      for lesson, cfg in {cfg.lesson: cfg for cfg, _ in exercises}.items()}  # once per lesson
-        hints.remember(course.root, {cfg.id: by_lesson[cfg.lesson] for cfg, _ in exercises})
+        hints.remember(course.root, {cfg.id: (by_lesson[cfg.lesson], requirements(spec.needs)[1])
+                                     for cfg, spec in exercises})
         order = [] if custom else parallel.spread(todo, jobs, hints.timed(course.root, work.ids))
         if order:
             graded, isolation = parallel.grade(course, work, order, jobs, grade_lesson, parallel.alone(todo))

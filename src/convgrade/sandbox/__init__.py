@@ -92,8 +92,9 @@ def start() -> Started:
 _zygotes: dict[tuple, Zygote] = {}
 _zygotes_lock = threading.Lock()
 _uids = itertools.count()
-# (the pid of the process that started it, a fork server not configured yet, the modules it was told to import)
-_spare: list[tuple[int, Started, tuple[str, ...]]] = []
+# (the pid of the process that started it, a fork server not configured yet, what it was told to load ahead: the
+# modules, the operation files)
+_spare: list[tuple[int, Started, tuple[tuple[str, ...], tuple[str, ...]]]] = []
 
 
 def prestart(requested: str | None = None) -> None:
@@ -102,29 +103,31 @@ def prestart(requested: str | None = None) -> None:
     ``portable`` level, which has no fork server."""
     with _zygotes_lock:
         if not _spare and not _zygotes and resolve(requested) != "portable":
-            _spare.append((os.getpid(), start(), ()))
+            _spare.append((os.getpid(), start(), ((), ())))
 
 
-def warm(modules: tuple[str, ...]) -> None:
-    """Have the prestarted fork server import ``modules`` now, ahead of its configuration: those its workers are
-    expected to preload (``convgrade.hints``), loaded on another CPU while this process imports its checks.
-    Nothing without a prestarted fork server of this process's own."""
+def warm(modules: tuple[str, ...], operations: tuple[str, ...] = ()) -> None:
+    """Have the prestarted fork server import ``modules`` and read the worker ``operations`` files (running their
+    warm-up: torch's imports ``torch._dynamo``) now, ahead of its configuration: what its workers are expected to
+    preload (``convgrade.hints``), loaded on another CPU while this process imports its checks. Nothing without a
+    prestarted fork server of this process's own."""
     with _zygotes_lock:
-        if not modules or not _spare or _spare[-1][0] != os.getpid():
+        if not (modules or operations) or not _spare or _spare[-1][0] != os.getpid():
             return
-        pid, (proc, ctl), warmed = _spare[-1]
+        pid, (proc, ctl), (mods, ops) = _spare[-1]
         try:
-            ctl.send(json.dumps({"warm": list(modules)}).encode())
+            ctl.send(json.dumps({"warm": list(modules), "operations": list(operations)}).encode())
         except OSError:  # it ended: ``_take_spare`` finds it so
             return
-        _spare[-1] = (pid, (proc, ctl), tuple(sorted({*warmed, *modules})))
+        _spare[-1] = (pid, (proc, ctl), (tuple(sorted({*mods, *modules})), tuple(sorted({*ops, *operations}))))
 
 
-def _take_spare(preload: tuple[str, ...]) -> Started | None:
+def _take_spare(preload: tuple[str, ...], operations: tuple[str, ...]) -> Started | None:
     """The prestarted fork server, when this process started it, it still runs (a forked child's is not its own)
-    and it imported nothing ``preload`` leaves out (a worker must not find a module the checks did not ask for)."""
+    and it loaded nothing the configuration (``preload``, ``operations``) leaves out (a worker must not find a module
+    the checks did not ask for)."""
     if (_spare and _spare[-1][0] == os.getpid() and _spare[-1][1][0].poll() is None
-            and set(_spare[-1][2]) <= set(preload)):
+            and set(_spare[-1][2][0]) <= set(preload) and set(_spare[-1][2][1]) <= set(operations)):
         return _spare.pop()[1]
     _close_spare()
     return None
@@ -155,7 +158,7 @@ def zygote(preload: tuple[str, ...], requested: str | None = None, operations: t
     with _zygotes_lock:
         z = _zygotes.get(key)
         if z is None or not z.alive():
-            z = _zygotes[key] = Zygote(key[0], key[1], resolve(requested), _take_spare(key[0]))
+            z = _zygotes[key] = Zygote(key[0], key[1], resolve(requested), _take_spare(key[0], key[1]))
         return z
 
 

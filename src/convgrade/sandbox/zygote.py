@@ -44,15 +44,19 @@ def from_source(name: str, source: str) -> Any:
     return module
 
 
-def load_operations(paths: list[str]) -> dict[str, Any]:
-    """The worker operations (``op_<name>`` functions, by name) of these files (see ``convgrade.operations``)."""
+def load_operations(paths: list[str], loaded: dict[str, dict] | None = None) -> dict[str, Any]:
+    """The worker operations (``op_<name>`` functions, by name) of these files (see ``convgrade.operations``). A
+    file already in ``loaded`` (path -> its operations) is not read again; one read is added to it."""
+    loaded = {} if loaded is None else loaded
     operations: dict[str, Any] = {}
-    for i, path in enumerate(paths):
-        with open(path, encoding="utf-8") as f:
-            ops = from_source(f"_convgrade_operations_{i}", f.read())
-        if callable(getattr(ops, "warm_up", None)):
-            ops.warm_up()  # e.g. torch's first meta-device pass, paid here once instead of in every worker
-        operations.update({k[3:]: v for k, v in vars(ops).items() if k.startswith("op_") and callable(v)})
+    for path in paths:
+        if path not in loaded:
+            with open(path, encoding="utf-8") as f:
+                ops = from_source(f"_convgrade_operations_{len(loaded)}", f.read())
+            if callable(getattr(ops, "warm_up", None)):
+                ops.warm_up()  # e.g. torch's first meta-device pass, paid here once instead of in every worker
+            loaded[path] = {k[3:]: v for k, v in vars(ops).items() if k.startswith("op_") and callable(v)}
+        operations.update(loaded[path])
     return operations
 
 
@@ -97,6 +101,7 @@ class ForkServer:
         so that a fork server the grader started early (``sandbox.prestart``) loads them while the grader starts."""
         self.ctl = ctl
         self.keepers: dict[int, tuple[int, socket.socket]] = {}  # worker pid -> (keeper pid, its socket)
+        self.loaded: dict[str, dict] = {}  # operation file -> its operations, read ahead (``warm``) or configured
         self.codec = load("_convgrade_codec", os.path.join(here, "codec.py"))
         self.isolation = load("_convgrade_isolation", os.path.join(here, "isolation.py"))
         self.worker = load("_convgrade_worker", os.path.join(here, "worker.py"))
@@ -105,7 +110,7 @@ class ForkServer:
         """What the workers need besides (``preload``, ``operations``) and the isolation level."""
         for name in cfg["preload"]:
             importlib.import_module(name)
-        self.operations = load_operations(cfg["operations"])  # read now: the files are hidden from the workers
+        self.operations = load_operations(cfg["operations"], self.loaded)  # read now: hidden from the workers
         self.level = cfg["isolation"]  # chosen by the grader (``levels.resolve``): known and available here
         if self.level not in self.isolation.KNOWN:
             raise ValueError(f"unknown isolation level {self.level!r}")
@@ -114,6 +119,20 @@ class ForkServer:
             self.isolation.prctl(PR_SET_CHILD_SUBREAPER, 1)  # a keeper killed by its worker leaves orphans here
         except (OSError, AttributeError):
             pass
+
+    def warm(self, modules: list[str], operations: list[str]) -> None:
+        """Import ``modules`` and read the ``operations`` files ahead of the configuration. Only a hint: what fails
+        here is left for the configuration, which says what must load (and why it cannot)."""
+        for name in modules:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001
+                pass
+        for path in operations:
+            try:
+                load_operations([path], self.loaded)
+            except Exception:  # noqa: BLE001
+                pass
 
     def reply(self, body: dict) -> None:
         self.ctl.send(json.dumps(body).encode())
@@ -251,12 +270,8 @@ def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the grader, which closes the socket
     server = ForkServer(ctl, where["here"])
     cfg = ctl.recv(MAX_MESSAGE)
-    while cfg and "warm" in (ahead := json.loads(cfg)):  # modules to import before the configuration comes
-        for name in ahead["warm"]:
-            try:
-                importlib.import_module(name)
-            except Exception:  # noqa: BLE001 - only a hint: the configuration's preload says what must load
-                pass
+    while cfg and "warm" in (ahead := json.loads(cfg)):  # what to load before the configuration comes
+        server.warm(ahead["warm"], ahead.get("operations", []))
         cfg = ctl.recv(MAX_MESSAGE)
     if cfg:  # nothing: a fork server started early that the grader did not need after all
         server.configure(json.loads(cfg))
