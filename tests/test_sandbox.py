@@ -322,14 +322,9 @@ def _operations_file(tmp_path) -> tuple[str, object]:
     return str(ops.resolve()), log
 
 
-def _lines(log, n: int) -> None:
-    deadline = time.monotonic() + 30
-    while not log.exists() or len(log.read_text().splitlines()) < n:
-        assert time.monotonic() < deadline, "the fork server did not read the operations it was told to warm"
-        time.sleep(0.05)
-
-
-def test_a_fork_server_warmed_with_operations_reads_them_once_ahead_of_its_configuration(tmp_path):
+def _spare_warmed_with_operations(tmp_path):
+    """This process's prestarted fork server, told to read an operations file ahead of its configuration, once it
+    has (its warm-up logged a line); and a submission to give a sandbox."""
     from convgrade import sandbox as sb
 
     if sb.resolve() == "portable":
@@ -339,9 +334,17 @@ def test_a_fork_server_warmed_with_operations_reads_them_once_ahead_of_its_confi
     sb.prestart()
     [(_, (proc, _), _)] = sb._spare
     sb.warm((), (ops,))
-    _lines(log, 1)  # read and warmed up before any sandbox asked for it
+    deadline = time.monotonic() + 30
+    while not log.exists() or log.read_text() != "warm\n":  # before any sandbox asked for it
+        assert time.monotonic() < deadline, "the fork server did not read the operations it was told to warm"
+        time.sleep(0.05)
     (tmp_path / "week1").mkdir()
     (tmp_path / "week1" / "t.py").write_text(SOURCE)
+    return sb, ops, log, proc
+
+
+def test_a_fork_server_warmed_with_operations_reads_them_once_ahead_of_its_configuration(tmp_path):
+    sb, ops, log, proc = _spare_warmed_with_operations(tmp_path)
     with Sandbox(tmp_path, preload=("numpy",), operations=(ops,)) as box:
         assert box.zygote.proc.pid == proc.pid and not sb._spare
         reply = box.request({"op": "twice", "module": "week1.t", "name": "echo", "args": [3]}, 5.0)
@@ -350,18 +353,7 @@ def test_a_fork_server_warmed_with_operations_reads_them_once_ahead_of_its_confi
 
 
 def test_a_fork_server_warmed_with_operations_the_checks_do_not_use_is_not_used(tmp_path):
-    from convgrade import sandbox as sb
-
-    if sb.resolve() == "portable":
-        pytest.skip("no fork server at the portable level")
-    ops, log = _operations_file(tmp_path)
-    sb.close_zygotes()
-    sb.prestart()
-    [(_, (proc, _), _)] = sb._spare
-    sb.warm((), (ops,))
-    _lines(log, 1)
-    (tmp_path / "week1").mkdir()
-    (tmp_path / "week1" / "t.py").write_text(SOURCE)
+    sb, ops, log, proc = _spare_warmed_with_operations(tmp_path)
     with Sandbox(tmp_path, preload=("numpy",)) as box:
         assert box.zygote.proc.pid != proc.pid and not sb._spare
         reply = box.request({"op": "twice", "module": "week1.t", "name": "echo", "args": [3]}, 5.0)
