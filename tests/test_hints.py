@@ -72,6 +72,8 @@ def test_a_grade_in_several_processes_times_each_exercise_and_the_next_takes_the
     slow = {i: 9.0 for i in ids if i.startswith("week2.efficientnet.")}
     hints.clock(ROOT, "week2.efficientnet", slow)  # as if it had taken seconds: first next time
     assert parallel.spread(exercises, 2, hints.timed(ROOT, ids)) == lessons[::-1]
+    hints.clock(ROOT, "week2.efficientnet", dict.fromkeys(slow, 0.001))  # a quick grade (a stub) halves it
+    assert set(hints.timed(ROOT, slow).values()) == {4.5}
     monkeypatch.setenv(drawcache.ENV, drawcache.OFF)
     hints.clock(ROOT, "week2.efficientnet", slow)  # no cache: nothing kept, no error
     assert hints.timed(ROOT, ids) == {}

@@ -83,10 +83,13 @@ def timed(root: Path, ids: Iterable[str]) -> dict[str, float]:
 
 
 def clock(root: Path, lesson: str, seconds: dict[str, float]) -> None:
-    """Keep how long these exercises of ``lesson`` (id -> seconds) took, beside the lesson's others. One lesson is
-    graded by one process: two processes of a grade never write one file."""
+    """Keep how long these exercises of ``lesson`` (id -> seconds) took, beside the lesson's others: the longer of
+    this time and half the one kept, so that one quick grade (a stub is graded in no time) does not make the next
+    full one start its longest lesson last. One lesson is graded by one process: two processes of a grade never
+    write one file."""
     store = _store(root)
     if store is None or not seconds:
         return
     key = (SECONDS, lesson)
-    store.keep(key, {**_dict(store, key), **{i: float(s) for i, s in seconds.items()}})
+    kept = _dict(store, key)
+    store.keep(key, {**kept, **{i: max(float(s), kept.get(i, 0.0) / 2) for i, s in seconds.items()}})
