@@ -350,6 +350,7 @@ def lessons(section: Section) -> None:
         loads.append(loadavg().split()[0])
     floors = {k: median([run([str(BIN / "python"), "-c", code]).wall for _ in range(FLOOR_ROUNDS)])
               for k, (_, code) in FLOORS.items()}
+    floors.update(_convnet_timed())
     rows = []
     for only in chosen:
         goal = WEEK_GOAL if only == "week1" else LESSON_GOAL
@@ -377,9 +378,26 @@ def _why_slow(only: str, wall: float, goal: float, floors: dict[str, float]) -> 
            f"{floors['zygote']:.2f} s (overlapped with those imports), the rest is grading")
     if only in ("week1", "week1.convnet"):
         why += (f". Its models need torch in the worker: a fork server with torch takes {floors['torch']:.2f} s "
-                f"(measured floor), and a grading process whose graders import torch pays `import torch` "
-                f"({floors['import torch']:.2f} s) again; train_digits trains the student's network for 10 epochs")
+                f"(measured floor, one after the other), and a grading process whose graders import torch pays "
+                f"`import torch` ({floors['import torch']:.2f} s) again")
+        if "convnet" in floors:
+            why += (f"; week1.convnet's exercises took {floors['convnet']:.2f} s once its sandbox was up (as the last "
+                    f"Week 1 grade timed them, `hints.timed`), {floors['train_digits']:.2f} s of it train_digits, "
+                    "which trains the student's network for 10 epochs in the worker")
     return why + ". The machine is shared: read it with the load average beside it."
+
+
+def _convnet_timed() -> dict[str, float]:
+    """How long week1.convnet's exercises took when a grade of Week 1 last timed them (``hints``): the lesson's
+    grading once its sandbox was up, and train_digits alone; nothing when none did."""
+    from convgrade import config as course_mod
+    from convgrade import hints
+
+    ids = [cfg.id for cfg in course_mod.load(ROOT).select(["week1.convnet"])]
+    timed = hints.timed(ROOT, ids)
+    if sorted(timed) != sorted(ids):
+        return {}
+    return {"convnet": sum(timed.values()), "train_digits": timed["week1.convnet.train_digits"]}
 
 
 def bench_lessons() -> Section:
