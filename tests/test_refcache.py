@@ -130,3 +130,27 @@ def test_a_lesson_graded_alone_is_graded_here_after_the_others(monkeypatch):
     monkeypatch.setattr(parallel._Pool, "take", taking)  # to this one, while the others run
     assert json.dumps(grade(COURSE, ROOT / "reference", SMALL, jobs=2).to_json()) == one
     assert "week1.padding" in went and "week2.efficientnet" not in went
+
+
+def test_the_grading_process_gives_back_its_freed_memory_before_a_large_model(monkeypatch):
+    calls, give_back = [], parallel.give_back_memory
+    monkeypatch.setattr(parallel, "give_back_memory", lambda: calls.append(1))
+    grade(COURSE, ROOT / "exercises", ["week2.classic.param_count", "week2.classic.VGG16"], jobs=1)
+    assert calls == [1]  # before VGG16 (memory 1100 MiB, over parallel.ALONE), not before param_count
+    give_back()  # the real one, wherever the tests run: nothing to see, nothing raised
+
+
+def test_lessons_that_hold_much_are_graded_here_one_after_another(monkeypatch):
+    """A ResNet's lesson and a training one are never graded at once, in two processes: both go to this one."""
+    from convgrade.lesson import Lesson
+
+    exercises = [(cfg, Lesson(COURSE, cfg.lesson).exercise(cfg)) for cfg in COURSE.exercises if not cfg.is_question]
+    assert parallel.big(exercises) == {"week1.convnet", "week2.resnet"}
+    monkeypatch.setenv(drawcache.ENV, drawcache.OFF)
+    one = json.dumps(grade(COURSE, ROOT / "reference", SMALL, jobs=1).to_json())
+    monkeypatch.setattr(parallel, "START", 0)  # worth two processes
+    monkeypatch.setattr(parallel, "big", lambda todo: {"week1.padding", "week2.efficientnet"})
+    handed, hand = [], parallel._Pool._hand
+    monkeypatch.setattr(parallel._Pool, "_hand", lambda pool, conn: handed.append(list(pool.todo)) or hand(pool, conn))
+    assert json.dumps(grade(COURSE, ROOT / "reference", SMALL, jobs=2).to_json()) == one
+    assert handed in ([], [[]])  # nothing for a spawned process to take (none started, or told to stop at once)

@@ -415,7 +415,8 @@ def _reported(run: Run) -> float:
     return float(acc)
 
 
-train_digits = Exercise("train_digits", needs=(TORCH,), hint="prepare the digits as the docstring says (pixels / 16, zero-padded by 12 "
+# memory: its worker imports scikit-learn and trains, about 160 MiB at once (parallel.BIG)
+train_digits = Exercise("train_digits", needs=(TORCH,), memory=160, hint="prepare the digits as the docstring says (pixels / 16, zero-padded by 12 "
                                              "on every side to (1, 32, 32), float32 tensors): the grader feeds its "
                                              "own digits to your model that way; train with Adam on mini-batches, "
                                              "an optimizer step after every batch, for all the epochs")

@@ -190,7 +190,9 @@ def resnet_cases(draw) -> ModuleCase:
     return ModuleCase((), (N, 3, H, W), {"num_classes": draw(st.integers(2, 10))})
 
 
-ResNet50 = Exercise("ResNet50", hint="stem 7x7/2 pad 3 -> BN -> ReLU -> max-pool 3/2 pad 1; stages of 3, 4, 6, 3 "
+# memory: its worker holds about 460 MiB at once (weights and a float64 forward and backward at 224x224): not graded
+# beside another lesson that holds as much (parallel.BIG)
+ResNet50 = Exercise("ResNet50", memory=460, hint="stem 7x7/2 pad 3 -> BN -> ReLU -> max-pool 3/2 pad 1; stages of 3, 4, 6, 3 "
                                      "blocks, the first of each a ConvolutionalBlock (stride 1 in stage 1, else 2); "
                                      "global average pool over H and W; linear")
 

@@ -7,10 +7,11 @@ version took, else a static estimate), each as soon as it is ready for one: the 
 one once it has started. The grading process assembles the report in catalogue order, so it is the same whatever
 ``jobs`` is and whichever process graded which lesson. A lesson whose exercise declares it holds a large model
 (``Exercise.memory`` over ``ALONE``) is graded last, in the grading process, once the others are done and their
-processes gone: two such lessons, or one beside another process's sandbox, would double the peak memory. A process
-that dies (killed, a segfault in a grader) loses nothing: the lesson it held is graded again in the grading process.
-The processes are trusted (they run the graders, never student code: that runs in their sandboxes' workers), so
-their results come back pickled.
+processes gone: two such lessons, or one beside another process's sandbox, would double the peak memory; lessons
+whose exercise holds less but still much (``BIG``: a ResNet's forward and backward, a network trained) are graded one
+after another by the grading process, the others beside them. A process that dies (killed, a segfault in a grader)
+loses nothing: the lesson it held is graded again in the grading process. The processes are trusted (they run the
+graders, never student code: that runs in their sandboxes' workers), so their results come back pickled.
 """
 from __future__ import annotations
 
@@ -38,6 +39,10 @@ START = 0.6  # what a spawned grading process costs before it grades (python, nu
 # MiB: a lesson whose exercise holds more (a large network in float64: 1.1 GB) is graded alone; what a grading
 # process, its sandbox and a small worker take (about 0.7 GB here) beside it would pass 1.5 GB
 ALONE = 700
+# MiB: lessons whose exercise holds more than this (and at most ALONE) are graded one after another, all by the
+# grading process, while the others go to whichever process is free: two of them at once (a ResNet's forward and
+# backward, a network being trained) beside two grading processes and their sandboxes would pass 1.5 GB
+BIG = 100
 
 
 @dataclass(frozen=True)
@@ -76,9 +81,26 @@ def cost(cfg: ExerciseConfig, spec: Exercise, timed: dict[str, float] | None = N
     return EXAMPLE * examples + HEAVY * heavy
 
 
+def give_back_memory() -> None:
+    """Return the heap this process has freed to the system (glibc's ``malloc_trim``; a millisecond): grading a
+    course leaves a grading process some 15 MB of freed heap it would otherwise hold beside a large model's worker.
+    Nothing where the C library has no such call."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).malloc_trim(0)
+    except (AttributeError, OSError, TypeError):  # not glibc (macOS, musl), or no C library by that name (Windows)
+        pass
+
+
 def alone(exercises: list[tuple[ExerciseConfig, Exercise]]) -> set[str]:
     """The lessons of these exercises graded alone (see ``ALONE``)."""
     return {cfg.lesson for cfg, spec in exercises if spec.memory > ALONE}
+
+
+def big(exercises: list[tuple[ExerciseConfig, Exercise]]) -> set[str]:
+    """The lessons of these exercises graded one after another by the grading process (see ``BIG``)."""
+    return {cfg.lesson for cfg, spec in exercises if spec.memory > BIG} - alone(exercises)
 
 
 def spread(exercises: list[tuple[ExerciseConfig, Exercise]], jobs: int,
@@ -97,17 +119,18 @@ def spread(exercises: list[tuple[ExerciseConfig, Exercise]], jobs: int,
 
 
 def grade(course: Course, work: Work, lessons: list[str], jobs: int, grader: Grader,
-          last: set[str] = frozenset()) -> Graded:
+          last: set[str] = frozenset(), mine: set[str] = frozenset()) -> Graded:
     """Every lesson graded by ``grader`` in this process and up to ``jobs`` - 1 spawned ones, in the order given
-    (the costliest first), but those in ``last``, graded here once the others are gone; a lesson whose process died
-    is graded again here. Each process takes the next lesson when it is ready for one: this one at once (its checks
-    imported, its fork server warm), a spawned one once it has started. The isolation level is the first lesson's
-    in catalogue order."""
+    (the costliest first), but those in ``mine``, graded here first, and those in ``last``, graded here once the
+    others are gone; a lesson whose process died is graded again here. Each process takes the next lesson when it
+    is ready for one: this one at once (its checks imported, its fork server warm), a spawned one once it has
+    started. The isolation level is the first lesson's in catalogue order."""
     results: dict[str, Graded] = {}
-    todo, lost = deque(x for x in lessons if x not in last), []
-    pool = _Pool(course, work, grader, todo, min(jobs, len(todo)) - 1)
+    own = deque(x for x in lessons if x in mine and x not in last)
+    todo, lost = deque(x for x in lessons if x not in last and x not in mine), []
+    pool = _Pool(course, work, grader, todo, min(jobs - 1, len(todo)))
     try:
-        while (lesson := pool.take()) is not None:
+        while (lesson := own.popleft() if own else pool.take()) is not None:
             results[lesson] = grader(course, work, lesson)
         results.update(pool.results(lost))
     finally:  # on the way out by an exception (Ctrl-C), those still grading are ended

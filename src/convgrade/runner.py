@@ -184,7 +184,8 @@ def grade(course: Course, submission: Path, only: list[str] | None = None,
                                      for cfg, spec in exercises})
         order = [] if custom else parallel.spread(todo, jobs, hints.timed(course.root, work.ids))
         if order:
-            graded, isolation = parallel.grade(course, work, order, jobs, grade_lesson, parallel.alone(todo))
+            graded, isolation = parallel.grade(course, work, order, jobs, grade_lesson, parallel.alone(todo),
+                                               parallel.big(todo))
         else:
             graded, isolation = grade_code(course, work, [(cfg, lessons[cfg.lesson]) for cfg, _ in todo])
         results.update(graded)
@@ -217,8 +218,11 @@ def grade_code(course: Course, work: parallel.Work, todo: list[tuple[ExerciseCon
         results = {}
         for cfg, lesson in todo:
             start = time.perf_counter()
+            spec = lesson.exercise(cfg)
+            if spec.memory > parallel.ALONE:  # a large model next: give the system back what this process freed
+                parallel.give_back_memory()
             sandbox.set_memory(cfg.memory)
-            sandbox.set_needs(*requirements(lesson.exercise(cfg).needs))
+            sandbox.set_needs(*requirements(spec.needs))
             results[cfg.id] = grade_exercise(cfg, lesson, sandbox, course.seed,
                                              public=True if work.mode == "fixtures" else None, figures=work.figures)
             if seconds is not None:
