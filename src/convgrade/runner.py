@@ -182,7 +182,7 @@ def grade(course: Course, submission: Path, only: list[str] | None = None,
                      for lesson, cfg in {cfg.lesson: cfg for cfg, _ in exercises}.items()}  # once per lesson
         hints.remember(course.root, {cfg.id: (by_lesson[cfg.lesson], requirements(spec.needs)[1])
                                      for cfg, spec in exercises})
-        order = [] if custom else parallel.spread(todo, jobs, hints.timed(course.root, work.ids))
+        order = [] if custom or jobs < 2 else parallel.spread(todo, jobs, hints.timed(course.root, work.ids))
         if order:
             graded, isolation = parallel.grade(course, work, order, jobs, grade_lesson, parallel.alone(todo),
                                                parallel.big(todo))
