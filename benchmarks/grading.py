@@ -350,7 +350,7 @@ def lessons(section: Section) -> None:
         loads.append(loadavg().split()[0])
     floors = {k: median([run([str(BIN / "python"), "-c", code]).wall for _ in range(FLOOR_ROUNDS)])
               for k, (_, code) in FLOORS.items()}
-    floors.update(_convnet_timed())
+    timed = _convnet_timed()
     rows = []
     for only in chosen:
         goal = WEEK_GOAL if only == "week1" else LESSON_GOAL
@@ -360,7 +360,8 @@ def lessons(section: Section) -> None:
                      ", ".join(f"{r.wall:.2f}" for r in runs[only]), "yes" if met else "**no**"])
         section.targets.append(Target(f"`course grade --only {only}` from the shell, start-up included",
                                       f"<= {goal:g} s", f"{wall:.2f} s (median of {LESSON_ROUNDS}, load {loads[0]}"
-                                      f"-{loads[-1]})", met, "" if met else _why_slow(only, wall, goal, floors)))
+                                      f"-{loads[-1]})", met,
+                                      "" if met else _why_slow(only, wall, goal, floors, timed)))
     section.lines += [
         "### One lesson, the student's loop (`course grade --only LESSON`)", "",
         f"`course grade reference --only LESSON` as a subprocess, the table to stdout: the lessons in turns, "
@@ -372,7 +373,7 @@ def lessons(section: Section) -> None:
         *table(["part", "wall"], [[FLOORS[k][0], f"{v:.2f} s"] for k, v in floors.items()])]
 
 
-def _why_slow(only: str, wall: float, goal: float, floors: dict[str, float]) -> str:
+def _why_slow(only: str, wall: float, goal: float, floors: dict[str, float], timed: dict[str, float]) -> str:
     why = (f"{wall:.2f} s, {wall - goal:.2f} s over; the grading process's start costs {floors['engine']:.2f} s of "
            f"it (the interpreter {floors['interpreter']:.2f} s of that, the rest imports), a fork server "
            f"{floors['zygote']:.2f} s (overlapped with those imports), the rest is grading")
@@ -380,9 +381,9 @@ def _why_slow(only: str, wall: float, goal: float, floors: dict[str, float]) -> 
         why += (f". Its models need torch in the worker: a fork server with torch takes {floors['torch']:.2f} s "
                 f"(measured floor, one after the other), and a grading process whose graders import torch pays "
                 f"`import torch` ({floors['import torch']:.2f} s) again")
-        if "convnet" in floors:
-            why += (f"; week1.convnet's exercises took {floors['convnet']:.2f} s once its sandbox was up (as the last "
-                    f"Week 1 grade timed them, `hints.timed`), {floors['train_digits']:.2f} s of it train_digits, "
+        if timed:
+            why += (f"; week1.convnet's exercises took {timed['convnet']:.2f} s once its sandbox was up (as the last "
+                    f"Week 1 grade timed them, `hints.timed`), {timed['train_digits']:.2f} s of it train_digits, "
                     "which trains the student's network for 10 epochs in the worker")
     return why + ". The machine is shared: read it with the load average beside it."
 
