@@ -236,7 +236,8 @@ def test_a_worker_inside_exit_counts_as_dead_however_long_its_exit_takes():
     os.waitpid(child, 0)
 
 
-def test_a_prestarted_fork_server_is_the_one_the_first_sandbox_uses(tmp_path):
+def _prestarted():
+    """The sandbox module, with this process's fork server just prestarted (none configured yet), and its process."""
     from convgrade import sandbox as sb
 
     if sb.resolve() == "portable":
@@ -244,6 +245,11 @@ def test_a_prestarted_fork_server_is_the_one_the_first_sandbox_uses(tmp_path):
     sb.close_zygotes()  # prestart starts one only in a process that has none yet
     sb.prestart()
     [(_, (proc, _), _)] = sb._spare
+    return sb, proc
+
+
+def test_a_prestarted_fork_server_is_the_one_the_first_sandbox_uses(tmp_path):
+    sb, proc = _prestarted()
     (tmp_path / "week1").mkdir()
     (tmp_path / "week1" / "t.py").write_text(SOURCE)
     with Sandbox(tmp_path, preload=("numpy", "json")) as box:  # configured now: preloads json as well
@@ -254,13 +260,7 @@ def test_a_prestarted_fork_server_is_the_one_the_first_sandbox_uses(tmp_path):
 
 
 def test_a_prestarted_fork_server_no_grade_needed_ends_with_the_process(tmp_path):
-    from convgrade import sandbox as sb
-
-    if sb.resolve() == "portable":
-        pytest.skip("no fork server at the portable level")
-    sb.close_zygotes()
-    sb.prestart()
-    [(_, (proc, _), _)] = sb._spare
+    sb, proc = _prestarted()
     sb.close_zygotes()  # as at exit
     assert proc.poll() == 0 and not sb._spare
 
@@ -270,23 +270,18 @@ def _maps(pid: int) -> str:
         return f.read()
 
 
-def _warmed_spare(sb):
-    """This process's prestarted fork server, told to import ``decimal`` ahead of its configuration."""
-    if sb.resolve() == "portable":
-        pytest.skip("no fork server at the portable level")
-    sb.close_zygotes()
-    sb.prestart()
-    [(_, (proc, _), _)] = sb._spare
+def _warmed_spare():
+    """The sandbox module, and this process's prestarted fork server, told to import ``decimal`` ahead of its
+    configuration."""
+    sb, proc = _prestarted()
     sb.warm(("decimal",))
-    return proc
+    return sb, proc
 
 
 def test_a_warmed_fork_server_imports_ahead_of_its_configuration(tmp_path):
     """``warm`` has the prestarted fork server import a module before it is configured (here ``decimal``, whose C
     part shows in its memory map); the first sandbox asking for that preload uses it."""
-    from convgrade import sandbox as sb
-
-    proc = _warmed_spare(sb)
+    sb, proc = _warmed_spare()
     deadline = time.monotonic() + 30
     while "_decimal" not in _maps(proc.pid):  # not configured yet: no sandbox asked for it
         assert time.monotonic() < deadline, "the fork server did not import the module it was told to warm"
@@ -301,9 +296,7 @@ def test_a_warmed_fork_server_imports_ahead_of_its_configuration(tmp_path):
 def test_a_fork_server_warmed_with_a_module_the_checks_do_not_preload_is_not_used(tmp_path):
     """A hint that turns out wrong (a module the configuration leaves out) costs the warmed fork server, never a
     worker that finds a module its exercise did not ask for."""
-    from convgrade import sandbox as sb
-
-    proc = _warmed_spare(sb)
+    sb, proc = _warmed_spare()
     (tmp_path / "week1").mkdir()
     (tmp_path / "week1" / "t.py").write_text(SOURCE + "\n\ndef loaded(name):\n    import sys\n    return name in sys.modules\n")
     with Sandbox(tmp_path, preload=("numpy",)) as box:
@@ -325,14 +318,8 @@ def _operations_file(tmp_path) -> tuple[str, object]:
 def _spare_warmed_with_operations(tmp_path):
     """This process's prestarted fork server, told to read an operations file ahead of its configuration, once it
     has (its warm-up logged a line); and a submission to give a sandbox."""
-    from convgrade import sandbox as sb
-
-    if sb.resolve() == "portable":
-        pytest.skip("no fork server at the portable level")
+    sb, proc = _prestarted()
     ops, log = _operations_file(tmp_path)
-    sb.close_zygotes()
-    sb.prestart()
-    [(_, (proc, _), _)] = sb._spare
     sb.warm((), (ops,))
     deadline = time.monotonic() + 30
     while not log.exists() or log.read_text() != "warm\n":  # before any sandbox asked for it
