@@ -72,7 +72,7 @@ def cpus() -> int:
 def cost(cfg: ExerciseConfig, spec: Exercise, timed: dict[str, float] | None = None) -> float:
     """The seconds an exercise's grading is expected to take: as long as it took when last timed (``timed``, by
     exercise id), else a static estimate, ``EXAMPLE`` for each example its checks draw plus ``HEAVY`` when its worker
-    preloads more than numpy. Both are hints for the schedule only: a test a submission fails takes longer."""
+    preloads more than numpy. Both are hints for the schedule only: a check a submission fails takes longer."""
     if timed and cfg.id in timed:
         return timed[cfg.id]
     examples = sum(1 if c.given is None else min(c.max_examples or cfg.max_examples, cfg.max_examples)
